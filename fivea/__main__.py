@@ -1,0 +1,5 @@
+"""``python -m fivea``."""
+
+from fivea.cli import main
+
+main()

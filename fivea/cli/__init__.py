@@ -1,0 +1,94 @@
+"""The typer app and the one error handler every command goes through (SPEC §6).
+
+Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error (a bug),
+130 interrupted, 141 broken pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from fivea import __version__
+from fivea.errors import ExitCode, FiveaError
+
+EPILOG = (
+    "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
+    "3 internal error (please report), 130 interrupted, 141 broken pipe."
+)
+ISSUES_URL = "https://github.com/fivea-dev/fivea/issues"
+
+app = typer.Typer(
+    name="fivea",
+    help="Diagnose a customer funnel along Kotler's 5A path: Aware → Appeal → Ask → Act → Advocate.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fivea {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Diagnose a customer funnel along Kotler's 5A path: Aware → Appeal → Ask → Act → Advocate."""
+
+
+def _register() -> None:
+    from fivea.cli import diagnose, sample  # noqa: F401 - commands register themselves
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"fivea: error: {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and map every outcome to one exit code and at most one line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("FIVEA_DEBUG") == "1"
+    _register()
+    try:
+        code = app(args=args, prog_name="fivea", standalone_mode=False)
+        raise SystemExit(code if isinstance(code, int) else 0)
+    except FiveaError as exc:
+        if debug:
+            raise
+        _error(str(exc))
+        raise SystemExit(ExitCode.USER_ERROR) from None
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        _error("interrupted")
+        raise SystemExit(ExitCode.INTERRUPTED) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(ExitCode.USER_ERROR) from None
+    except KeyboardInterrupt:
+        _error("interrupted")
+        raise SystemExit(ExitCode.INTERRUPTED) from None
+    except BrokenPipeError:
+        # the reader went away (`fivea ... | head`): no traceback, and no more writes to stdout
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(ExitCode.BROKEN_PIPE) from None
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        _error(f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+               f"this is a bug, please report it at {ISSUES_URL} (rerun with --debug for the traceback)")
+        raise SystemExit(ExitCode.INTERNAL) from None

@@ -1,0 +1,57 @@
+"""Options shared by the commands (typer ``Annotated`` aliases) and output plumbing."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+Events = Annotated[list[str], typer.Argument(
+    help="Event files (CSV, TSV, Parquet, NDJSON; .gz/.zst), folders, globs, or - for stdin.",
+    show_default=False)]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="YAML config (default: $FIVEA_CONFIG, ./fivea.yaml, else the 5a-default preset).",
+    show_default=False)]
+PresetOpt = Annotated[str | None, typer.Option(
+    "--preset", help="Shipped preset to use (or to put under -c's config). See `fivea presets`.",
+    show_default=False)]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", help="table (default), json.", show_default=False)]
+OutputOpt = Annotated[list[str] | None, typer.Option(
+    "--output", "-o", help="Write the report to FILE atomically (format from the extension; "
+    "repeatable; {as_of} is replaced by the analysis date).", show_default=False)]
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", help="Start of the analysis window: a date, an ISO time, or a duration before "
+    "--as-of such as 28d.", show_default=False)]
+UntilOpt = Annotated[str | None, typer.Option(
+    "--until", help="End of the window (exclusive; a date includes that whole date).",
+    show_default=False)]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="The analysis instant (default: the latest valid event time).",
+    show_default=False)]
+SegmentOpt = Annotated[list[str] | None, typer.Option(
+    "--segment", help="Property column to break the funnel down by (repeatable).",
+    show_default=False)]
+InputFormatOpt = Annotated[str | None, typer.Option(
+    "--input-format", help="Read the input as csv, parquet or ndjson whatever its extension.",
+    show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bug reports).")]
+
+
+def stdout_console() -> Console:
+    """The payload console: colour only on a TTY (NO_COLOR / FORCE_COLOR honoured by rich)."""
+    width = None
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        width = 80
+    return Console(file=sys.stdout, width=width, highlight=False, emoji=False,
+                   soft_wrap=False)
+
+
+def stderr_console(quiet: bool) -> Console:
+    """Messages and progress go to stderr; --quiet keeps only errors."""
+    return Console(file=sys.stderr, quiet=quiet, highlight=False, emoji=False)

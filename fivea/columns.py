@@ -1,0 +1,103 @@
+"""Which raw columns hold the user, the time and the event (SPEC §2 auto-detection)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from fivea.config import Columns
+from fivea.errors import InputError
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The resolved logical columns and how they were found."""
+
+    user: tuple[str, ...]
+    time: str
+    event: str
+    time_unit: str | None
+    time_format: str | None
+    export: str | None  # "ga4", "segment", "amplitude", "mixpanel" or None
+
+
+# whole export signatures first: (name, required columns, user, time, event, time unit)
+_SIGNATURES: tuple[tuple[str, frozenset[str], tuple[str, ...], str, str, str | None], ...] = (
+    ("ga4", frozenset({"user_pseudo_id", "event_name", "event_timestamp"}),
+     ("user_pseudo_id",), "event_timestamp", "event_name", "us"),
+    ("segment", frozenset({"userId", "anonymousId", "event", "timestamp"}),
+     ("userId", "anonymousId"), "timestamp", "event", None),
+    ("amplitude", frozenset({"user_id", "device_id", "event_type", "event_time"}),
+     ("user_id", "device_id"), "event_time", "event_type", None),
+    ("mixpanel", frozenset({"distinct_id", "event", "time"}),
+     ("distinct_id",), "time", "event", "s"),
+)
+_PLAIN = {
+    "user": ("user_id", "userid", "user"),
+    "event": ("event", "event_name", "event_type"),
+    "time": ("timestamp", "event_time", "time", "ts"),
+}
+_HINT = {"user": "columns.user", "event": "columns.event", "time": "columns.time"}
+
+
+def _plain(role: str, names: list[str], origin: str) -> str:
+    lowered = {n.lower(): n for n in names}
+    found = [lowered[c] for c in _PLAIN[role] if c in lowered]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        msg = (f"{origin}: ambiguous {role} column: {', '.join(found)} all fit; "
+               f"set {_HINT[role]} in the config to the right one")
+        raise InputError(msg)
+    close = difflib.get_close_matches(role, [n.lower() for n in names], n=1, cutoff=0.5)
+    hint = f" ('{lowered[close[0]]}' looks close)" if close else ""
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    msg = (f"{origin}: no {role} column found{hint} (columns: {shown}); "
+           f"set {_HINT[role]} in the config")
+    raise InputError(msg)
+
+
+def _require(name: str, names: list[str], role: str, origin: str) -> str:
+    if name in names:
+        return name
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    msg = (f"{origin}: column '{name}' (columns.{role}) not found; {hint}"
+           f"columns: {shown}")
+    raise InputError(msg)
+
+
+def resolve_columns(names: list[str], configured: Columns, origin: str) -> ColumnMap:
+    """Configured columns win; the rest come from an export signature or plain names."""
+    data_names = [n for n in names if not n.startswith("__")]
+    export = None
+    detected: dict[str, object] = {}
+    present = set(data_names)
+    for name, required, user, time, event, unit in _SIGNATURES:
+        if required <= present:
+            export = name
+            detected = {"user": user, "time": time, "event": event, "unit": unit}
+            break
+    if configured.user:
+        user = tuple(_require(u, data_names, "user", origin) for u in configured.user)
+    elif export:
+        user = detected["user"]  # type: ignore[assignment]
+    else:
+        user = (_plain("user", data_names, origin),)
+    time = (_require(configured.time, data_names, "time", origin) if configured.time
+            else detected.get("time") or _plain("time", data_names, origin))
+    event = (_require(configured.event, data_names, "event", origin) if configured.event
+             else detected.get("event") or _plain("event", data_names, origin))
+    unit = configured.time_unit or (detected.get("unit") if not configured.time else None)
+    roles = {"time": time, "event": event}
+    for role, column in roles.items():
+        if column in user:
+            msg = f"{origin}: column '{column}' is used both as user and {role}; set columns.{role}"
+            raise InputError(msg)
+    if time == event:
+        msg = f"{origin}: column '{time}' is used both as time and event; set columns.time"
+        raise InputError(msg)
+    return ColumnMap(user=tuple(user), time=str(time), event=str(event),  # type: ignore[arg-type]
+                     time_unit=unit, time_format=configured.time_format,  # type: ignore[arg-type]
+                     export=export)

@@ -1,0 +1,221 @@
+"""Phase 1 (SPEC §7): the events of whole persons -> one row per person.
+
+This is the only phase that reads events. It needs all events of a person together and nothing
+else, so it can run on any partition of persons (by a hash of the id) and the person tables
+concatenate. Output columns (times are Int64 µs UTC, null when not reached):
+
+- ``__user``; ``first_time`` / ``last_time``: first and last event in the analysis window
+- ``reach_<stage>``: earliest hit of each 5A stage in the window (SPEC §3.2)
+- ``path_level`` 0..5 and ``path_start``: ordered-path level and the latest start reaching it
+- ``sub_<name>_level`` and ``sub_<name>_t<k>``: sub-funnel level and step times (SPEC §3.5)
+- ``seg_<column>``: first-touch (or last-touch) segment values (SPEC §3.6)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from fivea.config import STAGE_KEYS
+from fivea.events import TIME, USER
+from fivea.rules import MASK, RuleSet
+from fivea.sources import ORDER
+
+_I = "__i"
+_END = "__end"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The analysis window in µs UTC: hits in [since, until) count (SPEC §3.6)."""
+
+    since: int | None
+    until: int | None  # None: no upper bound (the default until is after the last event)
+    as_of: int
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """An ordered path to evaluate: its step bits, window and tie semantics."""
+
+    name: str
+    bits: tuple[int, ...]
+    window_us: int
+    distinct_rows: bool  # sub-funnels: each step its own event, strictly after the previous
+
+
+def _in_window(window: Window) -> pl.Expr:
+    cond = pl.lit(True) if window.until is None else pl.col(TIME) < window.until
+    return cond if window.since is None else cond & (pl.col(TIME) >= window.since)
+
+
+def _counted_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> list[pl.LazyFrame]:
+    """Hits of min_count rules: the n-th matching event within the trailing window (SPEC §3.2).
+
+    Sorted by (person, time, input order), the event n-1 matches earlier is within D exactly when
+    at least n matching events lie in [t - D, t]; ties are ordered by input order.
+    """
+    frames = []
+    for rule in rules.counted:
+        matched = (
+            events.filter(pl.col(rule.column))
+            .select(USER, TIME, ORDER)
+            .sort(USER, TIME, ORDER)
+        )
+        lag = rule.min_count - 1
+        same_person = pl.col(USER).shift(lag) == pl.col(USER)
+        hit = same_person.fill_null(False)
+        if rule.within_us is not None:
+            hit = hit & ((pl.col(TIME) - pl.col(TIME).shift(lag)) <= rule.within_us)
+        frames.append(
+            matched.filter(hit & _in_window(window))
+            .select(USER, TIME, ORDER, pl.lit(1 << rule.bit, pl.UInt64).alias(MASK))
+        )
+    return frames
+
+
+def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFrame:
+    """Greedy ordered path from every start row, vectorised with gathers.
+
+    ``frame`` is sorted by person then time (then input order) with a row index. For a fixed
+    start the earliest next hit at each step is optimal, so the person's level is the maximum
+    over starts (ClickHouse ``windowFunnel`` semantics; "a later entry restarts the path").
+    """
+    first_bit = spec.bits[0]
+    is_last = (pl.col(USER) != pl.col(USER).shift(-1)).fill_null(True)
+    frame = frame.with_columns(
+        pl.when(is_last).then(pl.col(_I)).backward_fill().alias(_END)
+    )
+    nexts = []
+    for k, bit in enumerate(spec.bits[1:], start=1):
+        idx = pl.when((pl.col(MASK) & (1 << bit)) != 0).then(pl.col(_I)).backward_fill()
+        if spec.distinct_rows:
+            idx = idx.shift(-1)  # strictly after this row
+        nexts.append(idx.alias(f"__next{k}"))
+    frame = frame.with_columns(nexts)
+    start = pl.when((pl.col(MASK) & (1 << first_bit)) != 0).then(pl.col(_I))
+    frame = frame.with_columns(start.alias("__n0"))
+    ok = start.is_not_null()
+    level = ok.cast(pl.Int32)
+    for k in range(1, len(spec.bits)):
+        candidate = pl.col(f"__next{k}").gather(pl.col(f"__n{k - 1}"))
+        # a next hit beyond the person's last row belongs to the next person
+        frame = frame.with_columns(
+            pl.when(candidate <= pl.col(_END)).then(candidate).alias(f"__n{k}")
+        )
+    time_at = [pl.col(TIME).gather(pl.col(f"__n{k}")) for k in range(len(spec.bits))]
+    for k in range(1, len(spec.bits)):
+        ok = ok & pl.col(f"__n{k}").is_not_null() & ((time_at[k] - pl.col(TIME)) <= spec.window_us)
+        level = level + ok.cast(pl.Int32)
+    columns = [USER, TIME, level.alias("__level")]
+    if with_times:
+        columns += [t.alias(f"__t{k}") for k, t in enumerate(time_at)]
+    return frame.select(columns).filter(pl.col("__level") > 0)
+
+
+def _path_table(hits: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl.LazyFrame:
+    """Per person: stage path level and the latest start time reaching that level."""
+    bits = 0
+    for bit in spec.bits:
+        bits |= 1 << bit
+    rows = hits.filter((pl.col(MASK) & bits) != 0)
+    if aware_is_any:
+        # every hit event is also an aware hit (SPEC §7)
+        rows = rows.with_columns(pl.col(MASK) | (1 << spec.bits[0]))
+    # stages compare times only: merge each person's hits at one instant into one row
+    rows = (
+        rows.group_by(USER, TIME).agg(pl.col(MASK).bitwise_or())
+        .sort(USER, TIME)
+        .with_row_index(_I)
+        .with_columns(pl.col(_I).cast(pl.Int64))
+    )
+    chained = _chain(rows, spec, with_times=False)
+    return chained.group_by(USER).agg(
+        pl.col("__level").max().alias("path_level"),
+        pl.col(TIME).filter(pl.col("__level") == pl.col("__level").max()).max().alias("path_start"),
+    )
+
+
+def _subfunnel_table(hits: pl.LazyFrame, spec: PathSpec) -> pl.LazyFrame:
+    """Per person: sub-funnel level and step times of the earliest start reaching it."""
+    bits = 0
+    for bit in spec.bits:
+        bits |= 1 << bit
+    rows = (
+        hits.filter((pl.col(MASK) & bits) != 0)
+        .group_by(USER, TIME, ORDER).agg(pl.col(MASK).bitwise_or())
+        .sort(USER, TIME, ORDER)
+        .with_row_index(_I)
+        .with_columns(pl.col(_I).cast(pl.Int64))
+    )
+    chained = _chain(rows, spec, with_times=True)
+    best = pl.col("__level") == pl.col("__level").max()
+    prefix = f"sub_{spec.name}"
+    return chained.group_by(USER).agg(
+        pl.col("__level").max().alias(f"{prefix}_level"),
+        *[
+            pl.col(f"__t{k}").filter(best).first().alias(f"{prefix}_t{k}")
+            for k in range(len(spec.bits))
+        ],
+    )
+
+
+def _segment_values(events: pl.LazyFrame, segments: list[str], last: bool) -> list[pl.Expr]:
+    order = [pl.col(TIME), pl.col(ORDER)]
+    exprs = []
+    for column in segments:
+        value = pl.col(column).cast(pl.String).sort_by(order)
+        exprs.append((value.last() if last else value.first()).alias(f"seg_{column}"))
+    return exprs
+
+
+def person_table(
+    events: pl.LazyFrame,
+    rules: RuleSet,
+    window: Window,
+    paths: list[PathSpec],
+    segments: list[str],
+    last_touch: bool = False,
+) -> pl.LazyFrame:
+    """Build the lazy person table from canonical events (phase 1)."""
+    if window.until is not None:
+        events = events.filter(pl.col(TIME) < window.until)
+    windowed = events.filter(_in_window(window))
+    # first touch uses the full history before `until` (SPEC §3.6)
+    basics = windowed.group_by(USER).agg(
+        pl.col(TIME).min().alias("first_time"),
+        pl.col(TIME).max().alias("last_time"),
+    )
+    if segments:
+        touch = events.group_by(USER).agg(_segment_values(events, segments, last_touch))
+        basics = basics.join(touch, on=USER, how="left")
+    marked = events.with_columns(
+        rules.simple_mask.alias(MASK), *[e.alias(c) for c, e in rules.counted_matches.items()]
+    )
+    simple = marked.filter(_in_window(window) & (pl.col(MASK) != 0)).select(USER, TIME, ORDER, MASK)
+    counted_input = marked.select(USER, TIME, ORDER, *rules.counted_matches)
+    if rules.counted_matches:
+        counted_input = counted_input.filter(pl.any_horizontal(list(rules.counted_matches)))
+    hits = pl.concat([simple, *_counted_hits(counted_input, rules, window)])
+    reach = hits.group_by(USER).agg(
+        pl.col(TIME).filter((pl.col(MASK) & (1 << bit)) != 0).min().alias(f"reach_{stage}")
+        for bit, stage in enumerate(STAGE_KEYS)
+        if not (bit == 0 and rules.aware_is_any_event)
+    )
+    table = basics.join(reach, on=USER, how="left")
+    if rules.aware_is_any_event:
+        table = table.with_columns(pl.col("first_time").alias("reach_aware"))
+    for spec in paths:
+        if spec.distinct_rows:
+            table = table.join(_subfunnel_table(hits, spec), on=USER, how="left")
+        else:
+            table = table.join(_path_table(hits, spec, rules.aware_is_any_event), on=USER, how="left")
+    fills = [pl.col(f"sub_{s.name}_level").fill_null(0) for s in paths if s.distinct_rows]
+    level = pl.col("path_level").fill_null(0)
+    if rules.aware_is_any_event:
+        # persons whose only events are aware-only still stand at level 1, latest start = last
+        level = pl.max_horizontal(level, pl.lit(1))
+        start = pl.when(level == 1).then(pl.col("last_time")).otherwise(pl.col("path_start"))
+        fills.append(start.alias("path_start"))
+    return table.with_columns(level.cast(pl.Int32).alias("path_level"), *fills)

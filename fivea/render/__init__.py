@@ -1,0 +1,1 @@
+"""Renderers: one result object -> table, JSON, markdown, CSV, HTML."""

@@ -1,0 +1,24 @@
+"""The JSON rendering: the whole result, sorted keys, no NaN or infinity (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fivea.result import Result
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def render_json(result: Result) -> str:
+    """The result as a JSON document with ``schema_version`` 1."""
+    return json.dumps(_finite(result.to_dict()), sort_keys=True, indent=2, allow_nan=False) + "\n"

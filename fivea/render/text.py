@@ -1,0 +1,40 @@
+"""Number and duration formatting shared by the text renderers (no terminal code)."""
+
+from __future__ import annotations
+
+
+def count(value: int | None) -> str:
+    """1234567 -> '1,234,567'."""
+    return "—" if value is None else f"{value:,}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.1234 -> '12.3%'; None -> '—'."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def ratio(value: float | None) -> str:
+    """A ratio as a plain decimal: 0.556 -> '0.56'."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds -> a short human duration: '45s', '12m 5s', '3h 20m', '2d 4h'."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    if total < 60:
+        return f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def words(identifier: str) -> str:
+    """snake_case identifier -> words: 'door_knob' -> 'door knob'."""
+    return identifier.replace("_", " ")

@@ -1,0 +1,191 @@
+"""The core -> render contract: one frozen result object per run (SPEC §5).
+
+Renderers read only these dataclasses; ``to_dict`` is the JSON shape (snake_case keys, fractions,
+null with a sibling ``*_reason`` for undefined numbers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+NOT_OBSERVABLE = "not observable: no person reached the earlier stage"
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """One 5A stage's counts (SPEC §3.3-§3.4)."""
+
+    key: str
+    label: str
+    reached: int
+    share_of_aware: float | None
+    path: int
+    current: int
+    in_window: int | None  # level exactly k and still within the window (k < 5)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Stage k -> k+1: ratio, flow, path conversion and time to convert."""
+
+    from_stage: str
+    to_stage: str
+    name: str
+    ratio: float | None
+    ratio_reason: str | None
+    flow: float | None
+    flow_count: int
+    dropoff: float | None
+    path_conversion: float | None
+    settled_conversion: float | None
+    converted: int  # persons with both reach times in order (the quantile sample size)
+    reversed: int
+    p25_seconds: float | None
+    median_seconds: float | None
+    p75_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class SubfunnelStep:
+    """One step of a sub-funnel."""
+
+    name: str
+    reached: int
+    conversion: float | None  # from the previous step (null for the first)
+    dropoff: float | None
+    median_seconds: float | None  # median time from the previous step
+
+
+@dataclass(frozen=True)
+class Subfunnel:
+    """An ordered step funnel (SPEC §3.5)."""
+
+    name: str
+    window_seconds: float
+    steps: tuple[SubfunnelStep, ...]
+    overall_conversion: float | None
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Rows dropped for one reason."""
+
+    reason: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class NameCount:
+    """An event name and how many events carry it."""
+
+    name: str
+    events: int
+
+
+@dataclass(frozen=True)
+class ZeroHitStage:
+    """A stage no event reached, with the closest event names in the data."""
+
+    stage: str
+    did_you_mean: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Data quality, always reported (SPEC §5)."""
+
+    rows_read: int
+    rows_used: int
+    dropped: tuple[Dropped, ...]
+    duplicates: int
+    deduplicated: bool
+    time_min: str | None
+    time_max: str | None
+    span_seconds: float | None
+    persons: int
+    stitched_ids: int
+    events_in_window: int
+    unmatched_events: int
+    unmatched_share: float | None
+    unmatched_top: tuple[NameCount, ...]
+    zero_hit_stages: tuple[ZeroHitStage, ...]
+    non_numeric_values: dict[str, int]
+    dst_ambiguous: int
+    dst_gap: int
+    dropped_share: float | None
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    """The analysis window as reported (ISO-8601 UTC)."""
+
+    since: str | None
+    until: str
+    as_of: str
+    timezone: str
+    funnel_window_seconds: float
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was read and with which config."""
+
+    files: tuple[str, ...]
+    columns: dict[str, Any]
+    export: str | None
+    config: str | None
+    preset: str | None
+    config_from: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run of ``fivea diagnose`` found."""
+
+    source: SourceInfo
+    window: WindowInfo
+    persons: int
+    stages: tuple[StageCount, ...]
+    transitions: tuple[Transition, ...]
+    current: dict[str, int]
+    prospects: int
+    customers: int
+    path_conversion: float | None
+    subfunnels: tuple[Subfunnel, ...]
+    quality: Quality
+    generated_at: str
+    run: dict[str, Any] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def stage(self, key: str) -> StageCount:
+        """The stage with this key."""
+        return next(s for s in self.stages if s.key == key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of this result (SPEC §5)."""
+        out = _plain(self)
+        out.update(out.pop("extras"))
+        for transition in out["transitions"]:
+            transition["from"] = transition.pop("from_stage")
+            transition["to"] = transition.pop("to_stage")
+        if out["run"] is None:
+            out.pop("run")
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,243 @@
+"""Rules -> polars expressions (SPEC §3.2) and the bit layout of stages and sub-funnel steps.
+
+Each stage and each sub-funnel step owns one bit of a per-event mask. Rules without ``min_count``
+(or with n = 1) are plain row predicates and OR into the mask directly; counted rules keep their
+own match column, evaluated after the one sort by (person, time, input order) in phase 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from fivea.config import STAGE_KEYS, Config, Rule
+from fivea.errors import ConfigError
+
+MASK = "__mask"
+_COMPARE_OPS = {"Eq", "NotEq", "Lt", "LtEq", "Gt", "GtEq", "EqValidity", "NotEqValidity"}
+_ARITH_OPS = {"Plus", "Minus", "Multiply", "Divide", "TrueDivide", "FloorDivide", "Modulus"}
+_NUMERIC_FUNCS = {"Abs", "Round", "Floor", "Ceil", "Sqrt", "Log", "Exp", "Negate", "Sign"}
+_MAX_BITS = 63
+
+
+@dataclass(frozen=True)
+class CountedRule:
+    """A rule whose hits depend on the person's earlier matching events (min_count > 1)."""
+
+    bit: int
+    column: str  # name of its boolean match column
+    min_count: int
+    within_us: int | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything phase 1 needs to mark events with stage and step bits."""
+
+    simple_mask: pl.Expr  # UInt64 bits of stages/steps hit by plain rules
+    counted_matches: dict[str, pl.Expr]  # match column name -> predicate
+    counted: tuple[CountedRule, ...]
+    any_match: pl.Expr  # matched by some rule other than an unconditioned any_event
+    aware_is_any_event: bool  # Aware = every event: phase 1 keeps only first/last times
+    stage_bits: tuple[int, ...]
+    step_bits: dict[str, tuple[int, ...]]
+    numeric_columns: frozenset[str]
+
+
+def _literal_is_numeric(node: dict) -> bool:
+    literal = node.get("Literal")
+    if literal is None:
+        return False
+    if "Dyn" in literal:
+        return any(k in literal["Dyn"] for k in ("Int", "Float"))
+    if "Scalar" in literal:
+        return not any(k in literal["Scalar"] for k in ("String", "Null", "Boolean"))
+    if "Series" in literal:
+        try:
+            dtype = pl.select(pl.Expr.deserialize(
+                json.dumps(node).encode(), format="json")).dtypes[0]
+        except Exception:  # noqa: BLE001 - unknown literal encodings are just not numeric
+            return False
+        return dtype.is_numeric()
+    return False
+
+
+def _numeric_operands(node: object) -> set[str]:
+    """Columns reached from ``node`` through arithmetic only (what a number compares against)."""
+    if not isinstance(node, dict):
+        return set()
+    if "Column" in node:
+        return {node["Column"]}
+    if "BinaryExpr" in node and node["BinaryExpr"]["op"] in _ARITH_OPS:
+        return _numeric_operands(node["BinaryExpr"]["left"]) | _numeric_operands(
+            node["BinaryExpr"]["right"])
+    if "Function" in node:
+        function = node["Function"]["function"]
+        name = function if isinstance(function, str) else json.dumps(function)
+        if any(f in name for f in _NUMERIC_FUNCS) or '"Sql"' in name:
+            return set().union(*(_numeric_operands(i) for i in node["Function"]["input"]))
+    if "Cast" in node:
+        return set()  # an explicit CAST decides the type itself
+    return set()
+
+
+def _numeric_columns(node: object, found: set[str]) -> None:
+    """Collect columns compared with, or computed with, numbers anywhere in the tree."""
+    if isinstance(node, list):
+        for item in node:
+            _numeric_columns(item, found)
+        return
+    if not isinstance(node, dict):
+        return
+    operands: list = []
+    if "BinaryExpr" in node:
+        binary = node["BinaryExpr"]
+        operands = [binary["left"], binary["right"]]
+        if binary["op"] in _ARITH_OPS:
+            found |= _numeric_operands(node)
+        elif binary["op"] in _COMPARE_OPS and any(_literal_is_numeric(o) for o in operands):
+            for operand in operands:
+                found |= _numeric_operands(operand)
+    elif "Function" in node:
+        operands = node["Function"]["input"]
+        if any(_literal_is_numeric(o) for o in operands):
+            for operand in operands:
+                found |= _numeric_operands(operand)
+    for value in node.values():
+        _numeric_columns(value, found)
+
+
+def parse_where(text: str, key: str, columns: list[str]) -> tuple[pl.Expr, set[str]]:
+    """Parse a ``where:`` filter with polars' SQL expression parser (never ``eval``).
+
+    Returns the boolean expression (null counts as false) and the columns it uses as numbers.
+    """
+    try:
+        expr = pl.sql_expr(text)
+    except Exception as exc:  # noqa: BLE001 - polars raises several SQL error types
+        detail = str(exc).strip().splitlines()[0]
+        msg = f"{key}: invalid where expression {text!r}: {detail}; write a SQL condition such as \"revenue > 0\""
+        raise ConfigError(msg) from exc
+    tree = json.loads(expr.meta.serialize(format="json"))
+    serialized = json.dumps(tree)
+    names = set(expr.meta.root_names())
+    if "_POLARS_TMP" in serialized or "SubPlan" in serialized or any(
+        n.startswith("_POLARS") for n in names):
+        msg = f"{key}: where must be a plain expression over columns; subqueries are not allowed"
+        raise ConfigError(msg)
+    for name in sorted(names):
+        if name not in columns:
+            close = difflib.get_close_matches(name, columns, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+            msg = f"{key}: where uses unknown column '{name}'; {hint}columns: {shown}"
+            raise ConfigError(msg)
+    numeric: set[str] = set()
+    _numeric_columns(tree, numeric)
+    return expr.fill_null(False).cast(pl.Boolean), numeric
+
+
+def _match(rule: Rule, key: str, event_col: str, columns: list[str]) -> tuple[pl.Expr, set[str]]:
+    conditions: list[pl.Expr] = []
+    numeric: set[str] = set()
+    if rule.event:
+        names = list(rule.event)
+        conditions.append(pl.col(event_col) == names[0] if len(names) == 1
+                          else pl.col(event_col).is_in(names))
+    if rule.event_matches:
+        pattern = f"^(?:{rule.event_matches})$"  # must match the whole name
+        conditions.append(pl.col(event_col).str.contains(pattern))
+    if rule.where:
+        expr, numeric = parse_where(rule.where, f"{key}.where", columns)
+        conditions.append(expr)
+    if not conditions:  # any_event: true alone
+        return pl.lit(True), numeric
+    return pl.all_horizontal(conditions).fill_null(False), numeric
+
+
+def _rules_with_keys(config: Config) -> list[tuple[str, int, Rule]]:
+    """(key path, bit, rule) for every stage rule and sub-funnel step, in bit order."""
+    out: list[tuple[str, int, Rule]] = []
+    for bit, (stage, spec) in enumerate(config.stages.items()):
+        out += [(f"stages.{stage}.rules[{i}]", bit, r) for i, r in enumerate(spec.rules)]
+    bit = len(STAGE_KEYS)
+    for name, sub in config.subfunnels.items():
+        for i, step in enumerate(sub.steps):
+            out.append((f"subfunnels.{name}.steps[{i}]", bit, step))
+            bit += 1
+    if bit > _MAX_BITS:
+        msg = f"subfunnels: at most {_MAX_BITS - len(STAGE_KEYS)} steps in all, got {bit - 5}"
+        raise ConfigError(msg)
+    return out
+
+
+def compile_rules(config: Config, event_col: str, columns: list[str]) -> RuleSet:
+    """Compile every rule of the config against the data's columns."""
+    aware_rules = config.stages.aware.rules
+    aware_is_any = any(r.is_any_event for r in aware_rules)
+    by_bit: dict[int, list[pl.Expr]] = {}
+    counted: list[CountedRule] = []
+    counted_matches: dict[str, pl.Expr] = {}
+    matches: list[pl.Expr] = []
+    numeric: set[str] = set()
+    for key, bit, rule in _rules_with_keys(config):
+        if bit == 0 and aware_is_any:
+            continue  # every event is an aware hit: phase 1 needs only first and last times
+        expr, cols = _match(rule, key, event_col, columns)
+        numeric |= cols
+        if not rule.is_any_event:
+            matches.append(expr)
+        if rule.is_counted:
+            column = f"__m{len(counted)}"
+            counted.append(CountedRule(bit, column, rule.min_count or 1, rule.within))
+            counted_matches[column] = expr
+        else:
+            by_bit.setdefault(bit, []).append(expr)
+    terms = [
+        pl.when(pl.any_horizontal(exprs)).then(pl.lit(1 << bit, pl.UInt64))
+        .otherwise(pl.lit(0, pl.UInt64))
+        for bit, exprs in sorted(by_bit.items())
+    ]
+    simple_mask = pl.sum_horizontal(terms) if terms else pl.lit(0, pl.UInt64)
+    step_bits: dict[str, tuple[int, ...]] = {}
+    bit = len(STAGE_KEYS)
+    for name, sub in config.subfunnels.items():
+        step_bits[name] = tuple(range(bit, bit + len(sub.steps)))
+        bit += len(sub.steps)
+    any_match = pl.any_horizontal(matches) if matches else pl.lit(False)
+    return RuleSet(
+        simple_mask=simple_mask.cast(pl.UInt64),
+        counted_matches=counted_matches,
+        counted=tuple(counted),
+        any_match=any_match,
+        aware_is_any_event=aware_is_any,
+        stage_bits=tuple(range(len(STAGE_KEYS))),
+        step_bits=step_bits,
+        numeric_columns=frozenset(numeric),
+    )
+
+
+def numeric_casts(numeric: frozenset[str], types: dict[str, pl.DataType]) -> list[pl.Expr]:
+    """Text columns compared with numbers become Float64 (SPEC §2); unparsable -> null."""
+    out = []
+    for name in sorted(numeric):
+        dtype = types.get(name)
+        if dtype is not None and not dtype.is_numeric():
+            out.append(pl.col(name).cast(pl.String).str.strip_chars()
+                       .cast(pl.Float64, strict=False).alias(name))
+    return out
+
+
+def coercion_failures(numeric: frozenset[str], types: dict[str, pl.DataType]) -> dict[str, pl.Expr]:
+    """Per text column used as a number: count of non-empty values that did not parse."""
+    out = {}
+    for name in sorted(numeric):
+        dtype = types.get(name)
+        if dtype is not None and not dtype.is_numeric():
+            text = pl.col(name).cast(pl.String).str.strip_chars()
+            bad = (text != "") & text.cast(pl.Float64, strict=False).is_null()
+            out[name] = bad.fill_null(False).sum()
+    return out
