@@ -32,7 +32,7 @@ from fivea.result import (
     ZeroHitStage,
 )
 from fivea.rules import RuleSet, coercion_failures, compile_rules, numeric_casts
-from fivea.sources import resolve_sources
+from fivea.sources import frame_source, resolve_sources
 
 _TOP_NAMES = 10
 _RELATIVE = re.compile(r"^\d+\s*[smhdw]$")
@@ -157,17 +157,21 @@ def _zero_hit_stages(config: LoadedConfig, reached: dict[str, int], names: list[
 
 
 def diagnose(
-    paths: list[str],
+    paths: list[str] | pl.DataFrame,
     loaded: LoadedConfig,
     request: WindowRequest | None = None,
     segments: list[str] | None = None,
     input_format: str | None = None,
 ) -> Result:
-    """Run the whole pipeline on event files and return the result object."""
+    """Run the whole pipeline on event files (or a polars frame) and return the result."""
     started = wallclock.perf_counter()
     config = loaded.config
     request = request or WindowRequest()
-    scan = scan_events(resolve_sources(paths, input_format), config)
+    if isinstance(paths, pl.DataFrame):
+        sources = [frame_source(paths)]
+    else:
+        sources = resolve_sources(list(paths), input_format)
+    scan = scan_events(sources, config)
     try:
         return _diagnose(scan, loaded, request, segments or list(config.segments), started)
     except pl.exceptions.PolarsError as exc:

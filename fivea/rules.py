@@ -184,12 +184,12 @@ def compile_rules(config: Config, event_col: str, columns: list[str]) -> RuleSet
     matches: list[pl.Expr] = []
     numeric: set[str] = set()
     for key, bit, rule in _rules_with_keys(config):
-        if bit == 0 and aware_is_any:
-            continue  # every event is an aware hit: phase 1 needs only first and last times
         expr, cols = _match(rule, key, event_col, columns)
         numeric |= cols
         if not rule.is_any_event:
             matches.append(expr)
+        if bit == 0 and aware_is_any:
+            continue  # every event is an aware hit: phase 1 needs only first and last times
         if rule.is_counted:
             column = f"__m{len(counted)}"
             counted.append(CountedRule(bit, column, rule.min_count or 1, rule.within))

@@ -37,6 +37,7 @@ class Source:
     format: str
     compression: str | None = None
     data: bytes | None = None
+    frame: pl.DataFrame | None = None  # an in-memory frame (Python API)
 
 
 def _format_of(path: Path, forced: str | None) -> tuple[str, str | None]:
@@ -222,9 +223,16 @@ def _scan_csv(source: Source, encoding: str, separator: str | None, temps: list[
     )
 
 
+def frame_source(frame: pl.DataFrame, name: str = "<frame>") -> Source:
+    """A source over an in-memory polars frame (its row order is the input order)."""
+    return Source(name=name, path=None, format="frame", frame=frame)
+
+
 def _scan_one(source: Source, encoding: str, separator: str | None, temps: list[Path]) -> pl.LazyFrame:
     try:
-        if source.format == "csv":
+        if source.frame is not None:
+            frame = source.frame.lazy().with_row_index(_ROW)
+        elif source.format == "csv":
             frame = _scan_csv(source, encoding, separator, temps)
         elif source.format == "parquet":
             target = io.BytesIO(_read_bytes(source)) if source.data is not None else source.path
