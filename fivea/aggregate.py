@@ -23,10 +23,7 @@ def safe_ratio(numerator: int, denominator: int) -> float | None:
 
 def _quantiles_seconds(deltas: pl.Expr) -> list[pl.Expr]:
     # Hyndman-Fan type 7 on integer µs; polars' default is "nearest" (SPEC §3.3)
-    return [
-        (deltas.quantile(q, interpolation="linear") / 1e6).alias(name)
-        for name, q in QUANTILES
-    ]
+    return [(deltas.quantile(q, interpolation="linear") / 1e6).alias(name) for name, q in QUANTILES]
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,9 @@ class StageTable:
 def _current_stage(table: pl.DataFrame) -> pl.Series:
     current = pl.lit("none")
     for stage in STAGE_KEYS:
-        current = pl.when(pl.col(f"reach_{stage}").is_not_null()).then(pl.lit(stage)).otherwise(current)
+        current = (
+            pl.when(pl.col(f"reach_{stage}").is_not_null()).then(pl.lit(stage)).otherwise(current)
+        )
     return table.select(current.alias("current")).to_series()
 
 
@@ -60,13 +59,14 @@ def stage_table(table: pl.DataFrame, config: Config, window: Window) -> StageTab
     reached = {s: int(counts[s]) for s in STAGE_KEYS}
     path = [int(counts[f"path{k}"]) for k in range(1, 6)]
     current_series = _current_stage(table)
-    current = {key: 0 for key in ("none", *STAGE_KEYS)}
+    current = dict.fromkeys(("none", *STAGE_KEYS), 0)
     for value, n in current_series.value_counts().iter_rows():
         current[value] = int(n)
     w = config.funnel.window
     in_window = table.select(
-        ((pl.col("path_level") == k) & ((window.as_of - pl.col("path_start")) < w)).sum().alias(
-            f"w{k}")
+        ((pl.col("path_level") == k) & ((window.as_of - pl.col("path_start")) < w))
+        .sum()
+        .alias(f"w{k}")
         for k in range(1, 5)
     ).row(0)
     stages = tuple(
@@ -107,7 +107,9 @@ def stage_table(table: pl.DataFrame, config: Config, window: Window) -> StageTab
                 flow_count=int(stats["both"]),
                 dropoff=None if flow is None else 1 - flow,
                 path_conversion=safe_ratio(path[i + 1], path[i]),
-                settled_conversion=safe_ratio(path[i + 1], settled_base) if settled_base > 0 else None,
+                settled_conversion=safe_ratio(path[i + 1], settled_base)
+                if settled_base > 0
+                else None,
                 converted=int(stats["n"]),
                 reversed=int(stats["reversed"]),
                 **{f"{q}_seconds": (None if stats["n"] == 0 else stats[q]) for q, _ in QUANTILES},
@@ -170,7 +172,8 @@ def subfunnels(table: pl.DataFrame, config: Config) -> tuple[Subfunnel, ...]:
 def _step_name(step: object) -> str:
     event = getattr(step, "event", None)
     if event:
-        return " | ".join(event)
+        # the first name stands for the step; aliases from other vocabularies are counted
+        return event[0] + (f" (+{len(event) - 1})" if len(event) > 1 else "")
     matches = getattr(step, "event_matches", None)
     if matches:
         return f"/{matches}/"

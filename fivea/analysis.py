@@ -79,11 +79,16 @@ def _max_time(scan: EventScan) -> int | None:
     return scan.frame.select(pl.col(TIME).max()).collect().item()
 
 
-def resolve_window(request: WindowRequest, timezone: str, scan: EventScan) -> tuple[Window, int | None]:
+def resolve_window(
+    request: WindowRequest, timezone: str, scan: EventScan
+) -> tuple[Window, int | None]:
     """Turn the flags into µs bounds; as_of defaults to the latest valid event time."""
     as_of = parse_instant(request.as_of, timezone, "--as-of") if request.as_of else None
-    until = (parse_instant(request.until, timezone, "--until", end_of_date=True)
-             if request.until else None)
+    until = (
+        parse_instant(request.until, timezone, "--until", end_of_date=True)
+        if request.until
+        else None
+    )
     relative = request.since is not None and _RELATIVE.match(request.since.strip())
     max_time: int | None = None
     if as_of is None and (relative or until is not None):
@@ -107,25 +112,35 @@ def resolve_window(request: WindowRequest, timezone: str, scan: EventScan) -> tu
     return Window(since=since, until=until, as_of=as_of if as_of is not None else 0), max_time
 
 
-def _quality_frames(scan: EventScan, rules: RuleSet, window: Window, event_frame: pl.LazyFrame
-                    ) -> dict[str, pl.LazyFrame]:
+def _quality_frames(
+    scan: EventScan, rules: RuleSet, window: Window, event_frame: pl.LazyFrame
+) -> dict[str, pl.LazyFrame]:
     raw = scan.raw
     reason = drop_reason()
     frames = {
         "rows": raw.select(
             pl.len().alias("rows"),
-            *[(reason == r).sum().alias(r) for r in
-              ("missing_user", "missing_event", "unparsable_time", "future_time")],
-            *([pl.col("__dst_fold").filter(reason.is_null()).sum().alias("dst_fold"),
-               pl.col("__dst_gap").filter(reason.is_null()).sum().alias("dst_gap")]
-              if "__dst_fold" in raw.collect_schema().names() else []),
+            *[
+                (reason == r).sum().alias(r)
+                for r in ("missing_user", "missing_event", "unparsable_time", "future_time")
+            ],
+            *(
+                [
+                    pl.col("__dst_fold").filter(reason.is_null()).sum().alias("dst_fold"),
+                    pl.col("__dst_gap").filter(reason.is_null()).sum().alias("dst_gap"),
+                ]
+                if "__dst_fold" in raw.collect_schema().names()
+                else []
+            ),
         ),
         "valid": scan.frame.select(
             pl.len().alias("rows_used"),
             pl.col(TIME).min().alias("time_min"),
             pl.col(TIME).max().alias("time_max"),
-            *[e.alias(f"nonnum_{c}") for c, e in
-              coercion_failures(rules.numeric_columns, scan.property_types).items()],
+            *[
+                e.alias(f"nonnum_{c}")
+                for c, e in coercion_failures(rules.numeric_columns, scan.property_types).items()
+            ],
         ),
         "events": event_frame.group_by(EVENT).agg(
             pl.len().alias("events"), (~rules.any_match).sum().alias("unmatched")
@@ -136,12 +151,15 @@ def _quality_frames(scan: EventScan, rules: RuleSet, window: Window, event_frame
     if scan.stitching:
         frames["stitched"] = raw.filter(reason.is_null() & pl.col("__stitched")).select(
             pl.coalesce([pl.col(c).cast(pl.String) for c in scan.columns.user[1:]])
-            .n_unique().alias("stitched"))
+            .n_unique()
+            .alias("stitched")
+        )
     return frames
 
 
-def _zero_hit_stages(config: LoadedConfig, reached: dict[str, int], names: list[str]
-                     ) -> tuple[ZeroHitStage, ...]:
+def _zero_hit_stages(
+    config: LoadedConfig, reached: dict[str, int], names: list[str]
+) -> tuple[ZeroHitStage, ...]:
     out = []
     for key, stage in config.config.stages.items():
         if reached[key]:
@@ -177,8 +195,10 @@ def diagnose(
     except pl.exceptions.PolarsError as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "utf-8" in text.lower() or "utf8" in text.lower():
-            msg = (f"{scan.sources[0].name}: not UTF-8 text; set input.encoding in the config, "
-                   "e.g. `input: {encoding: latin-1}`")
+            msg = (
+                f"{scan.sources[0].name}: not UTF-8 text; set input.encoding in the config, "
+                "e.g. `input: {encoding: latin-1}`"
+            )
             raise InputError(msg) from exc
         msg = f"{scan.sources[0].name}: cannot read the events ({text[:200]})"
         raise InputError(msg) from exc
@@ -186,8 +206,13 @@ def diagnose(
         scan.cleanup()
 
 
-def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, segments: list[str],
-              started: float) -> Result:
+def _diagnose(
+    scan: EventScan,
+    loaded: LoadedConfig,
+    request: WindowRequest,
+    segments: list[str],
+    started: float,
+) -> Result:
     config = loaded.config
     rules = compile_rules(config, EVENT, scan.properties)
     for column in segments:
@@ -204,8 +229,9 @@ def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, seg
         sub = config.subfunnels[name]
         paths.append(PathSpec(name, bits, sub.window or config.funnel.window, distinct_rows=True))
     # phase 1: the only step that reads events
-    persons_lazy = person_table(events, rules, window, paths, segments,
-                                last_touch=config.segment_attribution == "last")
+    persons_lazy = person_table(
+        events, rules, window, paths, segments, last_touch=config.segment_attribution == "last"
+    )
     in_window = events
     if window.until is not None:
         in_window = in_window.filter(pl.col(TIME) < window.until)
@@ -219,8 +245,11 @@ def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, seg
     valid = q["valid"].row(0, named=True)
     if valid["rows_used"] == 0:
         msg = f"{scan.sources[0].name}: no valid events ({rows['rows']} rows read, all dropped: "
-        msg += ", ".join(f"{r} {rows[r]}" for r in ("missing_user", "missing_event",
-                                                    "unparsable_time", "future_time") if rows[r])
+        msg += ", ".join(
+            f"{r} {rows[r]}"
+            for r in ("missing_user", "missing_event", "unparsable_time", "future_time")
+            if rows[r]
+        )
         msg += "); check the user, event and time columns" if rows["rows"] else "no data rows)"
         raise InputError(msg)
     if window.until is None:
@@ -230,11 +259,15 @@ def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, seg
     event_counts = q["events"].sort(["events", EVENT], descending=[True, False])
     events_in_window = int(event_counts["events"].sum()) if event_counts.height else 0
     unmatched = event_counts.filter(pl.col("unmatched") > 0).sort(
-        ["unmatched", EVENT], descending=[True, False])
+        ["unmatched", EVENT], descending=[True, False]
+    )
     unmatched_n = int(unmatched["unmatched"].sum()) if unmatched.height else 0
     reached = {s.key: s.reached for s in table.stages}
-    dropped = tuple(Dropped(r, int(rows[r])) for r in
-                    ("missing_user", "missing_event", "unparsable_time", "future_time") if rows[r])
+    dropped = tuple(
+        Dropped(r, int(rows[r]))
+        for r in ("missing_user", "missing_event", "unparsable_time", "future_time")
+        if rows[r]
+    )
     dropped_rows = sum(d.rows for d in dropped)
     time_min, time_max = valid["time_min"], valid["time_max"]
     quality = Quality(
@@ -251,12 +284,18 @@ def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, seg
         events_in_window=events_in_window,
         unmatched_events=unmatched_n,
         unmatched_share=unmatched_n / events_in_window if events_in_window else None,
-        unmatched_top=tuple(NameCount(str(n), int(c)) for n, c in
-                            unmatched.select(EVENT, "unmatched").head(_TOP_NAMES).iter_rows()),
-        zero_hit_stages=_zero_hit_stages(loaded, reached,
-                                         [str(n) for n in event_counts[EVENT].head(1000)]),
-        non_numeric_values={k.removeprefix("nonnum_"): int(v) for k, v in valid.items()
-                            if k.startswith("nonnum_") and v},
+        unmatched_top=tuple(
+            NameCount(str(n), int(c))
+            for n, c in unmatched.select(EVENT, "unmatched").head(_TOP_NAMES).iter_rows()
+        ),
+        zero_hit_stages=_zero_hit_stages(
+            loaded, reached, [str(n) for n in event_counts[EVENT].head(1000)]
+        ),
+        non_numeric_values={
+            k.removeprefix("nonnum_"): int(v)
+            for k, v in valid.items()
+            if k.startswith("nonnum_") and v
+        },
         dst_ambiguous=int(rows.get("dst_fold") or 0),
         dst_gap=int(rows.get("dst_gap") or 0),
         dropped_share=dropped_rows / rows["rows"] if rows["rows"] else None,
@@ -283,8 +322,12 @@ def _diagnose(scan: EventScan, loaded: LoadedConfig, request: WindowRequest, seg
         run = None
     else:
         generated = iso(int(wallclock.time() * 1_000_000))
-        run = {"seconds": round(wallclock.perf_counter() - started, 3), "engine": "polars",
-               "polars_version": pl.__version__, "fivea_version": __version__}
+        run = {
+            "seconds": round(wallclock.perf_counter() - started, 3),
+            "engine": "polars",
+            "polars_version": pl.__version__,
+            "fivea_version": __version__,
+        }
     return Result(
         source=source,
         window=window_info,

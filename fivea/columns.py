@@ -23,14 +23,38 @@ class ColumnMap:
 
 # whole export signatures first: (name, required columns, user, time, event, time unit)
 _SIGNATURES: tuple[tuple[str, frozenset[str], tuple[str, ...], str, str, str | None], ...] = (
-    ("ga4", frozenset({"user_pseudo_id", "event_name", "event_timestamp"}),
-     ("user_pseudo_id",), "event_timestamp", "event_name", "us"),
-    ("segment", frozenset({"userId", "anonymousId", "event", "timestamp"}),
-     ("userId", "anonymousId"), "timestamp", "event", None),
-    ("amplitude", frozenset({"user_id", "device_id", "event_type", "event_time"}),
-     ("user_id", "device_id"), "event_time", "event_type", None),
-    ("mixpanel", frozenset({"distinct_id", "event", "time"}),
-     ("distinct_id",), "time", "event", "s"),
+    (
+        "ga4",
+        frozenset({"user_pseudo_id", "event_name", "event_timestamp"}),
+        ("user_pseudo_id",),
+        "event_timestamp",
+        "event_name",
+        "us",
+    ),
+    (
+        "segment",
+        frozenset({"userId", "anonymousId", "event", "timestamp"}),
+        ("userId", "anonymousId"),
+        "timestamp",
+        "event",
+        None,
+    ),
+    (
+        "amplitude",
+        frozenset({"user_id", "device_id", "event_type", "event_time"}),
+        ("user_id", "device_id"),
+        "event_time",
+        "event_type",
+        None,
+    ),
+    (
+        "mixpanel",
+        frozenset({"distinct_id", "event", "time"}),
+        ("distinct_id",),
+        "time",
+        "event",
+        "s",
+    ),
 )
 _PLAIN = {
     "user": ("user_id", "userid", "user"),
@@ -46,14 +70,18 @@ def _plain(role: str, names: list[str], origin: str) -> str:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        msg = (f"{origin}: ambiguous {role} column: {', '.join(found)} all fit; "
-               f"set {_HINT[role]} in the config to the right one")
+        msg = (
+            f"{origin}: ambiguous {role} column: {', '.join(found)} all fit; "
+            f"set {_HINT[role]} in the config to the right one"
+        )
         raise InputError(msg)
     close = difflib.get_close_matches(role, [n.lower() for n in names], n=1, cutoff=0.5)
     hint = f" ('{lowered[close[0]]}' looks close)" if close else ""
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    msg = (f"{origin}: no {role} column found{hint} (columns: {shown}); "
-           f"set {_HINT[role]} in the config")
+    msg = (
+        f"{origin}: no {role} column found{hint} (columns: {shown}); "
+        f"set {_HINT[role]} in the config"
+    )
     raise InputError(msg)
 
 
@@ -63,8 +91,7 @@ def _require(name: str, names: list[str], role: str, origin: str) -> str:
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    msg = (f"{origin}: column '{name}' (columns.{role}) not found; {hint}"
-           f"columns: {shown}")
+    msg = f"{origin}: column '{name}' (columns.{role}) not found; {hint}columns: {shown}"
     raise InputError(msg)
 
 
@@ -85,10 +112,16 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
         user = detected["user"]  # type: ignore[assignment]
     else:
         user = (_plain("user", data_names, origin),)
-    time = (_require(configured.time, data_names, "time", origin) if configured.time
-            else detected.get("time") or _plain("time", data_names, origin))
-    event = (_require(configured.event, data_names, "event", origin) if configured.event
-             else detected.get("event") or _plain("event", data_names, origin))
+    time = (
+        _require(configured.time, data_names, "time", origin)
+        if configured.time
+        else detected.get("time") or _plain("time", data_names, origin)
+    )
+    event = (
+        _require(configured.event, data_names, "event", origin)
+        if configured.event
+        else detected.get("event") or _plain("event", data_names, origin)
+    )
     unit = configured.time_unit or (detected.get("unit") if not configured.time else None)
     roles = {"time": time, "event": event}
     for role, column in roles.items():
@@ -98,6 +131,11 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
     if time == event:
         msg = f"{origin}: column '{time}' is used both as time and event; set columns.time"
         raise InputError(msg)
-    return ColumnMap(user=tuple(user), time=str(time), event=str(event),  # type: ignore[arg-type]
-                     time_unit=unit, time_format=configured.time_format,  # type: ignore[arg-type]
-                     export=export)
+    return ColumnMap(
+        user=tuple(user),
+        time=str(time),
+        event=str(event),  # type: ignore[arg-type]
+        time_unit=unit,
+        time_format=configured.time_format,  # type: ignore[arg-type]
+        export=export,
+    )

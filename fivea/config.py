@@ -332,7 +332,9 @@ def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[KeyPath, int]]:
         msg = f"{origin}{line}: invalid YAML: {problem}{hint}"
         raise ConfigError(msg) from exc
     if node is None:
-        msg = f"{origin}: the config is empty; start from `fivea init` or `fivea presets 5a-default`"
+        msg = (
+            f"{origin}: the config is empty; start from `fivea init` or `fivea presets 5a-default`"
+        )
         raise ConfigError(msg)
     lines: dict[KeyPath, int] = {}
     _walk_nodes(node, (), lines, origin)
@@ -367,7 +369,9 @@ def _walk_nodes(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], origi
 def preset_names() -> list[str]:
     """Names of the shipped presets."""
     folder = resources.files("fivea") / "presets"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def preset_text(name: str) -> str:
@@ -394,7 +398,9 @@ def _merge(base: Any, override: Any) -> Any:
 def _resolve(text: str, origin: str, seen: tuple[str, ...]) -> tuple[dict, dict[KeyPath, int]]:
     data, lines = _parse_yaml(text, origin)
     if not isinstance(data, dict):
-        msg = f"{origin}:1: the config must be a YAML mapping (key: value), got {type(data).__name__}"
+        msg = (
+            f"{origin}:1: the config must be a YAML mapping (key: value), got {type(data).__name__}"
+        )
         raise ConfigError(msg)
     parent = data.get("preset")
     if parent is None:
@@ -489,7 +495,9 @@ def validate_config(
     return LoadedConfig(config=config, source=source, check_lines=check_lines)
 
 
-def load_config(path: Path | None = None, preset: str | None = None, how: str = "flag") -> LoadedConfig:
+def load_config(
+    path: Path | None = None, preset: str | None = None, how: str = "flag"
+) -> LoadedConfig:
     """Load a config file (with its ``preset:`` chain) or a shipped preset by name."""
     if path is not None:
         origin = str(path)
@@ -541,8 +549,9 @@ def discover_config(cwd: Path, environ: Mapping[str, str]) -> tuple[Path | None,
     return None, "default"
 
 
-def resolve_config(path: Path | None, preset: str | None, cwd: Path,
-                   environ: Mapping[str, str]) -> LoadedConfig:
+def resolve_config(
+    path: Path | None, preset: str | None, cwd: Path, environ: Mapping[str, str]
+) -> LoadedConfig:
     """``-c`` wins, then discovery, then ``--preset`` alone, then the built-in default."""
     if path is not None:
         return load_config(path, preset, how="flag")

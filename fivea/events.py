@@ -57,8 +57,10 @@ def _user_expr(columns: ColumnMap, schema: pl.Schema, origin: str) -> pl.Expr:
     for name in columns.user:
         dtype = schema[name]
         if dtype.is_float():
-            msg = (f"{origin}: user column '{name}' holds floats, which cannot be exact ids; "
-                   "export ids as integers or text")
+            msg = (
+                f"{origin}: user column '{name}' holds floats, which cannot be exact ids; "
+                "export ids as integers or text"
+            )
             raise InputError(msg)
     if len(columns.user) == 1:
         name = columns.user[0]
@@ -82,16 +84,15 @@ def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
         [
             frame.filter(pl.col(_VALID).is_null())
             .select(alias=later_id, target=primary, t=pl.col(TIME), o=pl.col(ORDER))
-            .filter(pl.col("alias").is_not_null() & (pl.col("alias") != "")
-                    & (pl.col("alias") != pl.col("target")))
+            .filter(
+                pl.col("alias").is_not_null()
+                & (pl.col("alias") != "")
+                & (pl.col("alias") != pl.col("target"))
+            )
             for later_id in later
         ]
     )
-    mapping = (
-        pairs.sort("t", "o")
-        .group_by("alias")
-        .agg(pl.col("target").first())
-    )
+    mapping = pairs.sort("t", "o").group_by("alias").agg(pl.col("target").first())
     stitched = frame.join(mapping, left_on=USER, right_on="alias", how="left")
     return stitched.with_columns(
         pl.col("target").is_not_null().alias("__stitched"),
@@ -111,7 +112,10 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
     columns = resolve_columns(schema.names(), config.columns, origin)
     time_dtype = schema[columns.time]
     micros = time_to_micros(
-        pl.col(columns.time), time_dtype, config.time.timezone, columns.time_unit,
+        pl.col(columns.time),
+        time_dtype,
+        config.time.timezone,
+        columns.time_unit,
         columns.time_format,
     )
     now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
@@ -125,10 +129,14 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
         event.alias(EVENT),
     )
     reason = (
-        pl.when(pl.col(USER).is_null()).then(pl.lit("missing_user"))
-        .when(pl.col(EVENT).is_null()).then(pl.lit("missing_event"))
-        .when(pl.col(TIME).is_null()).then(pl.lit("unparsable_time"))
-        .when(pl.col(TIME) > now + _FUTURE_SLACK_US).then(pl.lit("future_time"))
+        pl.when(pl.col(USER).is_null())
+        .then(pl.lit("missing_user"))
+        .when(pl.col(EVENT).is_null())
+        .then(pl.lit("missing_event"))
+        .when(pl.col(TIME).is_null())
+        .then(pl.lit("unparsable_time"))
+        .when(pl.col(TIME) > now + _FUTURE_SLACK_US)
+        .then(pl.lit("future_time"))
     )
     naive = naive_for_flags(pl.col(columns.time), time_dtype)
     extra = []

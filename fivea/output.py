@@ -71,8 +71,9 @@ def write_atomic(path: str, text: str) -> None:
     (``0o666 & ~umask``) since ``mkstemp`` creates it 0600.
     """
     target = Path(path)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.resolve().parent)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent
+    )
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:

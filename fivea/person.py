@@ -59,9 +59,7 @@ def _counted_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> list[
     frames = []
     for rule in rules.counted:
         matched = (
-            events.filter(pl.col(rule.column))
-            .select(USER, TIME, ORDER)
-            .sort(USER, TIME, ORDER)
+            events.filter(pl.col(rule.column)).select(USER, TIME, ORDER).sort(USER, TIME, ORDER)
         )
         lag = rule.min_count - 1
         same_person = pl.col(USER).shift(lag) == pl.col(USER)
@@ -69,8 +67,9 @@ def _counted_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> list[
         if rule.within_us is not None:
             hit = hit & ((pl.col(TIME) - pl.col(TIME).shift(lag)) <= rule.within_us)
         frames.append(
-            matched.filter(hit & _in_window(window))
-            .select(USER, TIME, ORDER, pl.lit(1 << rule.bit, pl.UInt64).alias(MASK))
+            matched.filter(hit & _in_window(window)).select(
+                USER, TIME, ORDER, pl.lit(1 << rule.bit, pl.UInt64).alias(MASK)
+            )
         )
     return frames
 
@@ -84,9 +83,7 @@ def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFram
     """
     first_bit = spec.bits[0]
     is_last = (pl.col(USER) != pl.col(USER).shift(-1)).fill_null(True)
-    frame = frame.with_columns(
-        pl.when(is_last).then(pl.col(_I)).backward_fill().alias(_END)
-    )
+    frame = frame.with_columns(pl.when(is_last).then(pl.col(_I)).backward_fill().alias(_END))
     nexts = []
     for k, bit in enumerate(spec.bits[1:], start=1):
         idx = pl.when((pl.col(MASK) & (1 << bit)) != 0).then(pl.col(_I)).backward_fill()
@@ -125,7 +122,8 @@ def _path_table(hits: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl.La
         rows = rows.with_columns(pl.col(MASK) | (1 << spec.bits[0]))
     # stages compare times only: merge each person's hits at one instant into one row
     rows = (
-        rows.group_by(USER, TIME).agg(pl.col(MASK).bitwise_or())
+        rows.group_by(USER, TIME)
+        .agg(pl.col(MASK).bitwise_or())
         .sort(USER, TIME)
         .with_row_index(_I)
         .with_columns(pl.col(_I).cast(pl.Int64))
@@ -144,7 +142,8 @@ def _subfunnel_table(hits: pl.LazyFrame, spec: PathSpec) -> pl.LazyFrame:
         bits |= 1 << bit
     rows = (
         hits.filter((pl.col(MASK) & bits) != 0)
-        .group_by(USER, TIME, ORDER).agg(pl.col(MASK).bitwise_or())
+        .group_by(USER, TIME, ORDER)
+        .agg(pl.col(MASK).bitwise_or())
         .sort(USER, TIME, ORDER)
         .with_row_index(_I)
         .with_columns(pl.col(_I).cast(pl.Int64))
@@ -210,7 +209,9 @@ def person_table(
         if spec.distinct_rows:
             table = table.join(_subfunnel_table(hits, spec), on=USER, how="left")
         else:
-            table = table.join(_path_table(hits, spec, rules.aware_is_any_event), on=USER, how="left")
+            table = table.join(
+                _path_table(hits, spec, rules.aware_is_any_event), on=USER, how="left"
+            )
     fills = [pl.col(f"sub_{s.name}_level").fill_null(0) for s in paths if s.distinct_rows]
     level = pl.col("path_level").fill_null(0)
     if rules.aware_is_any_event:

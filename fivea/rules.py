@@ -57,9 +57,10 @@ def _literal_is_numeric(node: dict) -> bool:
         return not any(k in literal["Scalar"] for k in ("String", "Null", "Boolean"))
     if "Series" in literal:
         try:
-            dtype = pl.select(pl.Expr.deserialize(
-                json.dumps(node).encode(), format="json")).dtypes[0]
-        except Exception:  # noqa: BLE001 - unknown literal encodings are just not numeric
+            dtype = pl.select(pl.Expr.deserialize(json.dumps(node).encode(), format="json")).dtypes[
+                0
+            ]
+        except Exception:
             return False
         return dtype.is_numeric()
     return False
@@ -73,7 +74,8 @@ def _numeric_operands(node: object) -> set[str]:
         return {node["Column"]}
     if "BinaryExpr" in node and node["BinaryExpr"]["op"] in _ARITH_OPS:
         return _numeric_operands(node["BinaryExpr"]["left"]) | _numeric_operands(
-            node["BinaryExpr"]["right"])
+            node["BinaryExpr"]["right"]
+        )
     if "Function" in node:
         function = node["Function"]["function"]
         name = function if isinstance(function, str) else json.dumps(function)
@@ -117,15 +119,18 @@ def parse_where(text: str, key: str, columns: list[str]) -> tuple[pl.Expr, set[s
     """
     try:
         expr = pl.sql_expr(text)
-    except Exception as exc:  # noqa: BLE001 - polars raises several SQL error types
+    except Exception as exc:
         detail = str(exc).strip().splitlines()[0]
-        msg = f"{key}: invalid where expression {text!r}: {detail}; write a SQL condition such as \"revenue > 0\""
+        msg = f'{key}: invalid where expression {text!r}: {detail}; write a SQL condition such as "revenue > 0"'
         raise ConfigError(msg) from exc
     tree = json.loads(expr.meta.serialize(format="json"))
     serialized = json.dumps(tree)
     names = set(expr.meta.root_names())
-    if "_POLARS_TMP" in serialized or "SubPlan" in serialized or any(
-        n.startswith("_POLARS") for n in names):
+    if (
+        "_POLARS_TMP" in serialized
+        or "SubPlan" in serialized
+        or any(n.startswith("_POLARS") for n in names)
+    ):
         msg = f"{key}: where must be a plain expression over columns; subqueries are not allowed"
         raise ConfigError(msg)
     for name in sorted(names):
@@ -145,8 +150,9 @@ def _match(rule: Rule, key: str, event_col: str, columns: list[str]) -> tuple[pl
     numeric: set[str] = set()
     if rule.event:
         names = list(rule.event)
-        conditions.append(pl.col(event_col) == names[0] if len(names) == 1
-                          else pl.col(event_col).is_in(names))
+        conditions.append(
+            pl.col(event_col) == names[0] if len(names) == 1 else pl.col(event_col).is_in(names)
+        )
     if rule.event_matches:
         pattern = f"^(?:{rule.event_matches})$"  # must match the whole name
         conditions.append(pl.col(event_col).str.contains(pattern))
@@ -197,7 +203,8 @@ def compile_rules(config: Config, event_col: str, columns: list[str]) -> RuleSet
         else:
             by_bit.setdefault(bit, []).append(expr)
     terms = [
-        pl.when(pl.any_horizontal(exprs)).then(pl.lit(1 << bit, pl.UInt64))
+        pl.when(pl.any_horizontal(exprs))
+        .then(pl.lit(1 << bit, pl.UInt64))
         .otherwise(pl.lit(0, pl.UInt64))
         for bit, exprs in sorted(by_bit.items())
     ]
@@ -226,8 +233,13 @@ def numeric_casts(numeric: frozenset[str], types: dict[str, pl.DataType]) -> lis
     for name in sorted(numeric):
         dtype = types.get(name)
         if dtype is not None and not dtype.is_numeric():
-            out.append(pl.col(name).cast(pl.String).str.strip_chars()
-                       .cast(pl.Float64, strict=False).alias(name))
+            out.append(
+                pl.col(name)
+                .cast(pl.String)
+                .str.strip_chars()
+                .cast(pl.Float64, strict=False)
+                .alias(name)
+            )
     return out
 
 

@@ -82,16 +82,20 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted((p for p in path.rglob("*") if p.is_file() and _is_data_file(p)),
-                           key=lambda p: os.fsencode(p))
+            files = sorted(
+                (p for p in path.rglob("*") if p.is_file() and _is_data_file(p)),
+                key=lambda p: os.fsencode(p),
+            )
             if not files:
                 msg = f"{raw}: folder holds no .csv, .tsv, .parquet or .ndjson files"
                 raise InputError(msg)
         elif path.exists():
             files = [path]
         elif glob.has_magic(raw):
-            files = sorted((Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()),
-                           key=lambda p: os.fsencode(p))
+            files = sorted(
+                (Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()),
+                key=lambda p: os.fsencode(p),
+            )
             if not files:
                 msg = f"{raw}: no file matches this pattern"
                 raise InputError(msg)
@@ -123,8 +127,10 @@ def _hive_columns(path: Path | None) -> dict[str, str]:
 
 def _check_text_head(source: Source, head: bytes, encoding: str) -> None:
     if b"\x00" in head[:8192]:
-        msg = (f"{source.name}: looks binary, not {source.format.upper()} text; "
-               "pass a CSV, Parquet or NDJSON file (or set --input-format)")
+        msg = (
+            f"{source.name}: looks binary, not {source.format.upper()} text; "
+            "pass a CSV, Parquet or NDJSON file (or set --input-format)"
+        )
         raise InputError(msg)
     if not head.strip():
         msg = f"{source.name}: the file is empty; export some events first"
@@ -134,8 +140,10 @@ def _check_text_head(source: Source, head: bytes, encoding: str) -> None:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start < len(head) - 4:  # not just a character cut at the sample's end
-                msg = (f"{source.name}: not UTF-8 text (byte {exc.start}); set input.encoding in "
-                       "the config, e.g. `input: {encoding: latin-1}` or cp1252")
+                msg = (
+                    f"{source.name}: not UTF-8 text (byte {exc.start}); set input.encoding in "
+                    "the config, e.g. `input: {encoding: latin-1}` or cp1252"
+                )
                 raise InputError(msg) from exc
 
 
@@ -173,7 +181,9 @@ def _csv_header(first_line: str, separator: str) -> list[str]:
     return next(csv.reader([first_line], delimiter=separator), [])
 
 
-def _scan_csv(source: Source, encoding: str, separator: str | None, temps: list[Path]) -> pl.LazyFrame:
+def _scan_csv(
+    source: Source, encoding: str, separator: str | None, temps: list[Path]
+) -> pl.LazyFrame:
     in_memory = source.data is not None or source.compression is not None
     if in_memory:
         blob = _read_bytes(source)
@@ -200,8 +210,10 @@ def _scan_csv(source: Source, encoding: str, separator: str | None, temps: list[
     header = _csv_header(head_text.splitlines()[0] if head_text else "", sep)
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
-        msg = (f"{source.name}: column {duplicated[0]!r} appears more than once in the header; "
-               "rename one of them")
+        msg = (
+            f"{source.name}: column {duplicated[0]!r} appears more than once in the header; "
+            "rename one of them"
+        )
         raise InputError(msg)
     target: Path | bytes
     if in_memory:
@@ -228,7 +240,9 @@ def frame_source(frame: pl.DataFrame, name: str = "<frame>") -> Source:
     return Source(name=name, path=None, format="frame", frame=frame)
 
 
-def _scan_one(source: Source, encoding: str, separator: str | None, temps: list[Path]) -> pl.LazyFrame:
+def _scan_one(
+    source: Source, encoding: str, separator: str | None, temps: list[Path]
+) -> pl.LazyFrame:
     try:
         if source.frame is not None:
             frame = source.frame.lazy().with_row_index(_ROW)
@@ -249,8 +263,10 @@ def _scan_one(source: Source, encoding: str, separator: str | None, temps: list[
         raise
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        msg = (f"{source.name}: cannot read as {source.format.upper()} ({first[:160]}); "
-               "check the file, or set --input-format")
+        msg = (
+            f"{source.name}: cannot read as {source.format.upper()} ({first[:160]}); "
+            "check the file, or set --input-format"
+        )
         raise InputError(msg) from exc
     frame = _flatten_structs(frame)
     hive = _hive_columns(source.path)

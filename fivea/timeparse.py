@@ -42,7 +42,9 @@ def _epoch_to_us(number: pl.Expr, unit: str | None) -> pl.Expr:
         .otherwise(as_int.floordiv((1 / factor).cast(pl.Int64)))
     )
     is_integral = number.cast(pl.Float64) == number.cast(pl.Float64).floor()
-    value = pl.when(is_integral & as_int.is_not_null()).then(exact).otherwise(if_float.cast(pl.Int64))
+    value = (
+        pl.when(is_integral & as_int.is_not_null()).then(exact).otherwise(if_float.cast(pl.Int64))
+    )
     return pl.when(in_range).then(value)
 
 

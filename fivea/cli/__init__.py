@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from fivea import __version__
@@ -40,8 +39,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """Diagnose a customer funnel along Kotler's 5A path: Aware → Appeal → Ask → Act → Advocate."""
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to one exit code and at most one line."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("FIVEA_DEBUG") == "1"
+    if not args:
+        args = ["--help"]
     _register()
     try:
         code = app(args=args, prog_name="fivea", standalone_mode=False)
@@ -68,13 +70,16 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _error(str(exc))
         raise SystemExit(ExitCode.USER_ERROR) from None
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
-    except click.exceptions.Abort:
+    except typer.Abort:
         _error("interrupted")
         raise SystemExit(ExitCode.INTERRUPTED) from None
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        # usage errors (unknown option, missing argument) in one line, like every other error
+        command = next((a for a in args if not a.startswith("-")), None)
+        where = f"fivea {command} --help" if command else "fivea --help"
+        _error(f"{exc.format_message()} (see `{where}`)")
         raise SystemExit(ExitCode.USER_ERROR) from None
     except KeyboardInterrupt:
         _error("interrupted")
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
-        _error(f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
-               f"this is a bug, please report it at {ISSUES_URL} (rerun with --debug for the traceback)")
+        _error(
+            f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+            f"this is a bug, please report it at {ISSUES_URL} (rerun with --debug for the traceback)"
+        )
         raise SystemExit(ExitCode.INTERNAL) from None

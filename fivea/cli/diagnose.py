@@ -40,8 +40,17 @@ def render(result: object, fmt: str, width: int | None = None) -> str:
         from fivea.render.table import render_table
 
         buffer = io.StringIO()
-        render_table(result, Console(file=buffer, width=width or 100, no_color=True,  # type: ignore[arg-type]
-                                     highlight=False, emoji=False, color_system=None))
+        render_table(
+            result,
+            Console(
+                file=buffer,
+                width=width or 100,
+                no_color=True,  # type: ignore[arg-type]
+                highlight=False,
+                emoji=False,
+                color_system=None,
+            ),
+        )
         return buffer.getvalue()
     msg = f"--format {fmt}: not available for diagnose yet; use {', '.join(DIAGNOSE_FORMATS)}"
     raise UsageError(msg)
@@ -80,8 +89,13 @@ def diagnose(
         format_for(out, fmt)
         check_writable(out)
     loaded = resolve_config(config, preset, Path.cwd(), os.environ)
-    result = run(events, loaded, WindowRequest(since=since, until=until, as_of=as_of),
-                 segments=list(segment or []) or None, input_format=input_format)
+    result = run(
+        events,
+        loaded,
+        WindowRequest(since=since, until=until, as_of=as_of),
+        segments=list(segment or []) or None,
+        input_format=input_format,
+    )
     date = result.window.as_of[:10]
     for out in outputs:
         write_atomic(expand_name(out, date), render(result, format_for(out, fmt)))

@@ -10,36 +10,99 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-Events = Annotated[list[str], typer.Argument(
-    help="Event files (CSV, TSV, Parquet, NDJSON; .gz/.zst), folders, globs, or - for stdin.",
-    show_default=False)]
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="YAML config (default: $FIVEA_CONFIG, ./fivea.yaml, else the 5a-default preset).",
-    show_default=False)]
-PresetOpt = Annotated[str | None, typer.Option(
-    "--preset", help="Shipped preset to use (or to put under -c's config). See `fivea presets`.",
-    show_default=False)]
-FormatOpt = Annotated[str | None, typer.Option(
-    "--format", "-f", help="table (default), json.", show_default=False)]
-OutputOpt = Annotated[list[str] | None, typer.Option(
-    "--output", "-o", help="Write the report to FILE atomically (format from the extension; "
-    "repeatable; {as_of} is replaced by the analysis date).", show_default=False)]
-SinceOpt = Annotated[str | None, typer.Option(
-    "--since", help="Start of the analysis window: a date, an ISO time, or a duration before "
-    "--as-of such as 28d.", show_default=False)]
-UntilOpt = Annotated[str | None, typer.Option(
-    "--until", help="End of the window (exclusive; a date includes that whole date).",
-    show_default=False)]
-AsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="The analysis instant (default: the latest valid event time).",
-    show_default=False)]
-SegmentOpt = Annotated[list[str] | None, typer.Option(
-    "--segment", help="Property column to break the funnel down by (repeatable).",
-    show_default=False)]
-InputFormatOpt = Annotated[str | None, typer.Option(
-    "--input-format", help="Read the input as csv, parquet or ndjson whatever its extension.",
-    show_default=False)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
+Events = Annotated[
+    list[str],
+    typer.Argument(
+        help="Event files (CSV, TSV, Parquet, NDJSON; .gz/.zst), folders, globs, or - for stdin.",
+        show_default=False,
+        metavar="EVENTS...",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML config (default: $FIVEA_CONFIG, ./fivea.yaml, else the 5a-default preset).",
+        show_default=False,
+        metavar="CONFIG",
+    ),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        help="Shipped preset to use (or to put under -c's config). See `fivea presets`.",
+        show_default=False,
+        metavar="NAME",
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", help="table (default), json.", show_default=False, metavar="FORMAT"
+    ),
+]
+OutputOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to FILE atomically (format from the extension; "
+        "repeatable; {as_of} is replaced by the analysis date).",
+        show_default=False,
+        metavar="FILE",
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Start of the analysis window: a date, an ISO time, or a duration before "
+        "--as-of such as 28d.",
+        show_default=False,
+        metavar="WHEN",
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="End of the window (exclusive; a date includes that whole date).",
+        show_default=False,
+        metavar="WHEN",
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The analysis instant (default: the latest valid event time).",
+        show_default=False,
+        metavar="WHEN",
+    ),
+]
+SegmentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--segment",
+        help="Property column to break the funnel down by (repeatable).",
+        show_default=False,
+        metavar="COLUMN",
+    ),
+]
+InputFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help="Read the input as csv, parquet or ndjson whatever its extension.",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bug reports).")]
 
 
@@ -48,8 +111,7 @@ def stdout_console() -> Console:
     width = None
     if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
         width = 80
-    return Console(file=sys.stdout, width=width, highlight=False, emoji=False,
-                   soft_wrap=False)
+    return Console(file=sys.stdout, width=width, highlight=False, emoji=False, soft_wrap=False)
 
 
 def stderr_console(quiet: bool) -> Console:

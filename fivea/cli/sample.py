@@ -14,11 +14,20 @@ from fivea.errors import UsageError
 
 @app.command(epilog="Example: fivea sample -o events.parquet --people 5000 --archetype door_knob")
 def sample(
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv, .csv.gz, "
-                                         ".parquet or .ndjson.", show_default=False)],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write: .csv, .csv.gz, .parquet or .ndjson.",
+            show_default=False,
+        ),
+    ],
     people: Annotated[int, typer.Option("--people", "-n", help="Number of persons.")] = 5000,
-    archetype: Annotated[str, typer.Option(
-        "--archetype", "-a", help="funnel, door_knob, goldfish, trumpet or bow_tie.")] = "funnel",
+    archetype: Annotated[
+        str,
+        typer.Option("--archetype", "-a", help="funnel, door_knob, goldfish, trumpet or bow_tie."),
+    ] = "funnel",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 0,
     days: Annotated[int, typer.Option("--days", help="Days the log spans.")] = 90,
     quiet: QuietOpt = False,
@@ -36,10 +45,13 @@ def sample(
     try:
         frame = generate_sample(people=people, archetype=archetype, seed=seed, days=days)
     except ValueError as exc:
-        raise UsageError(f"--archetype {archetype}: {exc}") from exc
+        msg_0 = f"--archetype {archetype}: {exc}"
+        raise UsageError(msg_0) from exc
     try:
         write_sample(frame, output)
     except ValueError as exc:
-        raise UsageError(f"--output {output}: {exc}") from exc
-    stderr_console(quiet).print(f"wrote {frame.height:,} events of {people:,} persons to {output}",
-                                markup=False)
+        msg_0 = f"--output {output}: {exc}"
+        raise UsageError(msg_0) from exc
+    stderr_console(quiet).print(
+        f"wrote {frame.height:,} events of {people:,} persons to {output}", markup=False
+    )

@@ -27,8 +27,10 @@ def _event_rule(names: list[str], **extra: object) -> tuple[dict, ref.RefRule]:
     yaml_rule: dict = {"event": names, **extra}
     where = None
     if "where" in extra:
+
         def where(e: dict) -> bool:
             return e.get("amt") is not None and e["amt"] > 0
+
     within = extra.get("within")
     ref_rule = ref.RefRule(
         event=names,
@@ -45,12 +47,16 @@ def scenario(draw: st.DrawFn) -> dict:
     n_events = draw(st.integers(1, 60))
     rows = []
     for _ in range(n_events):
-        rows.append({
-            "user_id": f"u{draw(st.integers(0, n_users - 1))}",
-            "time": BASE + draw(st.integers(0, 12)) * HOUR + draw(st.sampled_from([0, 0, 0, 1])),
-            "event": draw(st.sampled_from(NAMES)),
-            "amt": draw(st.sampled_from([None, 0, 5, 20])),
-        })
+        rows.append(
+            {
+                "user_id": f"u{draw(st.integers(0, n_users - 1))}",
+                "time": BASE
+                + draw(st.integers(0, 12)) * HOUR
+                + draw(st.sampled_from([0, 0, 0, 1])),
+                "event": draw(st.sampled_from(NAMES)),
+                "amt": draw(st.sampled_from([None, 0, 5, 20])),
+            }
+        )
     if rows and draw(st.booleans()):
         rows.append(dict(rows[draw(st.integers(0, len(rows) - 1))]))  # an exact duplicate
     aware_any = draw(st.booleans())
@@ -58,8 +64,14 @@ def scenario(draw: st.DrawFn) -> dict:
     window_h = draw(st.sampled_from([1, 3, 6]))
     since = draw(st.sampled_from([None, 2, 5]))
     until = draw(st.sampled_from([None, 9, 12]))
-    return {"rows": rows, "aware_any": aware_any, "appeal": appeal_counted,
-            "window_h": window_h, "since": since, "until": until}
+    return {
+        "rows": rows,
+        "aware_any": aware_any,
+        "appeal": appeal_counted,
+        "window_h": window_h,
+        "since": since,
+        "until": until,
+    }
 
 
 def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
@@ -92,8 +104,10 @@ def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
         "version": 1,
         "stages": stages_yaml,
         "funnel": {"window": f"{s['window_h']}h"},
-        "subfunnels": {"browse": [n[0] for n in sub_steps],
-                       "repeat": {"steps": [n[0] for n in repeat], "window": "8h"}},
+        "subfunnels": {
+            "browse": [n[0] for n in sub_steps],
+            "repeat": {"steps": [n[0] for n in repeat], "window": "8h"},
+        },
     }
     config_ref = ref.RefConfig(
         stages=stages_ref,
@@ -118,13 +132,19 @@ def check_scenario(s: dict) -> None:
     frame = pl.DataFrame(
         {
             "user_id": [r["user_id"] for r in s["rows"]],
-            "time": [dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=r["time"])
-                     for r in s["rows"]],
+            "time": [
+                dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=r["time"])
+                for r in s["rows"]
+            ],
             "event": [r["event"] for r in s["rows"]],
             "amt": [r["amt"] for r in s["rows"]],
         },
-        schema={"user_id": pl.String, "time": pl.Datetime("us", "UTC"), "event": pl.String,
-                "amt": pl.Int64},
+        schema={
+            "user_id": pl.String,
+            "time": pl.Datetime("us", "UTC"),
+            "event": pl.String,
+            "amt": pl.Int64,
+        },
     )
     since = BASE + s["since"] * HOUR if s["since"] is not None else None
     until = BASE + s["until"] * HOUR if s["until"] is not None else None
@@ -134,8 +154,10 @@ def check_scenario(s: dict) -> None:
     as_of = until - 1 if until is not None else None
     request = WindowRequest(since=iso(since), until=iso(until), as_of=iso(as_of))
     result = diagnose(frame, loaded, request)
-    events = [{"user": r["user_id"], "time": r["time"], "event": r["event"], "amt": r["amt"]}
-              for r in s["rows"]]
+    events = [
+        {"user": r["user_id"], "time": r["time"], "event": r["event"], "amt": r["amt"]}
+        for r in s["rows"]
+    ]
     expected = ref.compute(events, config_ref, since_us=since, until_us=until, as_of_us=as_of)
 
     assert result.persons == expected.persons
@@ -173,15 +195,27 @@ def test_mixpanel_example_counts_three_steps() -> None:
     """SPEC §3.4: A 13:00, A 13:30, B 13:45, C 14:15 with W = 1h reaches 3 steps here."""
     minute = 60_000_000
     rows = [("a", 0, "v"), ("a", 30, "v"), ("a", 45, "p"), ("a", 75, "s")]
-    s = {"rows": [{"user_id": u, "time": BASE + m * minute, "event": e, "amt": None}
-                  for u, m, e in rows],
-         "aware_any": False, "appeal": None, "window_h": 1, "since": None, "until": None}
+    s = {
+        "rows": [
+            {"user_id": u, "time": BASE + m * minute, "event": e, "amt": None} for u, m, e in rows
+        ],
+        "aware_any": False,
+        "appeal": None,
+        "window_h": 1,
+        "since": None,
+        "until": None,
+    }
     check_scenario(s)
     config_yaml, _ = _configs(s)
     loaded = validate_config(config_yaml, "t", {}, ConfigSource(None, None, "test"))
-    frame = pl.DataFrame({"user_id": [r["user_id"] for r in s["rows"]],
-                          "time": [r["time"] for r in s["rows"]],
-                          "event": [r["event"] for r in s["rows"]],
-                          "amt": [None] * len(s["rows"])}, schema_overrides={"amt": pl.Int64})
+    frame = pl.DataFrame(
+        {
+            "user_id": [r["user_id"] for r in s["rows"]],
+            "time": [r["time"] for r in s["rows"]],
+            "event": [r["event"] for r in s["rows"]],
+            "amt": [None] * len(s["rows"]),
+        },
+        schema_overrides={"amt": pl.Int64},
+    )
     result = diagnose(frame, loaded)
     assert [st.path for st in result.stages][:3] == [1, 1, 1]

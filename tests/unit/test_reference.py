@@ -155,7 +155,7 @@ def test_min_count_within_edge_is_inclusive():
     one_more = [ev("u", 0, "view"), ev("u", w + 1, "view")]
     assert compute(one_more, appeal_views(2, w)).reached["appeal"] == 0
     # Sliding: views at 0, w+1, w+2 -> first hit at w+2 (pair w+1, w+2).
-    sliding = one_more + [ev("u", w + 2, "view")]
+    sliding = [*one_more, ev("u", w + 2, "view")]
     assert compute(sliding, appeal_views(2, w)).reach_time["appeal"] == {"u": w + 2}
     # Without within: the 3rd view ever, however far apart.
     spread = [ev("u", 0, "view"), ev("u", 100 * D, "view"), ev("u", 200 * D, "view")]
@@ -192,7 +192,7 @@ def test_rule_keys_exact_fullmatch_and_null_where():
 def test_rule_without_keys_is_an_error():
     cfg = letters_config()
     cfg.stages["ask"] = [RefRule(min_count=2)]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one"):
         compute([], cfg)
 
 
@@ -230,7 +230,8 @@ def test_time_to_convert_reversed_zero_and_quantiles():
     r = compute(events, letters_config(H))
     t = r.ttc["attraction"]
     # sample (s) = [0, 10, 20, 40], n = 4
-    assert t["n"] == 4 and t["reversed"] == 1
+    assert t["n"] == 4
+    assert t["reversed"] == 1
     assert t["p25"] == pytest.approx(7.5)  # h = 0.75 -> 0 + 0.75 * 10
     assert t["median"] == pytest.approx(15.0)  # h = 1.5
     assert t["p75"] == pytest.approx(25.0)  # h = 2.25 -> 20 + 0.25 * 20
@@ -353,7 +354,8 @@ def test_since_until_with_min_count_pair_straddling_since():
     assert r.persons == 3  # u, late, edge
     assert r.reach_time["appeal"] == {"u": since + 10, "edge": since}
     assert r.reach_time["aware"] == {"u": since + 10, "late": until - 1, "edge": since}
-    assert r.current["appeal"] == 2 and r.current["aware"] == 1
+    assert r.current["appeal"] == 2
+    assert r.current["aware"] == 1
     assert r.path == [3, 2, 0, 0, 0]
 
 
@@ -381,16 +383,19 @@ def test_zero_denominators_and_empty_input():
     cfg = letters_config(H, s=(steps, H))
     r = compute([], cfg)
     assert r.persons == 0
-    assert r.reached == {s: 0 for s in STAGES}
-    assert r.flow == {t: 0 for t in TRANSITIONS}
-    assert r.current == {"none": 0, **{s: 0 for s in STAGES}}
+    assert r.reached == dict.fromkeys(STAGES, 0)
+    assert r.flow == dict.fromkeys(TRANSITIONS, 0)
+    assert r.current == {"none": 0, **dict.fromkeys(STAGES, 0)}
     assert all(r.ttc[t]["n"] == 0 and r.ttc[t]["median"] is None for t in TRANSITIONS)
-    assert r.path == [0] * 5 and r.in_window == [0] * 4
+    assert r.path == [0] * 5
+    assert r.in_window == [0] * 4
     assert r.subfunnels["s"] == {"counts": [0, 0], "median_step_seconds": [None, None],
                                  "levels": {}}  # fmt: skip
     # Persons but nobody aware: everything downstream zero / null.
     r = compute([ev("u", 0, "zzz")], cfg)
-    assert r.persons == 1 and r.current["none"] == 1 and r.path == [0] * 5
+    assert r.persons == 1
+    assert r.current["none"] == 1
+    assert r.path == [0] * 5
     assert r.path_level == {"u": 0}
 
 
