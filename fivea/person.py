@@ -169,6 +169,28 @@ def _segment_values(events: pl.LazyFrame, segments: list[str], last: bool) -> li
     return exprs
 
 
+def stage_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> pl.LazyFrame:
+    """Every hit in the window as (person, time, input order, mask of stages and steps).
+
+    Plain rules mark rows directly; min_count rules count over all events before ``until``
+    (a first product view before ``since`` can make the second one a hit). An unconditioned
+    any_event Aware is left out: every event is an aware hit.
+    """
+    marked = events.with_columns(
+        rules.simple_mask.alias(MASK), *[e.alias(c) for c, e in rules.counted_matches.items()]
+    )
+    simple = marked.filter(_in_window(window) & (pl.col(MASK) != 0)).select(USER, TIME, ORDER, MASK)
+    counted_input = marked.select(USER, TIME, ORDER, *rules.counted_matches)
+    if rules.counted_matches:
+        counted_input = counted_input.filter(pl.any_horizontal(list(rules.counted_matches)))
+    return pl.concat([simple, *_counted_hits(counted_input, rules, window)])
+
+
+def in_window(window: Window) -> pl.Expr:
+    """Whether an event's time lies in [since, until)."""
+    return _in_window(window)
+
+
 def person_table(
     events: pl.LazyFrame,
     rules: RuleSet,
@@ -189,14 +211,7 @@ def person_table(
     if segments:
         touch = events.group_by(USER).agg(_segment_values(events, segments, last_touch))
         basics = basics.join(touch, on=USER, how="left")
-    marked = events.with_columns(
-        rules.simple_mask.alias(MASK), *[e.alias(c) for c, e in rules.counted_matches.items()]
-    )
-    simple = marked.filter(_in_window(window) & (pl.col(MASK) != 0)).select(USER, TIME, ORDER, MASK)
-    counted_input = marked.select(USER, TIME, ORDER, *rules.counted_matches)
-    if rules.counted_matches:
-        counted_input = counted_input.filter(pl.any_horizontal(list(rules.counted_matches)))
-    hits = pl.concat([simple, *_counted_hits(counted_input, rules, window)])
+    hits = stage_hits(events, rules, window)
     reach = hits.group_by(USER).agg(
         pl.col(TIME).filter((pl.col(MASK) & (1 << bit)) != 0).min().alias(f"reach_{stage}")
         for bit, stage in enumerate(STAGE_KEYS)

@@ -48,6 +48,11 @@ class Transition:
     median_seconds: float | None
     p75_seconds: float | None
     p90_seconds: float | None
+    grade: str | None = None  # ok / watch / critical / not_judged / not_measured; None: ungraded
+    grade_reason: str | None = None
+    target: float | tuple[float, float] | None = None  # curiosity: the band [low, high]
+    target_source: str | None = None
+    uplift: float | None = None  # target / ratio (curiosity: low / ratio)
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,159 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """PAR or BAR (SPEC §4.1) with its Wilson 95% interval and a reading in words."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    reason: str | None
+    reading: str
+    target: float | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedGain:
+    """What reaching the target would add, all else equal (SPEC §4.2)."""
+
+    unit: str  # "buyers" or "advocates"
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """The graded transition with the largest uplift to its target."""
+
+    transition: str
+    ratio: float | None
+    target: float
+    uplift: float | None  # None: unbounded (ratio 0)
+    expected_gain: ExpectedGain
+    problem: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Inversion:
+    """One inversion of the funnel shape and how sure we are of it (SPEC §4.3)."""
+
+    archetype: str
+    ratio: float
+    z: float
+    strength: str  # "strong" (z >= 2) or "weak"
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """The funnel's shape."""
+
+    primary: str
+    secondary: tuple[str, ...]
+    confidence: tuple[Inversion, ...]
+    implication: str
+    reason: str | None = None
+    expected: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A notable fact with what to do about it."""
+
+    kind: str
+    message: str
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """healthy / needs_attention / at_risk, always with reasons (SPEC §4.4)."""
+
+    status: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SegmentLag:
+    """A segment whose flow at a transition is significantly below everyone else's."""
+
+    transition: str
+    flow: float
+    rest_flow: float
+    z: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One value of a segment column with its full stage table."""
+
+    value: str
+    persons: int
+    reached: dict[str, int]
+    ratios: dict[str, float | None]
+    flows: dict[str, float | None]
+    par: float | None
+    bar: float | None
+    lagging: tuple[SegmentLag, ...]
+
+
+@dataclass(frozen=True)
+class SegmentBreakdown:
+    """A segment column: its top values, "(other)" last, and the lag tests run."""
+
+    column: str
+    attribution: str
+    rows: tuple[SegmentRow, ...]
+    tests_run: int
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A metric now, before, and the change."""
+
+    metric: str
+    current: float | None
+    previous: float | None
+    delta: float | None
+    change: float | None  # relative change
+    z: float | None = None
+    significant: bool | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The previous period of the same length (SPEC §4.5)."""
+
+    since: str
+    until: str
+    persons: int
+    deltas: tuple[Delta, ...]
+    bow_tie_distance: float | None
+    previous_bow_tie_distance: float | None
+    direction: str  # improving / stable / declining
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One calendar bucket of reached counts, PAR and BAR."""
+
+    period: str
+    reached: dict[str, int]
+    par: float | None
+    bar: float | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Reached counts per calendar bucket (SPEC §3.6)."""
+
+    period: str
+    rows: tuple[TrendRow, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything one run of ``fivea diagnose`` found."""
 
@@ -159,6 +317,15 @@ class Result:
     subfunnels: tuple[Subfunnel, ...]
     quality: Quality
     generated_at: str
+    par: Ratio | None = None
+    bar: Ratio | None = None
+    bottleneck: Bottleneck | None = None
+    archetype: Archetype | None = None
+    verdict: Verdict | None = None
+    findings: tuple[Finding, ...] = ()
+    segments: tuple[SegmentBreakdown, ...] = ()
+    compare: Comparison | None = None
+    trend: Trend | None = None
     run: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION

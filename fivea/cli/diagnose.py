@@ -10,6 +10,7 @@ from pathlib import Path
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
+    CompareOpt,
     ConfigOpt,
     DebugOpt,
     Events,
@@ -20,6 +21,7 @@ from fivea.cli.options import (
     QuietOpt,
     SegmentOpt,
     SinceOpt,
+    TrendOpt,
     UntilOpt,
     stdout_console,
 )
@@ -67,6 +69,8 @@ def diagnose(
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
     segment: SegmentOpt = None,
+    compare: CompareOpt = None,
+    trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -89,12 +93,20 @@ def diagnose(
         format_for(out, fmt)
         check_writable(out)
     loaded = resolve_config(config, preset, Path.cwd(), os.environ)
+    if compare is not None and compare != "previous":
+        msg = f"--compare {compare}: only 'previous' is supported"
+        raise UsageError(msg)
+    if trend is not None and trend not in ("day", "week", "month"):
+        msg = f"--trend {trend}: use day, week or month"
+        raise UsageError(msg)
+    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
     result = run(
         events,
         loaded,
-        WindowRequest(since=since, until=until, as_of=as_of),
+        request,
         segments=list(segment or []) or None,
         input_format=input_format,
+        trend=trend,
     )
     date = result.window.as_of[:10]
     for out in outputs:

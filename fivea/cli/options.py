@@ -91,6 +91,24 @@ SegmentOpt = Annotated[
         metavar="COLUMN",
     ),
 ]
+CompareOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--compare",
+        help="Compare with the previous period of the same length: 'previous' (needs --since).",
+        show_default=False,
+        metavar="previous",
+    ),
+]
+TrendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--trend",
+        help="Reached counts, PAR and BAR per calendar day, week or month.",
+        show_default=False,
+        metavar="PERIOD",
+    ),
+]
 InputFormatOpt = Annotated[
     str | None,
     typer.Option(

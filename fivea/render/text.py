@@ -38,3 +38,15 @@ def duration(seconds: float | None) -> str:
 def words(identifier: str) -> str:
     """snake_case identifier -> words: 'door_knob' -> 'door knob'."""
     return identifier.replace("_", " ")
+
+
+def signed_percent(value: float | None, digits: int = 1) -> str:
+    """0.05 -> '+5.0%'; None -> '—'."""
+    return "—" if value is None else f"{value * 100:+.{digits}f}%"
+
+
+def moment(iso_text: str | None) -> str:
+    """'2025-01-01T00:52:36.651783Z' -> '2025-01-01 00:52' for headers."""
+    if not iso_text:
+        return "?"
+    return iso_text.replace("T", " ")[:16]

@@ -1,0 +1,158 @@
+"""Data quality (SPEC §5): rows read and dropped by reason, duplicates, time range, stitched
+ids, events no rule recognises, stages nothing reached. Lazy frames collected with phase 1."""
+
+from __future__ import annotations
+
+import difflib
+
+import polars as pl
+
+from fivea.config import STAGE_KEYS, LoadedConfig
+from fivea.events import DROP_REASONS, EVENT, TIME, EventScan, drop_reason
+from fivea.result import Dropped, NameCount, Quality, ZeroHitStage
+from fivea.rules import RuleSet, coercion_failures
+
+_TOP_NAMES = 10
+
+
+def iso_or_none(micros: int | None) -> str | None:
+    """µs -> ISO text (local import avoids a cycle with fivea.window)."""
+    from fivea.window import iso
+
+    return iso(micros)
+
+
+def quality_frames(
+    scan: EventScan, rules: RuleSet, events: pl.LazyFrame, event_frame: pl.LazyFrame
+) -> dict[str, pl.LazyFrame]:
+    """Lazy frames of every data-quality count; ``event_frame`` holds the window's events."""
+    raw = scan.raw
+    reason = drop_reason()
+    frames = {
+        "rows": raw.select(
+            pl.len().alias("rows"),
+            *[(reason == r).sum().alias(r) for r in DROP_REASONS],
+            *(
+                [
+                    pl.col("__dst_fold").filter(reason.is_null()).sum().alias("dst_fold"),
+                    pl.col("__dst_gap").filter(reason.is_null()).sum().alias("dst_gap"),
+                ]
+                if "__dst_fold" in raw.collect_schema().names()
+                else []
+            ),
+        ),
+        "valid": scan.frame.select(
+            pl.len().alias("rows_used"),
+            pl.col(TIME).min().alias("time_min"),
+            pl.col(TIME).max().alias("time_max"),
+            *[
+                e.alias(f"nonnum_{c}")
+                for c, e in coercion_failures(rules.numeric_columns, scan.property_types).items()
+            ],
+        ),
+        "events": event_frame.group_by(EVENT).agg(
+            pl.len().alias("events"), (~rules.any_match).sum().alias("unmatched")
+        ),
+    }
+    frames["stage_matches"] = events.select(stage_match_counts(rules))
+    valid_raw = raw.filter(reason.is_null()).select(scan.properties)
+    frames["distinct"] = valid_raw.select(pl.struct(pl.all()).n_unique().alias("distinct"))
+    if scan.stitching:
+        frames["stitched"] = raw.filter(reason.is_null() & pl.col("__stitched")).select(
+            pl.coalesce([pl.col(c).cast(pl.String) for c in scan.columns.user[1:]])
+            .n_unique()
+            .alias("stitched")
+        )
+    return frames
+
+
+def zero_hit_stages(
+    config: LoadedConfig, reached: dict[str, int], names: list[str]
+) -> tuple[ZeroHitStage, ...]:
+    """Stages nothing reached, with the closest event names in the data."""
+    out = []
+    for key, stage in config.config.stages.items():
+        if reached[key]:
+            continue
+        wanted = [n for rule in stage.rules for n in (rule.event or ())]
+        close: list[str] = []
+        for name in wanted:
+            for match in difflib.get_close_matches(name, names, n=2, cutoff=0.6):
+                if match not in close:
+                    close.append(match)
+        out.append(ZeroHitStage(stage=key, did_you_mean=tuple(close[:3])))
+    return tuple(out)
+
+
+def stage_match_counts(rules: RuleSet) -> list[pl.Expr]:
+    """Events matching each stage's rules; a stage with none is "not measured" (SPEC §4.2)."""
+    out = []
+    for bit, stage in enumerate(STAGE_KEYS):
+        if bit == 0 and rules.aware_is_any_event:
+            out.append(pl.len().alias(stage))
+            continue
+        hits = (rules.simple_mask & (1 << bit)) != 0
+        for rule in rules.counted:
+            if rule.bit == bit:
+                hits = hits | rules.counted_matches[rule.column]
+        out.append(hits.sum().alias(stage))
+    return out
+
+
+def build_quality(
+    q: dict[str, pl.DataFrame], loaded: LoadedConfig, reached: dict[str, int], persons: int
+) -> Quality:
+    """The Quality block from the collected frames."""
+    rows = q["rows"].row(0, named=True)
+    valid = q["valid"].row(0, named=True)
+    event_counts = q["events"].sort(["events", EVENT], descending=[True, False])
+    events_in_window = int(event_counts["events"].sum()) if event_counts.height else 0
+    unmatched = event_counts.filter(pl.col("unmatched") > 0).sort(
+        ["unmatched", EVENT], descending=[True, False]
+    )
+    unmatched_n = int(unmatched["unmatched"].sum()) if unmatched.height else 0
+    dropped = tuple(Dropped(r, int(rows[r])) for r in DROP_REASONS if rows[r])
+    dropped_rows = sum(d.rows for d in dropped)
+    time_min, time_max = valid["time_min"], valid["time_max"]
+    return Quality(
+        rows_read=int(rows["rows"]),
+        rows_used=int(valid["rows_used"]),
+        dropped=dropped,
+        duplicates=int(rows["rows"]) - dropped_rows - int(q["distinct"].item()),
+        deduplicated=loaded.config.dedupe,
+        time_min=iso_or_none(time_min),
+        time_max=iso_or_none(time_max),
+        span_seconds=(time_max - time_min) / 1e6,
+        persons=persons,
+        stitched_ids=int(q["stitched"].item()) if "stitched" in q else 0,
+        events_in_window=events_in_window,
+        unmatched_events=unmatched_n,
+        unmatched_share=unmatched_n / events_in_window if events_in_window else None,
+        unmatched_top=tuple(
+            NameCount(str(n), int(c))
+            for n, c in unmatched.select(EVENT, "unmatched").head(_TOP_NAMES).iter_rows()
+        ),
+        zero_hit_stages=zero_hit_stages(
+            loaded, reached, [str(n) for n in event_counts[EVENT].head(1000)]
+        ),
+        non_numeric_values={
+            k.removeprefix("nonnum_"): int(v)
+            for k, v in valid.items()
+            if k.startswith("nonnum_") and v
+        },
+        dst_ambiguous=int(rows.get("dst_fold") or 0),
+        dst_gap=int(rows.get("dst_gap") or 0),
+        dropped_share=dropped_rows / rows["rows"] if rows["rows"] else None,
+    )
+
+
+def no_valid_events_message(name: str, q: dict[str, pl.DataFrame]) -> str:
+    """The one-line error when every row was dropped."""
+    rows = q["rows"].row(0, named=True)
+    reasons = ", ".join(f"{r.replace('_', ' ')} {rows[r]}" for r in DROP_REASONS if rows[r])
+    if not rows["rows"]:
+        return f"{name}: no events (the file has a header but no data rows); export some events"
+    return (
+        f"{name}: no valid events ({rows['rows']} rows read, all dropped: {reasons}); "
+        "check the user, event and time columns (columns.* in the config)"
+    )

@@ -1,0 +1,456 @@
+"""The sections of the terminal report, each a rich renderable built from the result.
+
+Data values (event names, segment values) are always wrapped in ``Text`` so that a campaign
+called ``[summer]`` prints as ``[summer]`` and never as rich markup (SPEC §5).
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from fivea.render import text as fmt
+from fivea.result import Result, Transition
+
+BAR_WIDTH = 30
+VERDICT_STYLE = {"healthy": "bold green", "needs_attention": "bold yellow", "at_risk": "bold red"}
+GRADE_STYLE = {
+    "ok": "green",
+    "watch": "yellow",
+    "critical": "red",
+    "not_judged": "dim",
+    "not_measured": "dim",
+}
+
+
+def new_table(title: str, *columns: tuple[str, str], header: bool = True) -> Table:
+    """A report table: simple rules, left-aligned bold title, no outer padding."""
+    table = Table(
+        title=Text(title),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+        title_style="bold",
+        show_header=header,
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    return table
+
+
+def header(result: Result) -> Text:
+    """Who, what, when and with which config."""
+    src = result.source
+    files = src.files[0] if len(src.files) == 1 else f"{src.files[0]} (+{len(src.files) - 1} files)"
+    if src.config:
+        config = f"config {src.config}" + (f" (preset {src.preset})" if src.preset else "")
+    else:
+        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
+    window = result.window
+    start = fmt.moment(window.since or result.quality.time_min)
+    line = Text()
+    line.append("fivea 5A diagnosis", style="bold")
+    line.append(f"  {files}\n")
+    line.append(
+        f"{fmt.count(result.persons)} persons · {start} → {fmt.moment(window.as_of)} "
+        f"{window.timezone if window.timezone != 'UTC' else 'UTC'} · {config}",
+        style="dim",
+    )
+    columns = ", ".join(
+        f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in src.columns.items()
+    )
+    export = f" · {src.export} export" if src.export else ""
+    line.append(f"\ncolumns: {columns}{export}", style="dim")
+    return line
+
+
+def verdict(result: Result) -> RenderableType:
+    """The headline: status, then why."""
+    if result.verdict is None:
+        return Text("")
+    status = result.verdict.status
+    out = Text()
+    out.append("Verdict: ", style="bold")
+    out.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
+    for reason in result.verdict.reasons:
+        out.append(f"\n  • {reason}")
+    return out
+
+
+def productivity(result: Result) -> RenderableType:
+    """PAR and BAR with intervals and their reading."""
+    out = Text()
+    for ratio in (result.par, result.bar):
+        if ratio is None:
+            continue
+        interval = (
+            f" [{ratio.low:.3f}, {ratio.high:.3f}]"
+            if ratio.low is not None and ratio.high is not None
+            else ""
+        )
+        target = f" · target {ratio.target:.3f}" if ratio.target is not None else ""
+        out.append(f"{ratio.reading}{interval}{target}\n")
+    return out
+
+
+def bottleneck(result: Result) -> RenderableType:
+    """The bottleneck, its expected gain and what to do."""
+    neck = result.bottleneck
+    if neck is None:
+        return Text("No bottleneck: every graded transition meets its target.\n")
+    out = Text()
+    out.append("Bottleneck: ", style="bold")
+    out.append(f"{neck.transition}", style="bold red")
+    ratio = fmt.ratio(neck.ratio)
+    gain = (
+        "unbounded: nobody converts yet"
+        if neck.expected_gain.value is None
+        else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit} at target"
+    )
+    out.append(f" {ratio} vs target {neck.target:.2f} — {neck.problem}; {gain}")
+    for action in neck.actions:
+        out.append(f"\n  → {action}")
+    out.append("\n")
+    return out
+
+
+def archetype(result: Result) -> RenderableType:
+    """The funnel's shape and what it implies."""
+    shape = result.archetype
+    if shape is None:
+        return Text("")
+    out = Text()
+    out.append("Shape: ", style="bold")
+    out.append(fmt.words(shape.primary))
+    for inversion in shape.confidence:
+        out.append(
+            f"\n  {fmt.words(inversion.archetype)}: ratio {inversion.ratio:.2f}, "
+            f"z {inversion.z:.1f} ({inversion.strength})"
+        )
+    if shape.secondary:
+        out.append(f"\n  also: {', '.join(fmt.words(s) for s in shape.secondary)}")
+    out.append(f"\n  {shape.reason or shape.implication}")
+    for finding in result.findings:
+        out.append(f"\n  ! {finding.message}", style="yellow")
+    out.append("\n")
+    return out
+
+
+def _grade_cell(t: Transition) -> Text:
+    if t.ratio is None:
+        return Text(f"{t.name} —", style="dim")
+    cell = Text(f"{t.name} {fmt.ratio(t.ratio)} ")
+    if t.grade:
+        cell.append(fmt.words(t.grade), style=GRADE_STYLE.get(t.grade, ""))
+    return cell
+
+
+def stage_table(result: Result) -> Table:
+    """The 5A stage table: reached, share of Aware, ratio with name and grade, flow, path."""
+    table = new_table(
+        "5A stages",
+        ("stage", "left"),
+        ("reached", "right"),
+        ("of aware", "right"),
+        ("ratio in", "left"),
+        ("flow", "right"),
+        ("path", "right"),
+        ("median", "right"),
+    )
+    incoming = {t.to_stage: t for t in result.transitions}
+    for stage in result.stages:
+        into = incoming.get(stage.key)
+        table.add_row(
+            Text(stage.label),
+            fmt.count(stage.reached),
+            fmt.percent(stage.share_of_aware),
+            Text("") if into is None else _grade_cell(into),
+            "" if into is None else fmt.percent(into.flow),
+            fmt.count(stage.path),
+            "" if into is None else fmt.duration(into.median_seconds),
+        )
+    table.collapse_padding = True  # one space between columns keeps it within 80 columns
+    return table
+
+
+def grades_table(result: Result) -> Table:
+    """Each transition against its target, and where the target comes from."""
+    source = next((t.target_source for t in result.transitions if t.target_source), "")
+    table = new_table(
+        f"Targets ({source})",
+        ("transition", "left"),
+        ("ratio", "right"),
+        ("target", "right"),
+        ("grade", "left"),
+        ("drop-off", "right"),
+        ("uplift", "right"),
+    )
+    for t in result.transitions:
+        target = (
+            f"{t.target[0]:.2f}–{t.target[1]:.2f}"
+            if isinstance(t.target, tuple)
+            else fmt.ratio(t.target)
+        )
+        uplift = (
+            "∞"
+            if t.grade == "critical" and t.ratio == 0
+            else (f"×{t.uplift:.2f}" if t.uplift else "—")
+        )
+        grade = Text(fmt.words(t.grade or "—"), style=GRADE_STYLE.get(t.grade or "", ""))
+        table.add_row(
+            f"{t.name} ({t.from_stage}→{t.to_stage})",
+            fmt.ratio(t.ratio),
+            target,
+            grade,
+            fmt.percent(t.dropoff),
+            uplift,
+        )
+    return table
+
+
+def shape_bars(result: Result) -> Table:
+    """A bar chart of reached counts: the funnel's shape at a glance."""
+    top = max((s.reached for s in result.stages), default=0) or 1
+    table = Table(
+        title="Shape of reached counts",
+        box=None,
+        show_header=False,
+        title_justify="left",
+        title_style="bold",
+        padding=(0, 1),
+        pad_edge=False,
+    )
+    for _ in range(3):
+        table.add_column()
+    table.columns[2].justify = "right"
+    for stage in result.stages:
+        width = round(BAR_WIDTH * stage.reached / top)
+        bar = "█" * width if width or not stage.reached else "▏"
+        table.add_row(
+            Text(stage.label), Text(bar.ljust(BAR_WIDTH), style="cyan"), fmt.count(stage.reached)
+        )
+    return table
+
+
+def path_table(result: Result) -> Table:
+    """The ordered path (windowFunnel semantics) with settled conversion."""
+    window = fmt.duration(result.window.funnel_window_seconds)
+    table = new_table(
+        f"Ordered path (window {window})",
+        ("stage", "left"),
+        ("on path", "right"),
+        ("step conv.", "right"),
+        ("settled conv.", "right"),
+        ("still in window", "right"),
+    )
+    for i, stage in enumerate(result.stages):
+        into = result.transitions[i - 1] if i else None
+        table.add_row(
+            Text(stage.label),
+            fmt.count(stage.path),
+            "" if into is None else fmt.percent(into.path_conversion),
+            "" if into is None else fmt.percent(into.settled_conversion),
+            "" if stage.in_window is None else fmt.count(stage.in_window),
+        )
+    return table
+
+
+def current_table(result: Result) -> Table:
+    """Where people live now: their furthest stage."""
+    table = new_table(
+        "Where people live now",
+        ("furthest stage", "left"),
+        ("persons", "right"),
+        ("share", "right"),
+    )
+    total = result.persons or 1
+    for key, n in result.current.items():
+        if key == "none" and n == 0:
+            continue
+        label = "no stage" if key == "none" else result.stage(key).label
+        table.add_row(Text(label), fmt.count(n), fmt.percent(n / total))
+    table.add_section()
+    table.add_row(
+        "prospects (aware..ask)", fmt.count(result.prospects), fmt.percent(result.prospects / total)
+    )
+    table.add_row(
+        "customers (act, advocate)",
+        fmt.count(result.customers),
+        fmt.percent(result.customers / total),
+    )
+    return table
+
+
+def timing_table(result: Result) -> Table:
+    """Time to convert between stages (exact quantiles)."""
+    table = new_table(
+        "Time to convert",
+        ("transition", "left"),
+        ("persons", "right"),
+        ("p25", "right"),
+        ("median", "right"),
+        ("p75", "right"),
+        ("p90", "right"),
+        ("reversed", "right"),
+    )
+    for t in result.transitions:
+        table.add_row(
+            f"{t.from_stage} → {t.to_stage}",
+            fmt.count(t.converted),
+            fmt.duration(t.p25_seconds),
+            fmt.duration(t.median_seconds),
+            fmt.duration(t.p75_seconds),
+            fmt.duration(t.p90_seconds),
+            fmt.count(t.reversed),
+        )
+    return table
+
+
+def subfunnel_tables(result: Result) -> list[tuple[str, Table]]:
+    """One table per sub-funnel."""
+    out = []
+    for sub in result.subfunnels:
+        title = f"Sub-funnel {sub.name} (window {fmt.duration(sub.window_seconds)})"
+        table = new_table(
+            title,
+            ("step", "left"),
+            ("persons", "right"),
+            ("conversion", "right"),
+            ("drop-off", "right"),
+            ("median time", "right"),
+        )
+        for step in sub.steps:
+            table.add_row(
+                Text(step.name),
+                fmt.count(step.reached),
+                fmt.percent(step.conversion),
+                fmt.percent(step.dropoff),
+                fmt.duration(step.median_seconds),
+            )
+        out.append((title, table))
+    return out
+
+
+def segment_tables(result: Result) -> list[tuple[str, Table]]:
+    """Per segment column: each value's stage counts, PAR/BAR and lag flags."""
+    out = []
+    for seg in result.segments:
+        title = (
+            f"Segments by {seg.column} ({seg.attribution} touch; {seg.tests_run} lag tests, "
+            "BH q=0.05)"
+        )
+        table = new_table(
+            title,
+            ("value", "left"),
+            ("persons", "right"),
+            ("appeal", "right"),
+            ("ask", "right"),
+            ("act", "right"),
+            ("advocate", "right"),
+            ("PAR", "right"),
+            ("lags at", "left"),
+        )
+        for row in seg.rows:
+            lags = ", ".join(lag.transition for lag in row.lagging)
+            table.add_row(
+                Text(row.value),
+                fmt.count(row.persons),
+                fmt.count(row.reached["appeal"]),
+                fmt.count(row.reached["ask"]),
+                fmt.count(row.reached["act"]),
+                fmt.count(row.reached["advocate"]),
+                fmt.ratio(row.par),
+                Text(lags, style="red"),
+            )
+        out.append((title, table))
+    return out
+
+
+def compare_table(result: Result) -> RenderableType | None:
+    """Previous period deltas and the direction."""
+    comparison = result.compare
+    if comparison is None:
+        return None
+    title = (
+        f"Compared with {fmt.moment(comparison.since)} → {fmt.moment(comparison.until)}: "
+        f"{fmt.words(comparison.direction)}"
+    )
+    table = new_table(
+        title,
+        ("metric", "left"),
+        ("now", "right"),
+        ("before", "right"),
+        ("change", "right"),
+        ("z", "right"),
+    )
+    for delta in comparison.deltas:
+        is_count = delta.metric.startswith("reached.")
+        show = fmt.count if is_count else fmt.ratio
+        table.add_row(
+            delta.metric,
+            show(delta.current if not is_count else int(delta.current or 0)),  # type: ignore[arg-type]
+            show(delta.previous if not is_count else int(delta.previous or 0)),  # type: ignore[arg-type]
+            fmt.signed_percent(delta.change),
+            "" if delta.z is None else f"{delta.z:+.2f}" + (" *" if delta.significant else ""),
+        )
+    reasons = Text("\n".join(f"  • {r}" for r in comparison.reasons))
+    return Group(table, reasons)
+
+
+def trend_table(result: Result) -> Table | None:
+    """Reached counts, PAR and BAR per calendar bucket."""
+    if result.trend is None:
+        return None
+    table = new_table(
+        f"Trend by {result.trend.period}",
+        ("period", "left"),
+        ("aware", "right"),
+        ("appeal", "right"),
+        ("ask", "right"),
+        ("act", "right"),
+        ("advocate", "right"),
+        ("PAR", "right"),
+        ("BAR", "right"),
+    )
+    for row in result.trend.rows:
+        table.add_row(
+            row.period,
+            *[fmt.count(row.reached[k]) for k in ("aware", "appeal", "ask", "act", "advocate")],
+            fmt.ratio(row.par),
+            fmt.ratio(row.bar),
+        )
+    return table
+
+
+def quality_table(result: Result) -> Table:
+    """Data quality, always shown."""
+    q = result.quality
+    table = new_table("Data quality", ("", "left"), ("", "left"), header=False)
+    table.add_row("rows read", fmt.count(q.rows_read))
+    for dropped in q.dropped:
+        table.add_row(f"dropped: {fmt.words(dropped.reason)}", fmt.count(dropped.rows))
+    kept = " (removed)" if q.deduplicated else " (kept)"
+    table.add_row("duplicate rows", fmt.count(q.duplicates) + kept)
+    table.add_row("time range", f"{q.time_min} → {q.time_max}")
+    table.add_row("persons", fmt.count(q.persons))
+    if q.stitched_ids:
+        table.add_row("stitched ids", fmt.count(q.stitched_ids))
+    unmatched = f"{fmt.count(q.unmatched_events)} ({fmt.percent(q.unmatched_share)})"
+    if q.unmatched_top:
+        unmatched += ": " + ", ".join(
+            f"{n.name} {fmt.count(n.events)}" for n in q.unmatched_top[:5]
+        )
+    table.add_row("events in no rule", Text(unmatched))
+    for zero in q.zero_hit_stages:
+        hint = f"; did you mean {', '.join(zero.did_you_mean)}?" if zero.did_you_mean else ""
+        table.add_row(Text(f"stage {zero.stage}", style="yellow"), Text(f"no hit{hint}"))
+    for column, n in q.non_numeric_values.items():
+        table.add_row(Text(f"non-numeric {column}"), f"{fmt.count(n)} values read as null")
+    if q.dst_ambiguous or q.dst_gap:
+        table.add_row(
+            "DST",
+            f"{q.dst_ambiguous} ambiguous (earlier taken), {q.dst_gap} in a gap (moved forward)",
+        )
+    return table

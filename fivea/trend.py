@@ -1,0 +1,67 @@
+"""Reached counts per calendar bucket (``--trend day|week|month``, SPEC §3.6).
+
+This reads events (stage hits), so it belongs to phase 1: buckets are calendar days, ISO weeks
+(Monday first) or months in ``time.timezone``; a person counts in every bucket where they hit.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fivea.aggregate import safe_ratio
+from fivea.config import STAGE_KEYS
+from fivea.events import TIME, USER
+from fivea.person import Window, in_window, stage_hits
+from fivea.result import Trend, TrendRow
+from fivea.rules import MASK, RuleSet
+
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+
+
+def _bucket(period: str, timezone: str) -> pl.Expr:
+    local = pl.from_epoch(pl.col(TIME), time_unit="us").dt.replace_time_zone("UTC")
+    local = local.dt.convert_time_zone(timezone)
+    return local.dt.truncate(PERIODS[period]).dt.date().alias("__bucket")
+
+
+def trend_frame(
+    events: pl.LazyFrame, rules: RuleSet, window: Window, period: str, timezone: str
+) -> pl.LazyFrame:
+    """Lazy (bucket, reached per stage) for the window's events."""
+    hits = stage_hits(events, rules, window).with_columns(_bucket(period, timezone))
+    counts = hits.group_by("__bucket").agg(
+        pl.col(USER).filter((pl.col(MASK) & (1 << bit)) != 0).n_unique().alias(stage)
+        for bit, stage in enumerate(STAGE_KEYS)
+        if not (bit == 0 and rules.aware_is_any_event)
+    )
+    if rules.aware_is_any_event:
+        aware = (
+            events.filter(in_window(window))
+            .with_columns(_bucket(period, timezone))
+            .group_by("__bucket")
+            .agg(pl.col(USER).n_unique().alias("aware"))
+        )
+        counts = aware.join(counts, on="__bucket", how="full", coalesce=True)
+    return counts.sort("__bucket")
+
+
+def build_trend(frame: pl.DataFrame, period: str) -> Trend:
+    """Rows of the collected trend frame, with PAR and BAR per bucket."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        reached = {s: int(row.get(s) or 0) for s in STAGE_KEYS}
+        label = row["__bucket"].isoformat()
+        if period == "week":
+            year, week, _ = row["__bucket"].isocalendar()
+            label = f"{year}-W{week:02d}"
+        elif period == "month":
+            label = label[:7]
+        rows.append(
+            TrendRow(
+                label,
+                reached,
+                safe_ratio(reached["act"], reached["aware"]),
+                safe_ratio(reached["advocate"], reached["aware"]),
+            )
+        )
+    return Trend(period, tuple(rows))
