@@ -32,6 +32,8 @@ from fivea.stats import Z95, two_proportion_z, wilson
 
 EPS = 0.05  # an inversion must exceed 1 by this much (SPEC §4.3)
 TOL = 0.15  # bow-tie tolerance, and the distance change that counts as improving (§4.5)
+ULP = 1e-9  # inclusive boundaries in decimal terms: 1 - 0.85 is 0.15000000000000002
+ULP = 1e-9  # boundaries are inclusive in decimal terms: 1 - 0.85 is 0.15000000000000002
 DOOR_KNOB_BLIND = 0.95  # share of buyers with Ask evidence above which door knob can't show
 WINDOW_TOO_SHORT = "window too short to judge advocacy"
 IMPLICATIONS = {
@@ -223,8 +225,8 @@ def archetype(table: StageTable, config: Config) -> Archetype:
     ratios = {t.name: t.ratio for t in table.transitions}
     curiosity = ratios["curiosity"]
     if (
-        abs(r["advocate"] / r["aware"] - 1) <= TOL
-        and abs(r["act"] / r["appeal"] - 1) <= TOL
+        abs(r["advocate"] / r["aware"] - 1) <= TOL + ULP
+        and abs(r["act"] / r["appeal"] - 1) <= TOL + ULP
         and curiosity is not None
         and curiosity < 1
     ):
@@ -232,7 +234,7 @@ def archetype(table: StageTable, config: Config) -> Archetype:
     found = []
     for name, index, high, low in _INVERSIONS:
         ratio = table.transitions[index].ratio
-        if ratio is not None and ratio > 1 + EPS:
+        if ratio is not None and ratio > 1 + EPS + ULP:
             z = _inversion_z(r[high], r[low])
             found.append(
                 (math.log(ratio), index, Inversion(name, ratio, z, "strong" if z >= 2 else "weak"))
@@ -307,6 +309,11 @@ def verdict(
         reasons.append(
             f"{t.name} {t.ratio:.2f} is critical (target {_target(targets, t.name):.2f})"
         )
+    reasons += [
+        f"{t.name} {t.ratio:.2f} not judged: {t.grade_reason}"
+        for t in transitions
+        if t.grade == "not_judged"
+    ]
     if bar.value is not None:
         if not advocate_measured:
             reasons.append("BAR not judged: the Advocate stage is not measured")
@@ -380,7 +387,7 @@ def compare(current: StageTable, previous: StageTable, since: str, until: str) -
     reasons = []
     fell = [n.upper() for n, z in tests.items() if z is not None and z <= -Z95]
     bar_rose = tests["bar"] is not None and tests["bar"] >= Z95
-    closer = d_now is not None and d_before is not None and d_before - d_now >= TOL
+    closer = d_now is not None and d_before is not None and d_before - d_now >= TOL - ULP
     if fell:
         direction = "declining"
         reasons.append(f"{' and '.join(fell)} fell significantly (|z| >= {Z95})")
