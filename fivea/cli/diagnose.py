@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
-import sys
-from pathlib import Path
-
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
@@ -25,37 +20,18 @@ from fivea.cli.options import (
     UntilOpt,
     stdout_console,
 )
+from fivea.cli.reporting import (
+    REPORT_FORMATS,
+    RunRequest,
+    analyse,
+    check_flags,
+    load,
+    prepare_outputs,
+    print_payload,
+    render_report,
+    write_outputs,
+)
 from fivea.errors import UsageError
-
-DIAGNOSE_FORMATS = ("table", "json")
-
-
-def render(result: object, fmt: str, width: int | None = None) -> str:
-    """The report in ``fmt`` as text (for files and pipes)."""
-    from fivea.render.json import render_json
-
-    if fmt == "json":
-        return render_json(result)  # type: ignore[arg-type]
-    if fmt == "table":
-        from rich.console import Console
-
-        from fivea.render.table import render_table
-
-        buffer = io.StringIO()
-        render_table(
-            result,
-            Console(
-                file=buffer,
-                width=width or 100,
-                no_color=True,  # type: ignore[arg-type]
-                highlight=False,
-                emoji=False,
-                color_system=None,
-            ),
-        )
-        return buffer.getvalue()
-    msg = f"--format {fmt}: not available for diagnose yet; use {', '.join(DIAGNOSE_FORMATS)}"
-    raise UsageError(msg)
 
 
 @app.command(epilog="Example: fivea diagnose events.csv --since 28d -o 'report-{as_of}.json'")
@@ -75,48 +51,31 @@ def diagnose(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Diagnose the 5A funnel of event logs: stage table, path, timings, data quality."""
-    from fivea.analysis import WindowRequest
-    from fivea.analysis import diagnose as run
-    from fivea.config import resolve_config
-    from fivea.output import check_writable, expand_name, format_for, refuse_inputs, write_atomic
-
-    if fmt is not None and fmt not in DIAGNOSE_FORMATS:
-        msg = f"--format {fmt}: unknown; use one of {', '.join(DIAGNOSE_FORMATS)}"
+    """Diagnose the 5A funnel of event logs: verdict, stage table, path, timings, data quality."""
+    if fmt is not None and fmt not in REPORT_FORMATS:
+        msg = f"--format {fmt}: unknown; use one of {', '.join(REPORT_FORMATS)}"
         raise UsageError(msg)
-    if input_format is not None and input_format not in ("csv", "parquet", "ndjson"):
-        msg = f"--input-format {input_format}: use csv, parquet or ndjson"
-        raise UsageError(msg)
-    outputs = list(output or [])
-    refuse_inputs(outputs, events)
-    for out in outputs:
-        format_for(out, fmt)
-        check_writable(out)
-    loaded = resolve_config(config, preset, Path.cwd(), os.environ)
-    if compare is not None and compare != "previous":
-        msg = f"--compare {compare}: only 'previous' is supported"
-        raise UsageError(msg)
-    if trend is not None and trend not in ("day", "week", "month"):
-        msg = f"--trend {trend}: use day, week or month"
-        raise UsageError(msg)
-    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
-    result = run(
+    request = RunRequest(
         events,
-        loaded,
-        request,
-        segments=list(segment or []) or None,
-        input_format=input_format,
-        trend=trend,
+        config,
+        preset,
+        since,
+        until,
+        as_of,
+        compare,
+        trend,
+        list(segment or []),
+        input_format,
     )
-    date = result.window.as_of[:10]
-    for out in outputs:
-        write_atomic(expand_name(out, date), render(result, format_for(out, fmt)))
+    check_flags(request)
+    outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)
+    result = analyse(request, load(request))
+    write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     if outputs and fmt is None:
-        return
+        return  # files only, unless a stdout format was asked for too
     if (fmt or "table") == "table":
         from fivea.render.table import render_table
 
         render_table(result, stdout_console())
     else:
-        sys.stdout.write(render(result, fmt or "table"))
-        sys.stdout.flush()
+        print_payload(render_report(result, fmt or "table"))

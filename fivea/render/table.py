@@ -52,7 +52,7 @@ def render_table(result: Result, console: Console) -> None:
     console.print(sections.verdict(result))
     console.print()
     console.print(sections.productivity(result), end="")
-    console.print(sections.bottleneck(result), end="")
+    console.print(sections.bottleneck(result))
     console.print(sections.archetype(result))
     console.print(fit(console, sections.stage_table(result)))
     console.print(sections.shape_bars(result))

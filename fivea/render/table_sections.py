@@ -40,6 +40,16 @@ def new_table(title: str, *columns: tuple[str, str], header: bool = True) -> Tab
     return table
 
 
+def bullets(items: list[str] | tuple[str, ...], marker: str = "•", style: str = "") -> Table:
+    """An indented list whose wrapped lines stay under their first line."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row(marker, Text(item, style=style))
+    return grid
+
+
 def header(result: Result) -> Text:
     """Who, what, when and with which config."""
     src = result.source
@@ -71,12 +81,10 @@ def verdict(result: Result) -> RenderableType:
     if result.verdict is None:
         return Text("")
     status = result.verdict.status
-    out = Text()
-    out.append("Verdict: ", style="bold")
-    out.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
-    for reason in result.verdict.reasons:
-        out.append(f"\n  • {reason}")
-    return out
+    title = Text()
+    title.append("Verdict: ", style="bold")
+    title.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
+    return Group(title, bullets(result.verdict.reasons))
 
 
 def productivity(result: Result) -> RenderableType:
@@ -100,20 +108,16 @@ def bottleneck(result: Result) -> RenderableType:
     neck = result.bottleneck
     if neck is None:
         return Text("No bottleneck: every graded transition meets its target.\n")
-    out = Text()
-    out.append("Bottleneck: ", style="bold")
-    out.append(f"{neck.transition}", style="bold red")
-    ratio = fmt.ratio(neck.ratio)
+    line = Text()
+    line.append("Bottleneck: ", style="bold")
+    line.append(f"{neck.transition}", style="bold red")
     gain = (
         "unbounded: nobody converts yet"
         if neck.expected_gain.value is None
         else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit} at target"
     )
-    out.append(f" {ratio} vs target {neck.target:.2f} — {neck.problem}; {gain}")
-    for action in neck.actions:
-        out.append(f"\n  → {action}")
-    out.append("\n")
-    return out
+    line.append(f" {fmt.ratio(neck.ratio)} vs target {neck.target:.2f} — {neck.problem}; {gain}")
+    return Group(line, bullets(neck.actions, marker="→"), Text(""))
 
 
 def archetype(result: Result) -> RenderableType:
@@ -121,21 +125,21 @@ def archetype(result: Result) -> RenderableType:
     shape = result.archetype
     if shape is None:
         return Text("")
-    out = Text()
-    out.append("Shape: ", style="bold")
-    out.append(fmt.words(shape.primary))
-    for inversion in shape.confidence:
-        out.append(
-            f"\n  {fmt.words(inversion.archetype)}: ratio {inversion.ratio:.2f}, "
-            f"z {inversion.z:.1f} ({inversion.strength})"
-        )
+    line = Text()
+    line.append("Shape: ", style="bold")
+    line.append(fmt.words(shape.primary))
+    notes = [
+        f"{fmt.words(i.archetype)}: ratio {i.ratio:.2f}, z {i.z:.1f} ({i.strength})"
+        for i in shape.confidence
+    ]
     if shape.secondary:
-        out.append(f"\n  also: {', '.join(fmt.words(s) for s in shape.secondary)}")
-    out.append(f"\n  {shape.reason or shape.implication}")
-    for finding in result.findings:
-        out.append(f"\n  ! {finding.message}", style="yellow")
-    out.append("\n")
-    return out
+        notes.append(f"also: {', '.join(fmt.words(s) for s in shape.secondary)}")
+    notes.append(shape.reason or shape.implication)
+    parts: list[RenderableType] = [line, bullets(notes, marker="")]
+    if result.findings:
+        parts.append(bullets([f.message for f in result.findings], marker="!", style="yellow"))
+    parts.append(Text(""))
+    return Group(*parts)
 
 
 def _grade_cell(t: Transition) -> Text:

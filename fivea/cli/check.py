@@ -1,0 +1,227 @@
+"""``fivea check``: evaluate ``checks:`` thresholds for CI; exit 1 when one fails."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from fivea.cli import app
+from fivea.cli.options import (
+    AsOfOpt,
+    CompareOpt,
+    ConfigOpt,
+    DebugOpt,
+    Events,
+    FormatOpt,
+    InputFormatOpt,
+    OutputOpt,
+    PresetOpt,
+    QuietOpt,
+    SegmentOpt,
+    SinceOpt,
+    UntilOpt,
+    stdout_console,
+)
+from fivea.cli.reporting import (
+    RunRequest,
+    analyse,
+    check_flags,
+    load,
+    prepare_outputs,
+    print_payload,
+    write_outputs,
+)
+from fivea.errors import ConfigError, ExitCode, FiveaError, UsageError
+
+CHECK_FORMATS = ("table", "json", "junit", "github", "markdown", "csv")
+
+
+def _render(
+    fmt: str, results, verdict: str | None, code: int, config_path: str | None, strict: bool
+) -> str:
+    from fivea.render import checks as render
+
+    if fmt == "json":
+        return render.render_checks_json(results, verdict, code)
+    if fmt == "junit":
+        return render.render_junit(results, config_path, strict)
+    if fmt == "github":
+        return render.render_github(results, config_path, strict)
+    if fmt == "csv":
+        return render.render_checks_csv(results)
+    return render.render_checks_markdown(results, verdict)
+
+
+@app.command(
+    epilog="Example: fivea check events.parquet -c fivea.yaml --format junit -o checks.xml"
+)
+def check(
+    events: Events,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_of: AsOfOpt = None,
+    segment: SegmentOpt = None,
+    compare: CompareOpt = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Run only the check with this id (repeatable).",
+            show_default=False,
+            metavar="ID",
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="A warning fails too (exit 1).")] = False,
+    exit_zero: Annotated[
+        bool,
+        typer.Option("--exit-zero", help="Report failures but exit 0 (errors still exit 2 or 3)."),
+    ] = False,
+    step_summary: Annotated[
+        bool,
+        typer.Option("--step-summary", help="Append a markdown summary to $GITHUB_STEP_SUMMARY."),
+    ] = False,
+    input_format: InputFormatOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Evaluate the config's checks against event logs; exit 1 if any check fails."""
+    if fmt is not None and fmt not in CHECK_FORMATS:
+        msg = f"--format {fmt}: unknown for check; use one of {', '.join(CHECK_FORMATS)}"
+        raise UsageError(msg)
+    outputs = list(output or [])
+    junit_files = [o for o in outputs if o.lower().endswith(".xml")]
+    try:
+        code = _check(
+            events,
+            config,
+            preset,
+            fmt,
+            outputs,
+            since,
+            until,
+            as_of,
+            segment,
+            compare,
+            only,
+            strict,
+            exit_zero,
+            step_summary,
+            input_format,
+        )
+    except FiveaError as exc:
+        _junit_error(junit_files, str(exc), "usage_error")
+        raise
+    except Exception as exc:
+        _junit_error(junit_files, f"internal error: {exc}", "internal_error")
+        raise
+    raise typer.Exit(code)
+
+
+def _junit_error(paths: list[str], message: str, kind: str) -> None:
+    """On exit 2 or 3 a JUnit output still says why, as one <error> case."""
+    from fivea.output import write_atomic
+    from fivea.render.checks import render_junit_error
+
+    for path in paths:
+        try:
+            write_atomic(path, render_junit_error(message, kind))
+        except OSError:
+            continue
+
+
+def _check(
+    events,
+    config,
+    preset,
+    fmt,
+    outputs,
+    since,
+    until,
+    as_of,
+    segment,
+    compare,
+    only,
+    strict,
+    exit_zero,
+    step_summary,
+    input_format,
+) -> int:
+    from fivea.checks import evaluate, exit_status, validate_checks
+
+    request = RunRequest(
+        events,
+        config,
+        preset,
+        since,
+        until,
+        as_of,
+        compare,
+        None,
+        list(segment or []),
+        input_format,
+    )
+    check_flags(request)
+    pairs = prepare_outputs(outputs, events, fmt, CHECK_FORMATS)
+    loaded = load(request)
+    origin = loaded.source.path or f"preset {loaded.source.preset}"
+    checks = loaded.config.checks
+    lines = loaded.check_lines
+    if only:
+        keep = [i for i, c in enumerate(checks) if c.id in set(only)]
+        if not keep:
+            known = ", ".join(c.id for c in checks if c.id) or "none have an id"
+            msg = f"--only {', '.join(only)}: no check has this id (ids: {known})"
+            raise ConfigError(msg)
+        checks = [checks[i] for i in keep]
+        lines = tuple(lines[i] for i in keep)
+    if not checks:
+        msg = (
+            f"{origin}: no checks to run; add a `checks:` list to the config "
+            '(see docs/checks.md), e.g. - {metric: par, fail: "< 0.02"}'
+        )
+        raise ConfigError(msg)
+    config_obj = loaded.config.model_copy(update={"checks": checks})
+    validate_checks(config_obj, lines, origin)
+    needs_compare = any(c.metric.startswith(("change.", "delta.")) for c in checks)
+    if needs_compare and compare is None:
+        msg = f"{origin}: change.* and delta.* checks need --compare previous (and --since)"
+        raise UsageError(msg)
+    segments = [next(iter(c.segment)) for c in checks if c.segment]
+    result = analyse(request, loaded, segments)
+    results = evaluate(config_obj, result, lines)
+    code = exit_status(results, strict)
+    verdict = result.verdict.status if result.verdict else None
+    config_path = loaded.source.path
+
+    def render(out_format: str) -> str:
+        if out_format == "table":
+            return _render("markdown", results, verdict, code, config_path, strict)
+        return _render(out_format, results, verdict, code, config_path, strict)
+
+    write_outputs(pairs, result.window.as_of, render)
+    if step_summary:
+        _append_step_summary(_render("markdown", results, verdict, code, config_path, strict))
+    if not pairs or fmt is not None:
+        if (fmt or "table") == "table":
+            from fivea.render.table_checks import render_check_table
+
+            render_check_table(results, verdict, stdout_console())
+        else:
+            print_payload(render(fmt or "table"))
+    return ExitCode.OK if exit_zero else code
+
+
+def _append_step_summary(text: str) -> None:
+    """Append (never overwrite): other steps share $GITHUB_STEP_SUMMARY."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        msg = "--step-summary: $GITHUB_STEP_SUMMARY is not set (it is set inside GitHub Actions)"
+        raise UsageError(msg)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text + "\n")

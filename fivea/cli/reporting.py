@@ -1,0 +1,141 @@
+"""What diagnose, report and check share: run the analysis, render, write files atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from fivea.errors import UsageError
+from fivea.result import Result
+
+REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """The flags every analysing command accepts."""
+
+    events: list[str]
+    config: Path | None
+    preset: str | None
+    since: str | None
+    until: str | None
+    as_of: str | None
+    compare: str | None
+    trend: str | None
+    segments: list[str]
+    input_format: str | None
+
+
+def check_flags(request: RunRequest) -> None:
+    """Usage errors that need no data."""
+    if request.compare is not None and request.compare != "previous":
+        msg = f"--compare {request.compare}: only 'previous' is supported"
+        raise UsageError(msg)
+    if request.trend is not None and request.trend not in ("day", "week", "month"):
+        msg = f"--trend {request.trend}: use day, week or month"
+        raise UsageError(msg)
+    if request.input_format is not None and request.input_format not in (
+        "csv",
+        "parquet",
+        "ndjson",
+    ):
+        msg = f"--input-format {request.input_format}: use csv, parquet or ndjson"
+        raise UsageError(msg)
+
+
+def load(request: RunRequest):
+    """The effective config (flag, discovery or preset)."""
+    from fivea.config import resolve_config
+
+    return resolve_config(request.config, request.preset, Path.cwd(), os.environ)
+
+
+def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None) -> Result:
+    """Run the diagnosis for the request."""
+    from fivea.analysis import WindowRequest, diagnose
+
+    segments = list(dict.fromkeys([*request.segments, *(extra_segments or [])]))
+    window = WindowRequest(
+        since=request.since, until=request.until, as_of=request.as_of, compare=request.compare
+    )
+    return diagnose(
+        request.events,
+        loaded,
+        window,
+        segments=segments or None,
+        input_format=request.input_format,
+        trend=request.trend,
+    )
+
+
+def render_report(result: Result, fmt: str, width: int = 100) -> str:
+    """The report in ``fmt`` as text (files and pipes); tables as plain text without colour."""
+    if fmt == "json":
+        from fivea.render.json import render_json
+
+        return render_json(result)
+    if fmt == "markdown":
+        from fivea.render.markdown import render_markdown
+
+        return render_markdown(result)
+    if fmt == "csv":
+        from fivea.render.csv import render_csv
+
+        return render_csv(result)
+    if fmt == "html":
+        from fivea.render.html import render_html
+
+        return render_html(result)
+    if fmt == "table":
+        from rich.console import Console
+
+        from fivea.render.table import render_table
+
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer, width=width, no_color=True, highlight=False, emoji=False, color_system=None
+        )
+        render_table(result, console)
+        return buffer.getvalue()
+    msg = f"--format {fmt}: unknown; use one of {', '.join(REPORT_FORMATS)}"
+    raise UsageError(msg)
+
+
+def prepare_outputs(
+    outputs: list[str], events: list[str], fmt: str | None, allowed: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """Validate ``--output`` paths before reading anything: (path, format) pairs."""
+    from fivea.output import check_writable, format_for, refuse_inputs
+
+    refuse_inputs(outputs, events)
+    pairs = []
+    for out in outputs:
+        out_format = format_for(out, fmt)
+        if out_format not in allowed:
+            msg = f"--output {out}: format {out_format} is not available here; use {', '.join(allowed)}"
+            raise UsageError(msg)
+        check_writable(out)
+        pairs.append((out, out_format))
+    return pairs
+
+
+def write_outputs(pairs: list[tuple[str, str]], as_of: str, render) -> list[str]:
+    """Write each output atomically; ``{as_of}`` in a name becomes the analysis date."""
+    from fivea.output import expand_name, write_atomic
+
+    written = []
+    for path, out_format in pairs:
+        target = expand_name(path, as_of[:10])
+        write_atomic(target, render(out_format))
+        written.append(target)
+    return written
+
+
+def print_payload(text: str) -> None:
+    """Write the payload to stdout (and nothing else goes there)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()

@@ -1,0 +1,86 @@
+"""The 5A stage table as CSV, safe to open in a spreadsheet (SPEC §5, §6)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from fivea.result import Result
+
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A cell that a spreadsheet will not run as a formula; plain numbers stay numbers."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def render_csv(result: Result) -> str:
+    """One row per stage: counts, the incoming transition's ratio, grade, flow, path, timing."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "stage",
+            "label",
+            "reached",
+            "share_of_aware",
+            "current",
+            "path",
+            "in_window",
+            "transition",
+            "ratio",
+            "target",
+            "grade",
+            "flow",
+            "dropoff",
+            "path_conversion",
+            "p25_seconds",
+            "median_seconds",
+            "p75_seconds",
+            "p90_seconds",
+            "reversed",
+        ]
+    )
+    incoming = {t.to_stage: t for t in result.transitions}
+    for stage in result.stages:
+        t = incoming.get(stage.key)
+        target = None
+        if t is not None and t.target is not None:
+            target = "-".join(map(str, t.target)) if isinstance(t.target, tuple) else t.target
+        row = [
+            stage.key,
+            stage.label,
+            stage.reached,
+            stage.share_of_aware,
+            stage.current,
+            stage.path,
+            stage.in_window,
+        ]
+        row += (
+            [None] * 12
+            if t is None
+            else [
+                t.name,
+                t.ratio,
+                target,
+                t.grade,
+                t.flow,
+                t.dropoff,
+                t.path_conversion,
+                t.p25_seconds,
+                t.median_seconds,
+                t.p75_seconds,
+                t.p90_seconds,
+                t.reversed,
+            ]
+        )
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()

@@ -1,0 +1,192 @@
+"""Markdown for email, chat and ``$GITHUB_STEP_SUMMARY``: the verdict first (SPEC §5)."""
+
+from __future__ import annotations
+
+from fivea.render import text as fmt
+from fivea.result import Result
+
+_ESCAPE = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>"})  # pipes are escaped in cells
+
+
+def md(value: object) -> str:
+    """Escape a data value so that markdown shows it literally."""
+    return str(value).translate(_ESCAPE)
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> list[str]:
+    right = right or set()
+    align = ["---:" if i in right else "---" for i in range(len(headers))]
+    out = [f"| {' | '.join(headers)} |", f"| {' | '.join(align)} |"]
+    for row in rows:
+        cells = [cell.replace("|", "\\|") for cell in row]
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _headline(result: Result) -> list[str]:
+    src = result.source
+    files = ", ".join(md(f) for f in src.files[:3]) + (" …" if len(src.files) > 3 else "")
+    config = md(src.config) if src.config else f"preset {md(src.preset)}"
+    lines = [
+        f"# fivea 5A diagnosis: {fmt.words(result.verdict.status) if result.verdict else ''}",
+        "",
+        f"{files} · {fmt.count(result.persons)} persons · "
+        f"{fmt.moment(result.window.since or result.quality.time_min)} → "
+        f"{fmt.moment(result.window.as_of)} {result.window.timezone} · {config}",
+        "",
+    ]
+    if result.verdict:
+        lines += [f"**Verdict: {fmt.words(result.verdict.status)}**", ""]
+        lines += [f"- {md(r)}" for r in result.verdict.reasons] + [""]
+    for ratio in (result.par, result.bar):
+        if ratio is not None:
+            interval = (
+                f" (95% CI {ratio.low:.3f}–{ratio.high:.3f})"
+                if ratio.low is not None and ratio.high is not None
+                else ""
+            )
+            lines.append(f"- {md(ratio.reading)}{interval}")
+    neck = result.bottleneck
+    if neck is not None:
+        gain = (
+            "unbounded"
+            if neck.expected_gain.value is None
+            else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit}"
+        )
+        lines += [
+            "",
+            f"**Bottleneck: {neck.transition}** {fmt.ratio(neck.ratio)} vs target "
+            f"{neck.target:.2f} — {md(neck.problem)} ({gain} at target)",
+            "",
+        ]
+        lines += [f"1. {md(a)}" for a in neck.actions]
+    if result.archetype is not None:
+        shape = result.archetype
+        lines += [
+            "",
+            f"**Shape: {fmt.words(shape.primary)}** — {md(shape.reason or shape.implication)}",
+        ]
+    lines += [f"- ⚠ {md(f.message)}" for f in result.findings]
+    return [*lines, ""]
+
+
+def render_markdown(result: Result) -> str:
+    """The whole report as GitHub-flavoured markdown."""
+    lines = _headline(result)
+    incoming = {t.to_stage: t for t in result.transitions}
+    rows = []
+    for stage in result.stages:
+        into = incoming.get(stage.key)
+        rows.append(
+            [
+                stage.label,
+                fmt.count(stage.reached),
+                fmt.percent(stage.share_of_aware),
+                "" if into is None else f"{into.name} {fmt.ratio(into.ratio)}",
+                "" if into is None or not into.grade else fmt.words(into.grade),
+                "" if into is None else fmt.percent(into.flow),
+                fmt.count(stage.path),
+                "" if into is None else fmt.duration(into.median_seconds),
+            ]
+        )
+    lines += ["## 5A stages", ""]
+    lines += _table(
+        ["stage", "reached", "of aware", "ratio in", "grade", "flow", "path", "median time"],
+        rows,
+        right={1, 2, 5, 6, 7},
+    )
+    lines += ["## Where people live now", ""]
+    lines += _table(
+        ["furthest stage", "persons"],
+        [
+            [("no stage" if k == "none" else k), fmt.count(n)]
+            for k, n in result.current.items()
+            if k != "none" or n
+        ]
+        + [
+            ["prospects (aware..ask)", fmt.count(result.prospects)],
+            ["customers (act, advocate)", fmt.count(result.customers)],
+        ],
+        right={1},
+    )
+    for sub in result.subfunnels:
+        lines += [f"## Sub-funnel {md(sub.name)}", ""]
+        lines += _table(
+            ["step", "persons", "conversion", "median time"],
+            [
+                [
+                    md(s.name),
+                    fmt.count(s.reached),
+                    fmt.percent(s.conversion),
+                    fmt.duration(s.median_seconds),
+                ]
+                for s in sub.steps
+            ],
+            right={1, 2, 3},
+        )
+    for seg in result.segments:
+        lines += [f"## Segments by {md(seg.column)}", ""]
+        lines += _table(
+            ["value", "persons", "act", "advocate", "PAR", "lags at"],
+            [
+                [
+                    md(r.value),
+                    fmt.count(r.persons),
+                    fmt.count(r.reached["act"]),
+                    fmt.count(r.reached["advocate"]),
+                    fmt.ratio(r.par),
+                    ", ".join(lag.transition for lag in r.lagging),
+                ]
+                for r in seg.rows
+            ],
+            right={1, 2, 3, 4},
+        )
+    if result.compare is not None:
+        c = result.compare
+        lines += [f"## Compared with the previous period: {c.direction}", ""]
+        lines += _table(
+            ["metric", "now", "before", "change"],
+            [
+                [d.metric, _num(d.current), _num(d.previous), fmt.signed_percent(d.change)]
+                for d in c.deltas
+            ],
+            right={1, 2, 3},
+        )
+    if result.trend is not None:
+        lines += [f"## Trend by {result.trend.period}", ""]
+        lines += _table(
+            ["period", "aware", "act", "advocate", "PAR", "BAR"],
+            [
+                [
+                    r.period,
+                    fmt.count(r.reached["aware"]),
+                    fmt.count(r.reached["act"]),
+                    fmt.count(r.reached["advocate"]),
+                    fmt.ratio(r.par),
+                    fmt.ratio(r.bar),
+                ]
+                for r in result.trend.rows
+            ],
+            right={1, 2, 3, 4, 5},
+        )
+    q = result.quality
+    lines += ["## Data quality", ""]
+    quality_rows = [["rows read", fmt.count(q.rows_read)]]
+    quality_rows += [[f"dropped: {fmt.words(d.reason)}", fmt.count(d.rows)] for d in q.dropped]
+    quality_rows += [
+        ["duplicate rows", fmt.count(q.duplicates)],
+        ["time range", f"{q.time_min} → {q.time_max}"],
+        [
+            "events in no rule",
+            f"{fmt.count(q.unmatched_events)} ({fmt.percent(q.unmatched_share)})",
+        ],
+    ]
+    quality_rows += [[f"stage {z.stage}", "no hit"] for z in q.zero_hit_stages]
+    lines += _table(["", ""], quality_rows)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return fmt.count(int(value)) if float(value).is_integer() and value > 1 else fmt.ratio(value)
