@@ -136,3 +136,19 @@ def test_markup_in_data_is_printed_literally(tmp_path: Path) -> None:
     out = run_cli("diagnose", str(events), "--segment", "campaign").stdout
     assert "[summer]" in out
     assert "[bold]x[/bold]" in out
+
+
+def test_json_matches_the_shipped_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test dependency")
+    from fivea.schema import result_schema, shipped_schema
+
+    assert shipped_schema() == result_schema(), (
+        "fivea/data/result.schema.json is stale: regenerate it with "
+        "python -c 'from fivea.schema import schema_text; print(schema_text(), end=\"\")'")
+    validator = jsonschema.Draft202012Validator(shipped_schema())
+    for args in (["sample_data/events.csv"],
+                 ["sample_data/events.parquet", "--since", "60d", "--compare", "previous",
+                  "--segment", "channel", "--trend", "week"]):
+        document = json.loads(run_cli("diagnose", *args, "-f", "json").stdout)
+        errors = sorted(validator.iter_errors(document), key=str)
+        assert not errors, errors[0]
