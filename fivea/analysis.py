@@ -27,7 +27,7 @@ from fivea.diagnosis import (
     shape_findings,
     verdict,
 )
-from fivea.errors import InputError
+from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, EventScan, scan_events
 from fivea.person import PathSpec, Window, in_window, person_table
 from fivea.quality import build_quality, no_valid_events_message, quality_frames
@@ -67,7 +67,7 @@ def diagnose(
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:
-        sources = resolve_sources(list(paths), input_format)
+        sources = resolve_sources(list(paths), input_format or config.input.format)
     scan = scan_events(sources, config)
     options = Options(tuple(segments or config.segments), trend)
     try:
@@ -129,7 +129,13 @@ def _diagnose(
     started: float,
 ) -> Result:
     config = loaded.config
-    rules = compile_rules(config, EVENT, scan.properties)
+    try:
+        rules = compile_rules(config, EVENT, scan.properties)
+    except ConfigError as exc:
+        # rule errors name their key path; add where it was written (file:line)
+        key = str(exc).split(":", 1)[0]
+        msg = f"{loaded.locate(key)}: {exc}"
+        raise ConfigError(msg) from exc
     _check_segments(options.segments, scan)
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
@@ -167,13 +173,7 @@ def _diagnose(
     span = persons.select(pl.col("last_time").max() - pl.col("first_time").min()).item()
     span_too_short = span < config.funnel.window
     measured = {k: bool(v) for k, v in frames["stage_matches"].row(0, named=True).items()}
-    target_source = (
-        f"preset {loaded.source.preset}"
-        if loaded.source.preset
-        else "config"
-        if loaded.source.path
-        else "defaults"
-    )
+    target_source = loaded.origin_of("targets")
     transitions, findings = grade(
         table.transitions, config.targets, GradeContext(measured, span_too_short, target_source)
     )
