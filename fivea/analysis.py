@@ -28,13 +28,13 @@ from fivea.diagnosis import (
     verdict,
 )
 from fivea.errors import ConfigError, InputError
-from fivea.events import EVENT, EventScan, scan_events
+from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
 from fivea.person import PathSpec, Window, in_window, person_table
-from fivea.quality import build_quality, no_valid_events_message, quality_frames
+from fivea.quality import build_quality, quality_frames
 from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
 from fivea.rules import RuleSet, compile_rules, numeric_casts
 from fivea.segments import breakdown
-from fivea.sources import frame_source, resolve_sources
+from fivea.sources import explain_read_error, frame_source, resolve_sources
 from fivea.trend import PERIODS, build_trend, trend_frame
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
@@ -73,15 +73,8 @@ def diagnose(
     try:
         return _diagnose(scan, loaded, request, options, started)
     except pl.exceptions.PolarsError as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if "utf-8" in text.lower() or "utf8" in text.lower():
-            msg = (
-                f"{scan.sources[0].name}: not UTF-8 text; set input.encoding in the config, "
-                "e.g. `input: {encoding: latin-1}`"
-            )
-            raise InputError(msg) from exc
-        msg = f"{scan.sources[0].name}: cannot read the events ({text[:200]})"
-        raise InputError(msg) from exc
+        # raised lazily at collect time: name the file, and the line and byte when known
+        raise explain_read_error(scan.sources, exc) from exc
     finally:
         scan.cleanup()
 
@@ -130,7 +123,7 @@ def _diagnose(
 ) -> Result:
     config = loaded.config
     try:
-        rules = compile_rules(config, EVENT, scan.properties)
+        rules = compile_rules(config, EVENT, scan.properties, scan.property_types)
     except ConfigError as exc:
         # rule errors name their key path; add where it was written (file:line)
         key = str(exc).split(":", 1)[0]
@@ -155,7 +148,7 @@ def _diagnose(
     lazy |= quality_frames(scan, rules, events, events.filter(in_window(window)))
     frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
     if frames["valid"]["rows_used"].item() == 0:
-        raise InputError(no_valid_events_message(scan.sources[0].name, frames))
+        raise InputError(all_dropped_message(scan, frames["rows"].row(0, named=True)))
     if window.until is None:
         window = Window(window.since, None, window.as_of or frames["valid"]["time_max"].item())
 

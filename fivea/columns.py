@@ -48,12 +48,13 @@ _SIGNATURES: tuple[tuple[str, frozenset[str], tuple[str, ...], str, str, str | N
         None,
     ),
     (
+        # `time` is in seconds, or ms from exports with time_in_ms: the magnitude rule decides
         "mixpanel",
         frozenset({"distinct_id", "event", "time"}),
         ("distinct_id",),
         "time",
         "event",
-        "s",
+        None,
     ),
 )
 _PLAIN = {
@@ -64,23 +65,27 @@ _PLAIN = {
 _HINT = {"user": "columns.user", "event": "columns.event", "time": "columns.time"}
 
 
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+
+
 def _plain(role: str, names: list[str], origin: str) -> str:
-    lowered = {n.lower(): n for n in names}
-    found = [lowered[c] for c in _PLAIN[role] if c in lowered]
+    found = [n for c in _PLAIN[role] for n in names if n.lower() == c]
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         msg = (
-            f"{origin}: ambiguous {role} column: {', '.join(found)} all fit; "
+            f"{origin}: ambiguous {role} column: {', '.join(repr(f) for f in found)} all fit; "
             f"set {_HINT[role]} in the config to the right one"
         )
         raise InputError(msg)
-    close = difflib.get_close_matches(role, [n.lower() for n in names], n=1, cutoff=0.5)
-    hint = f" ('{lowered[close[0]]}' looks close)" if close else ""
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(role, list(lowered), n=1, cutoff=0.5)
+    hint = f"; '{lowered[close[0]]}' looks close" if close else ""
+    expected = "/".join(_PLAIN[role])
     msg = (
-        f"{origin}: no {role} column found{hint} (columns: {shown}); "
-        f"set {_HINT[role]} in the config"
+        f"{origin}: no {role} column found (looked for {expected}{hint}; columns: "
+        f"{_shown(names)}); set {_HINT[role]} in the config"
     )
     raise InputError(msg)
 
@@ -88,10 +93,13 @@ def _plain(role: str, names: list[str], origin: str) -> str:
 def _require(name: str, names: list[str], role: str, origin: str) -> str:
     if name in names:
         return name
-    close = difflib.get_close_matches(name, names, n=1)
+    close = [n for n in names if n.lower() == name.lower()]
+    close = close or difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    msg = f"{origin}: column '{name}' (columns.{role}) not found; {hint}columns: {shown}"
+    msg = (
+        f"{origin}: column '{name}' (columns.{role} in the config) not found; {hint}"
+        f"columns: {_shown(names)}"
+    )
     raise InputError(msg)
 
 

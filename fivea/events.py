@@ -16,7 +16,7 @@ from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
 from fivea.errors import InputError
 from fivea.sources import ORDER, Source, scan_sources
-from fivea.timeparse import dst_flags, naive_for_flags, time_to_micros
+from fivea.timeparse import drop_temps, dst_flags, with_micros
 
 USER = "__user"
 TIME = "__time"
@@ -53,46 +53,88 @@ def _non_empty(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr
 
 
-def _user_expr(columns: ColumnMap, schema: pl.Schema, origin: str) -> pl.Expr:
-    for name in columns.user:
+def _check_role_dtypes(columns: ColumnMap, schema: pl.Schema, origin: str) -> None:
+    """Column types that can never work, caught before the scan."""
+    roles = [("user", n) for n in columns.user] + [("time", columns.time), ("event", columns.event)]
+    for role, name in roles:
         dtype = schema[name]
-        if dtype.is_float():
+        if dtype == pl.Null:
             msg = (
-                f"{origin}: user column '{name}' holds floats, which cannot be exact ids; "
-                "export ids as integers or text"
+                f"{origin}: the {role} column '{name}' is empty in every row; "
+                f"set columns.{role} in the config to the column that holds the {role}"
             )
             raise InputError(msg)
+        if role == "user" and (
+            dtype.is_float() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) > 0)
+        ):
+            msg = (
+                f"{origin}: user column '{name}' holds floats ({dtype}), which cannot be exact "
+                "ids; export the ids as integers or text"
+            )
+            raise InputError(msg)
+        if dtype.is_nested():
+            msg = (
+                f"{origin}: the {role} column '{name}' holds nested values ({dtype}); "
+                f"set columns.{role} in the config to a plain column"
+            )
+            raise InputError(msg)
+
+
+def _id_text(name: str) -> pl.Expr:
+    return _non_empty(pl.col(name).cast(pl.String), pl.String)
+
+
+def _user_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
+    """The row's id: integer ids stay Int64 (exact), everything else is trimmed text."""
     if len(columns.user) == 1:
         name = columns.user[0]
         dtype = schema[name]
-        if dtype.is_integer():
+        if dtype.is_integer() and dtype != pl.UInt64:  # UInt64 may not fit in Int64: text
             return pl.col(name).cast(pl.Int64)
-        return _non_empty(pl.col(name).cast(pl.String), pl.String)
-    parts = [_non_empty(pl.col(n).cast(pl.String), pl.String) for n in columns.user]
-    return pl.coalesce(parts)
+        return _id_text(name)
+    return pl.coalesce([_id_text(n) for n in columns.user])
+
+
+def _event_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
+    event = _non_empty(pl.col(columns.event).cast(pl.String), pl.String)
+    if columns.export == "segment" and "type" in schema.names() and columns.event == "event":
+        # Segment page and screen calls carry no event name; they are touches (Aware)
+        kind = pl.col("type").cast(pl.String)
+        event = pl.coalesce(
+            event,
+            pl.when(kind == "page")
+            .then(pl.lit("Page Viewed"))
+            .when(kind == "screen")
+            .then(pl.lit("Screen Viewed")),
+        )
+    return event
 
 
 def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
     """A later-position id seen on a row with an earlier-position id becomes that id.
 
     The earliest such pair (time, input order) wins, so an anonymous visitor's history joins the
-    logged-in history of the account they first signed in to (SPEC §2).
+    logged-in history of the account they first signed in to (SPEC §2). Rows without an event
+    name still link ids (a Segment ``identify`` call is exactly that link); rows without a valid
+    time cannot be ordered and do not. Chains (anonymous -> device -> account) are followed.
     """
     primary = pl.col(USER)
-    later = [pl.col(n).cast(pl.String).str.strip_chars() for n in columns.user[1:]]
+    later = [_id_text(n) for n in columns.user[1:]]
+    linking = pl.col(_VALID).is_null() | (pl.col(_VALID) == "missing_event")
     pairs = pl.concat(
         [
-            frame.filter(pl.col(_VALID).is_null())
+            frame.filter(linking & primary.is_not_null())
             .select(alias=later_id, target=primary, t=pl.col(TIME), o=pl.col(ORDER))
-            .filter(
-                pl.col("alias").is_not_null()
-                & (pl.col("alias") != "")
-                & (pl.col("alias") != pl.col("target"))
-            )
+            .filter(pl.col("alias").is_not_null() & (pl.col("alias") != pl.col("target")))
             for later_id in later
         ]
     )
     mapping = pairs.sort("t", "o").group_by("alias").agg(pl.col("target").first())
+    for _ in range(len(later) - 1):  # follow alias -> alias -> primary chains
+        hop = mapping.rename({"alias": "via", "target": "next"})
+        mapping = mapping.join(hop, left_on="target", right_on="via", how="left").select(
+            "alias", pl.coalesce("next", "target").alias("target")
+        )
     stitched = frame.join(mapping, left_on=USER, right_on="alias", how="left")
     return stitched.with_columns(
         pl.col("target").is_not_null().alias("__stitched"),
@@ -101,8 +143,27 @@ def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
 
 
 def scan_events(sources: list[Source], config: Config, now_us: int | None = None) -> EventScan:
-    """Open the sources lazily and map them to canonical columns (nothing is read yet)."""
+    """Open the sources lazily and map them to canonical columns (nothing is read yet).
+
+    Checks what can be checked without reading the events (files, columns, column types); an
+    error here removes the temp files it made.
+    """
     raw, temps = scan_sources(sources, config.input.encoding, config.input.separator)
+    try:
+        return _scan(raw, temps, sources, config, now_us)
+    except BaseException:
+        for path in temps:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _scan(
+    raw: pl.LazyFrame,
+    temps: list[Path],
+    sources: list[Source],
+    config: Config,
+    now_us: int | None,
+) -> EventScan:
     origin = sources[0].name if len(sources) == 1 else f"{sources[0].name} (+{len(sources) - 1})"
     try:
         schema = raw.collect_schema()
@@ -110,23 +171,20 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
         msg = f"{origin}: cannot read the columns ({str(exc).splitlines()[0][:160]})"
         raise InputError(msg) from exc
     columns = resolve_columns(schema.names(), config.columns, origin)
-    time_dtype = schema[columns.time]
-    micros = time_to_micros(
-        pl.col(columns.time),
-        time_dtype,
+    _check_role_dtypes(columns, schema, origin)
+    now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
+    frame, naive = with_micros(
+        raw,
+        columns.time,
+        schema[columns.time],
+        TIME,
         config.time.timezone,
         columns.time_unit,
         columns.time_format,
     )
-    now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
-    event_dtype = schema[columns.event]
-    event = _non_empty(pl.col(columns.event).cast(pl.String), pl.String)
-    if event_dtype != pl.String:
-        event = pl.col(columns.event).cast(pl.String)
-    frame = raw.with_columns(
-        _user_expr(columns, schema, origin).alias(USER),
-        micros.alias(TIME),
-        event.alias(EVENT),
+    frame = frame.with_columns(
+        _user_expr(columns, schema).alias(USER),
+        _event_expr(columns, schema).alias(EVENT),
     )
     reason = (
         pl.when(pl.col(USER).is_null())
@@ -138,12 +196,11 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
         .when(pl.col(TIME) > now + _FUTURE_SLACK_US)
         .then(pl.lit("future_time"))
     )
-    naive = naive_for_flags(pl.col(columns.time), time_dtype)
     extra = []
     if naive is not None and config.time.timezone != "UTC":
         fold, gap = dst_flags(naive, config.time.timezone)
         extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
-    frame = frame.with_columns(reason.alias(_VALID), *extra)
+    frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
     stitching = len(columns.user) > 1 and config.identity.stitch
     if stitching:
         frame = _stitch(frame, columns)
@@ -166,3 +223,54 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
 def drop_reason() -> pl.Expr:
     """The per-row drop reason column of ``EventScan.raw`` (null for kept rows)."""
     return pl.col(_VALID)
+
+
+_FIX = {
+    "missing_user": "set columns.user in the config to the column that holds the ids",
+    "missing_event": "set columns.event in the config to the column that holds the event names",
+    "unparsable_time": (
+        "set columns.time to the right column, or columns.time_format for an unusual form "
+        "(e.g. '%d/%m/%Y %H:%M')"
+    ),
+    "future_time": "check the clock of the system that wrote the times, or columns.time_unit",
+}
+
+
+def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
+    """The one-line error when every row was dropped: counts, columns, an example and the fix.
+
+    ``counts`` maps ``rows`` and each of ``DROP_REASONS`` to a row count (the quality frame's
+    row). Reads one example value, so call it only on this error path.
+    """
+    name = scan.sources[0].name if len(scan.sources) == 1 else f"{len(scan.sources)} input files"
+    if not counts.get("rows"):
+        return f"{name}: no events (the file has a header but no data rows); export some events"
+    column = {
+        "missing_user": ", ".join(repr(c) for c in scan.columns.user),
+        "missing_event": repr(scan.columns.event),
+        "unparsable_time": repr(scan.columns.time),
+        "future_time": repr(scan.columns.time),
+    }
+    parts = [
+        f"{reason.replace('_', ' ')} {counts[reason]} (column {column[reason]})"
+        for reason in DROP_REASONS
+        if counts.get(reason)
+    ]
+    main = max(DROP_REASONS, key=lambda r: counts.get(r) or 0)
+    example = ""
+    if main in ("unparsable_time", "future_time"):
+        try:
+            value = (
+                scan.raw.filter(drop_reason() == main)
+                .select(pl.col(scan.columns.time).cast(pl.String))
+                .head(1)
+                .collect()
+                .item()
+            )
+            example = f", e.g. {value!r}" if value is not None else ""
+        except pl.exceptions.PolarsError:
+            example = ""
+    return (
+        f"{name}: no valid events ({counts['rows']} rows read, all dropped: "
+        f"{', '.join(parts)}{example}); {_FIX[main]}"
+    )

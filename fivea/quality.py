@@ -144,15 +144,3 @@ def build_quality(
         dst_gap=int(rows.get("dst_gap") or 0),
         dropped_share=dropped_rows / rows["rows"] if rows["rows"] else None,
     )
-
-
-def no_valid_events_message(name: str, q: dict[str, pl.DataFrame]) -> str:
-    """The one-line error when every row was dropped."""
-    rows = q["rows"].row(0, named=True)
-    reasons = ", ".join(f"{r.replace('_', ' ')} {rows[r]}" for r in DROP_REASONS if rows[r])
-    if not rows["rows"]:
-        return f"{name}: no events (the file has a header but no data rows); export some events"
-    return (
-        f"{name}: no valid events ({rows['rows']} rows read, all dropped: {reasons}); "
-        "check the user, event and time columns (columns.* in the config)"
-    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -112,7 +113,9 @@ def _numeric_columns(node: object, found: set[str]) -> None:
         _numeric_columns(value, found)
 
 
-def parse_where(text: str, key: str, columns: list[str]) -> tuple[pl.Expr, set[str]]:
+def parse_where(
+    text: str, key: str, columns: list[str], types: dict[str, pl.DataType] | None = None
+) -> tuple[pl.Expr, set[str]]:
     """Parse a ``where:`` filter with polars' SQL expression parser (never ``eval``).
 
     Returns the boolean expression (null counts as false) and the columns it uses as numbers.
@@ -121,6 +124,11 @@ def parse_where(text: str, key: str, columns: list[str]) -> tuple[pl.Expr, set[s
         expr = pl.sql_expr(text)
     except Exception as exc:
         detail = str(exc).strip().splitlines()[0]
+        if "relation" in detail.lower() or re.search(r"\(\s*select\b", text, re.IGNORECASE):
+            msg = (
+                f"{key}: where must be a plain expression over columns; subqueries are not allowed"
+            )
+            raise ConfigError(msg) from exc
         msg = f'{key}: invalid where expression {text!r}: {detail}; write a SQL condition such as "revenue > 0"'
         raise ConfigError(msg) from exc
     tree = json.loads(expr.meta.serialize(format="json"))
@@ -142,10 +150,37 @@ def parse_where(text: str, key: str, columns: list[str]) -> tuple[pl.Expr, set[s
             raise ConfigError(msg)
     numeric: set[str] = set()
     _numeric_columns(tree, numeric)
+    _require_boolean(expr, text, key, names, numeric, types or {})
     return expr.fill_null(False).cast(pl.Boolean), numeric
 
 
-def _match(rule: Rule, key: str, event_col: str, columns: list[str]) -> tuple[pl.Expr, set[str]]:
+def _require_boolean(
+    expr: pl.Expr,
+    text: str,
+    key: str,
+    names: set[str],
+    numeric: set[str],
+    types: dict[str, pl.DataType],
+) -> None:
+    """A where must be a condition: reject ``where: "revenue"`` (a number, not true/false)."""
+    schema = {n: (pl.Float64 if n in numeric else types.get(n, pl.String)) for n in names}
+    try:
+        dtype = pl.LazyFrame(schema=schema).select(expr.alias("w")).collect_schema()["w"]
+    except pl.exceptions.PolarsError as exc:
+        detail = str(exc).strip().splitlines()[0]
+        msg = f"{key}: where {text!r} cannot be evaluated: {detail}"
+        raise ConfigError(msg) from exc
+    if dtype not in (pl.Boolean, pl.Null):
+        msg = (
+            f"{key}: where {text!r} is a {dtype} value, not a condition; "
+            'compare it, e.g. "revenue > 0"'
+        )
+        raise ConfigError(msg)
+
+
+def _match(
+    rule: Rule, key: str, event_col: str, columns: list[str], types: dict[str, pl.DataType]
+) -> tuple[pl.Expr, set[str]]:
     conditions: list[pl.Expr] = []
     numeric: set[str] = set()
     if rule.event:
@@ -157,7 +192,7 @@ def _match(rule: Rule, key: str, event_col: str, columns: list[str]) -> tuple[pl
         pattern = f"^(?:{rule.event_matches})$"  # must match the whole name
         conditions.append(pl.col(event_col).str.contains(pattern))
     if rule.where:
-        expr, numeric = parse_where(rule.where, f"{key}.where", columns)
+        expr, numeric = parse_where(rule.where, f"{key}.where", columns, types)
         conditions.append(expr)
     if not conditions:  # any_event: true alone
         return pl.lit(True), numeric
@@ -180,7 +215,12 @@ def _rules_with_keys(config: Config) -> list[tuple[str, int, Rule]]:
     return out
 
 
-def compile_rules(config: Config, event_col: str, columns: list[str]) -> RuleSet:
+def compile_rules(
+    config: Config,
+    event_col: str,
+    columns: list[str],
+    types: dict[str, pl.DataType] | None = None,
+) -> RuleSet:
     """Compile every rule of the config against the data's columns."""
     aware_rules = config.stages.aware.rules
     aware_is_any = any(r.is_any_event for r in aware_rules)
@@ -190,7 +230,7 @@ def compile_rules(config: Config, event_col: str, columns: list[str]) -> RuleSet
     matches: list[pl.Expr] = []
     numeric: set[str] = set()
     for key, bit, rule in _rules_with_keys(config):
-        expr, cols = _match(rule, key, event_col, columns)
+        expr, cols = _match(rule, key, event_col, columns, types or {})
         numeric |= cols
         if not rule.is_any_event:
             matches.append(expr)

@@ -1,11 +1,22 @@
 """Turning a raw time column into integer microseconds since the epoch, UTC (SPEC §2).
 
-Every form in one expression, so a column may mix them: ISO-8601 with ``T`` or a space, with an
-offset, ``Z`` or a trailing `` UTC``, without a zone (read in ``time.timezone``), dates only, and
-epoch numbers (also as text) in s/ms/µs/ns chosen from the column's median magnitude.
+A column may mix every form: ISO-8601 with ``T`` or a space, with an offset (``+02:00``,
+``+0200``, ``+02``), ``Z`` or a trailing `` UTC``/`` GMT``, without a zone (read in
+``time.timezone``), dates only (also ``20240501``), and epoch numbers (also as text) in
+s/ms/µs/ns chosen from the column's median magnitude. Typed columns (Datetime, Date, integers,
+floats) are converted directly.
+
+Text is parsed by a cascade of strict formats. Each step sees only the texts the steps before
+it rejected (null entries cost almost nothing), and the steps are ordered by how many values of
+a small sample from the head of the column each one parses, so a column in one form costs one
+parse whatever that form is (SPEC §7: a strict fast path with a fallback). The order changes the
+speed only, never the result: the forms do not overlap. Each step is a temp column of its own:
+nested expressions would repeat the whole cascade at every reference.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import polars as pl
 
@@ -15,7 +26,14 @@ _UNIT_FACTOR = {"s": 1_000_000.0, "ms": 1_000.0, "us": 1.0, "ns": 0.001}
 # µs bounds of years 1000..9999: anything outside is an out-of-range epoch, not a time
 _MIN_US = -30_610_224_000_000_000
 _MAX_US = 253_402_300_799_000_000
-_NUMERIC = r"^\s*[-+]?\d+(\.\d+)?([eE][-+]?\d+)?\s*$"
+_NUMERIC = r"^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$"
+_INTEGRAL = r"^[-+]?\d+$"
+_COMPACT_DATE = r"^(19|20)\d{6}$"  # ISO 8601 basic date (GA4 event_date), not 1970 seconds
+_SAMPLE_ROWS = 1000
+# temp columns of the parse steps (dropped again, except the naive times for the DST counts)
+_P = "__tp_"
+_REST, _NAIVE, _EPOCH = f"{_P}rest", f"{_P}naive", f"{_P}epoch"
+_F, _I, _FACTOR = f"{_P}f", f"{_P}i", f"{_P}factor"
 
 
 def _epoch_factor(number: pl.Expr, unit: str | None) -> pl.Expr:
@@ -29,23 +47,26 @@ def _epoch_factor(number: pl.Expr, unit: str | None) -> pl.Expr:
     return factor.otherwise(pl.lit(0.001))
 
 
-def _epoch_to_us(number: pl.Expr, unit: str | None) -> pl.Expr:
-    """Epoch number -> µs (null when out of range); integers stay exact to the microsecond."""
-    factor = _epoch_factor(number, unit)
-    if_float = (number.cast(pl.Float64) * factor).round(0)
-    as_int = number.cast(pl.Int64, strict=False)
-    # integer arithmetic keeps 19-digit ns epochs exact; the range test prevents overflow
-    in_range = (number.cast(pl.Float64) * factor).is_between(_MIN_US, _MAX_US)
+def _with_epoch(
+    frame: pl.LazyFrame, floats: pl.Expr, integers: pl.Expr, unit: str | None, out: str
+) -> pl.LazyFrame:
+    """``out`` = epoch numbers -> µs (null when out of range).
+
+    ``floats`` holds every number (for the magnitude and the range), ``integers`` the integral
+    ones: integer arithmetic keeps 19-digit ns epochs exact to the microsecond.
+    """
+    f, i, factor = pl.col(_F), pl.col(_I), pl.col(_FACTOR)
+    frame = frame.with_columns(floats.cast(pl.Float64).alias(_F), integers.cast(pl.Int64).alias(_I))
+    frame = frame.with_columns(_epoch_factor(f, unit).alias(_FACTOR))
+    scaled = f * factor
     exact = (
         pl.when(factor >= 1)
-        .then(as_int * factor.cast(pl.Int64))
-        .otherwise(as_int.floordiv((1 / factor).cast(pl.Int64)))
+        .then(i * factor.cast(pl.Int64))
+        .otherwise(i.floordiv((1 / factor).cast(pl.Int64)))
     )
-    is_integral = number.cast(pl.Float64) == number.cast(pl.Float64).floor()
-    value = (
-        pl.when(is_integral & as_int.is_not_null()).then(exact).otherwise(if_float.cast(pl.Int64))
-    )
-    return pl.when(in_range).then(value)
+    value = pl.when(i.is_not_null()).then(exact).otherwise(scaled.round(0).cast(pl.Int64))
+    micros = pl.when(scaled.is_between(_MIN_US, _MAX_US)).then(value)
+    return frame.with_columns(micros.alias(out)).drop(_F, _I, _FACTOR)
 
 
 def _localize(naive: pl.Expr, timezone: str) -> pl.Expr:
@@ -74,57 +95,150 @@ def dst_flags(naive: pl.Expr, timezone: str) -> tuple[pl.Expr, pl.Expr]:
     return fold, gap
 
 
-def _parse_text(raw: pl.Expr, timezone: str, unit: str | None, time_format: str | None) -> pl.Expr:
-    text = raw.str.strip_chars()
+def _datetime(fmt: str) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda text: text.str.to_datetime(fmt, strict=False, time_unit="us")
+
+
+def _date(fmt: str) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda text: text.str.to_date(fmt, strict=False).cast(pl.Datetime("us"))
+
+
+def _normalized_aware(text: pl.Expr) -> pl.Expr:
+    """Other zoned forms: ``T`` or space, ``Z``/``z``/``UTC``/``GMT``, ``+hh``, ``+hhmm``."""
+    normal = (
+        text.str.replace(r"(\d)[Tt](\d)", "${1} ${2}")
+        .str.replace(r"\s*(UTC|GMT|Z|z)$", "+00:00")
+        .str.replace(r"(:\d\d(?:\.\d+)?)\s*([+-]\d\d)$", "${1}${2}:00")
+    )
+    return normal.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%z", strict=False, time_unit="us")
+
+
+def _compact(text: pl.Expr) -> pl.Expr:
+    return _date("%Y%m%d")(pl.when(text.str.contains(_COMPACT_DATE)).then(text))
+
+
+def _numeric(text: pl.Expr) -> pl.Expr:
+    """Epoch numbers written as text (kept as text until the column's unit is known)."""
+    return pl.when(text.str.contains(_NUMERIC) & ~text.str.contains(_COMPACT_DATE)).then(text)
+
+
+# (name, kind, parser): "utc" parses to a naive datetime meaning UTC, "aware" to a zoned one,
+# "naive" to a wall-clock time read in time.timezone, "epoch" keeps numbers as text. The steps
+# accept disjoint texts, except that "other_zoned" also reads what "iso_z" and "iso_offset"
+# read, with the same result.
+_STEPS: tuple[tuple[str, str, Callable[[pl.Expr], pl.Expr]], ...] = (
+    ("iso_z", "utc", _datetime("%Y-%m-%dT%H:%M:%S%.fZ")),
+    ("space", "naive", _datetime("%Y-%m-%d %H:%M:%S%.f")),
+    ("space_utc", "utc", _datetime("%Y-%m-%d %H:%M:%S%.f UTC")),
+    ("iso_offset", "aware", _datetime("%Y-%m-%dT%H:%M:%S%.f%z")),
+    ("iso_local", "naive", _datetime("%Y-%m-%dT%H:%M:%S%.f")),
+    ("date", "naive", _date("%Y-%m-%d")),
+    ("other_zoned", "aware", _normalized_aware),
+    ("minutes", "naive", _datetime("%Y-%m-%d %H:%M")),
+    ("iso_minutes", "naive", _datetime("%Y-%m-%dT%H:%M")),
+    ("compact_date", "naive", _compact),
+    ("epoch", "epoch", _numeric),
+)
+
+
+def _step_order(frame: pl.LazyFrame, text: pl.Expr) -> list[int]:
+    """Steps by how many values of the column's head each parses (ties: the listed order)."""
+    try:
+        sample = frame.select(text.alias("t")).head(_SAMPLE_ROWS).collect()
+    except pl.exceptions.PolarsError:
+        return list(range(len(_STEPS)))  # the scan reports the problem itself
+    hits = sample.select(
+        [parse(pl.col("t")).is_not_null().sum().alias(name) for name, _, parse in _STEPS]
+    ).row(0)
+    return sorted(range(len(_STEPS)), key=lambda i: -hits[i])
+
+
+def _with_text(
+    frame: pl.LazyFrame,
+    column: str,
+    out: str,
+    timezone: str,
+    unit: str | None,
+    time_format: str | None,
+) -> tuple[pl.LazyFrame, str | None]:
+    """``out`` = µs of a text column; also the temp column of its naive datetimes (or None)."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
     if time_format is not None:
         parsed = text.str.to_datetime(time_format, strict=False, time_unit="us")
-        return _localize(parsed, timezone)
-    normal = text.str.replace(r"(\d)[Tt](\d)", "${1} ${2}").str.replace(
-        r"\s*(UTC|GMT|Z|z)$", "+00:00"
+        if any(z in time_format for z in ("%z", "%:z", "%#z")):
+            return frame.with_columns(parsed.dt.epoch("us").alias(out)), None
+        frame = frame.with_columns(parsed.alias(_NAIVE))
+        return frame.with_columns(_localize(pl.col(_NAIVE), timezone).alias(out)), _NAIVE
+    rest = pl.col(_REST)
+    frame = frame.with_columns(text.alias(_REST))
+    done: dict[str, list[str]] = {"utc": [], "aware": [], "naive": [], "epoch": []}
+    for index in _step_order(frame, rest):
+        name, kind, parse = _STEPS[index]
+        column_name = f"{_P}{name}"
+        frame = frame.with_columns(parse(rest).alias(column_name))
+        frame = frame.with_columns(pl.when(pl.col(column_name).is_null()).then(rest).alias(_REST))
+        done[kind].append(column_name)
+    numeric = pl.col(done["epoch"][0])
+    integral = pl.when(numeric.str.contains(_INTEGRAL)).then(numeric)
+    frame = _with_epoch(
+        frame,
+        numeric.cast(pl.Float64, strict=False),
+        integral.cast(pl.Int64, strict=False),
+        unit,
+        _EPOCH,
     )
-    aware = normal.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%z", strict=False, time_unit="us")
-    naive = pl.coalesce(
-        normal.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"),
-        normal.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
-        normal.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
+    frame = frame.with_columns(pl.coalesce(done["naive"]).alias(_NAIVE))
+    micros = pl.coalesce(
+        *[pl.col(c).dt.epoch("us") for c in done["utc"] + done["aware"]],
+        _localize(pl.col(_NAIVE), timezone),
+        pl.col(_EPOCH),
     )
-    integral = pl.when(text.str.contains(r"^[-+]?\d+$")).then(text).cast(pl.Int64, strict=False)
-    number = pl.when(text.str.contains(_NUMERIC)).then(text).cast(pl.Float64, strict=False)
-    epoch = pl.coalesce(_epoch_to_us(integral, unit), _epoch_to_us(number, unit))
-    return pl.coalesce(aware.dt.epoch("us"), _localize(naive, timezone), epoch)
+    temps = [_REST, _EPOCH, *(c for kind in done.values() for c in kind)]
+    return frame.with_columns(micros.alias(out)).drop(temps), _NAIVE
 
 
-def time_to_micros(
-    raw: pl.Expr,
+def with_micros(
+    frame: pl.LazyFrame,
+    column: str,
     dtype: pl.DataType,
+    out: str,
     timezone: str = "UTC",
     unit: str | None = None,
     time_format: str | None = None,
-) -> pl.Expr:
-    """Expression turning a raw time column of ``dtype`` into Int64 µs UTC (null if unparsable)."""
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is not None:
-            return raw.dt.convert_time_zone("UTC").dt.epoch("us")
-        return _localize(raw.cast(pl.Datetime("us")), timezone)
-    if isinstance(dtype, pl.Date):
-        return _localize(raw.cast(pl.Datetime("us")), timezone)
+) -> tuple[pl.LazyFrame, pl.Expr | None]:
+    """Add ``out``: the time column of ``dtype`` as Int64 µs UTC (null if unparsable).
+
+    Also returns an expression of the naive datetimes read in ``timezone`` (for counting DST
+    folds and gaps), or None when the column carries zones or epochs; ``drop_temps`` removes
+    the temp column it may refer to.
+    """
+    raw = pl.col(column)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return frame.with_columns(raw.dt.convert_time_zone("UTC").dt.epoch("us").alias(out)), None
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        naive = raw.cast(pl.Datetime("us"))
+        return frame.with_columns(_localize(naive, timezone).alias(out)), naive
     if dtype.is_integer():
-        return _epoch_to_us(raw.cast(pl.Int64), unit)
+        return _with_epoch(frame, raw, raw, unit, out), None
     if dtype.is_numeric():
-        return _epoch_to_us(raw.cast(pl.Float64), unit)
-    if dtype == pl.String:
-        return _parse_text(raw, timezone, unit, time_format)
-    return _parse_text(raw.cast(pl.String), timezone, unit, time_format)
+        whole = pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
+        return _with_epoch(frame, raw, whole, unit, out), None
+    frame, naive = _with_text(frame, column, out, timezone, unit, time_format)
+    return frame, (pl.col(naive) if naive else None)
 
 
-def naive_for_flags(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
-    """The naive datetimes of a column (for DST counting), or None when it carries zones."""
-    if isinstance(dtype, pl.Datetime):
-        return raw.cast(pl.Datetime("us")) if dtype.time_zone is None else None
-    if dtype == pl.String:
-        normal = raw.str.strip_chars().str.replace(r"(\d)[Tt](\d)", "${1} ${2}")
-        return pl.coalesce(
-            normal.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"),
-            normal.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
-        )
-    return None
+def drop_temps(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Remove the temp column ``with_micros`` may leave for the DST counts."""
+    return frame.drop(_NAIVE, strict=False)
+
+
+def micros(
+    values: pl.Series,
+    timezone: str = "UTC",
+    unit: str | None = None,
+    time_format: str | None = None,
+) -> pl.Series:
+    """A series of times -> Int64 µs UTC (null if unparsable): ``with_micros`` on one column."""
+    frame = values.rename("t").to_frame().lazy()
+    out, _ = with_micros(frame, "t", values.dtype, "us", timezone, unit, time_format)
+    return drop_temps(out).collect()["us"]

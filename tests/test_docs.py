@@ -49,4 +49,3 @@ def test_exit_codes_documented() -> None:
 def test_docs_links_exist() -> None:
     for link in re.findall(r"\]\((docs/[^)]+)\)", README):
         assert (ROOT / link).exists(), link
-

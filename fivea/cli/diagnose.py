@@ -73,9 +73,12 @@ def diagnose(
     write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     if outputs and fmt is None:
         return  # files only, unless a stdout format was asked for too
-    if (fmt or "table") == "table":
+    console = stdout_console()
+    if (fmt or "table") == "table" and console.is_terminal:
         from fivea.render.table import render_table
 
-        render_table(result, stdout_console())
+        render_table(result, console)
+    elif (fmt or "table") == "table":
+        print_payload(render_report(result, "table", width=console.width))
     else:
         print_payload(render_report(result, fmt or "table"))

@@ -100,7 +100,8 @@ def render_report(result: Result, fmt: str, width: int = 100) -> str:
             file=buffer, width=width, no_color=True, highlight=False, emoji=False, color_system=None
         )
         render_table(result, console)
-        return buffer.getvalue()
+        # plain text: no padding to the console width at line ends
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
     msg = f"--format {fmt}: unknown; use one of {', '.join(REPORT_FORMATS)}"
     raise UsageError(msg)
 

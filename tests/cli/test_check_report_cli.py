@@ -47,8 +47,10 @@ def test_check_json_and_github(tmp_path: Path) -> None:
     assert data["exit_code"] == 1
     assert data["summary"] == {"fail": 1, "pass": 2, "warn": 1}
     github = run_cli("check", SAMPLE, "-c", config, "-f", "github", code=1).stdout.splitlines()
-    assert github[0] == (f"::error file={config.replace(':', '%3A').replace(',', '%2C')},line=7,"
-                         "title=reached.act [channel=email]::reached.act = 66 (< 100)")
+    assert github[0] == (
+        f"::error file={config.replace(':', '%3A').replace(',', '%2C')},line=7,"
+        "title=reached.act [channel=email]::reached.act = 66 (< 100)"
+    )
     assert github[1].startswith("::warning ")
     assert github[-1] == "::notice title=fivea check::2 passed, 1 failed, 1 warning"
 
@@ -77,16 +79,31 @@ def test_check_without_checks_is_a_config_error(tmp_path: Path) -> None:
 def test_check_unknown_metric(tmp_path: Path) -> None:
     config = _config(tmp_path, CHECKS + '  - {metric: ratio.comitment, fail: "< 0.2"}\n')
     result = run_cli("check", SAMPLE, "-c", config, code=2)
-    assert ":8: checks[4].metric: unknown metric 'ratio.comitment'; did you mean " \
-           "'ratio.commitment'?" in result.stderr
+    assert (
+        ":8: checks[4].metric: unknown metric 'ratio.comitment'; did you mean "
+        "'ratio.commitment'?" in result.stderr
+    )
 
 
 def test_change_checks_need_compare(tmp_path: Path) -> None:
     config = _config(tmp_path, CHECKS + '  - {metric: change.bar, fail: "< -10%"}\n')
     result = run_cli("check", SAMPLE, "-c", config, code=2)
     assert "--compare previous" in result.stderr
-    data = json.loads(run_cli("check", SAMPLE, "-c", config, "--since", "60d", "--compare",
-                              "previous", "-f", "json", code=None).stdout)
+    data = json.loads(
+        run_cli(
+            "check",
+            SAMPLE,
+            "-c",
+            config,
+            "--since",
+            "60d",
+            "--compare",
+            "previous",
+            "-f",
+            "json",
+            code=None,
+        ).stdout
+    )
     change = next(c for c in data["checks"] if c["metric"] == "change.bar")
     assert change["value"] is not None
 
@@ -94,8 +111,15 @@ def test_change_checks_need_compare(tmp_path: Path) -> None:
 def test_step_summary_appends(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
-    run_cli("check", SAMPLE, "-c", _config(tmp_path), "--step-summary", code=1,
-            env={"GITHUB_STEP_SUMMARY": str(summary)})
+    run_cli(
+        "check",
+        SAMPLE,
+        "-c",
+        _config(tmp_path),
+        "--step-summary",
+        code=1,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     text = summary.read_text()
     assert text.startswith("# earlier step\n")
     assert "fivea check: 2 passed, 1 failed, 1 warning" in text
@@ -103,8 +127,19 @@ def test_step_summary_appends(tmp_path: Path) -> None:
 
 def test_report_writes_files_and_never_exits_1(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    result = run_cli("report", SAMPLE, "-c", config, "-o", str(tmp_path / "r-{as_of}.md"),
-                     "-o", str(tmp_path / "r.csv"), "-o", str(tmp_path / "r.json"), env=EPOCH)
+    result = run_cli(
+        "report",
+        SAMPLE,
+        "-c",
+        config,
+        "-o",
+        str(tmp_path / "r-{as_of}.md"),
+        "-o",
+        str(tmp_path / "r.csv"),
+        "-o",
+        str(tmp_path / "r.json"),
+        env=EPOCH,
+    )
     assert result.stdout == ""
     assert "wrote" in result.stderr
     markdown = (tmp_path / "r-2025-06-30.md").read_text()
@@ -118,10 +153,14 @@ def test_report_writes_files_and_never_exits_1(tmp_path: Path) -> None:
 
 def test_markdown_and_csv_golden(golden, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    golden("diagnose_sample.md",
-           run_cli("diagnose", "sample_data/events.csv", "-f", "markdown", env=EPOCH).stdout)
-    golden("diagnose_sample.csv",
-           run_cli("diagnose", "sample_data/events.csv", "-f", "csv", env=EPOCH).stdout)
+    golden(
+        "diagnose_sample.md",
+        run_cli("diagnose", "sample_data/events.csv", "-f", "markdown", env=EPOCH).stdout,
+    )
+    golden(
+        "diagnose_sample.csv",
+        run_cli("diagnose", "sample_data/events.csv", "-f", "csv", env=EPOCH).stdout,
+    )
 
 
 def test_failed_run_leaves_no_partial_output(tmp_path: Path) -> None:
@@ -131,8 +170,9 @@ def test_failed_run_leaves_no_partial_output(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_write_atomic_keeps_old_file_when_interrupted(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_atomic_keeps_old_file_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "report.md"
     target.write_text("old report\n")
 

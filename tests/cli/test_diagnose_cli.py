@@ -29,8 +29,19 @@ def test_table_golden(golden) -> None:
 
 
 def test_full_diagnosis_golden(golden) -> None:
-    out = run_cli("diagnose", "sample_data/events.parquet", "--since", "60d", "--compare",
-                  "previous", "--segment", "channel", "--trend", "month", env=EPOCH)
+    out = run_cli(
+        "diagnose",
+        "sample_data/events.parquet",
+        "--since",
+        "60d",
+        "--compare",
+        "previous",
+        "--segment",
+        "channel",
+        "--trend",
+        "month",
+        env=EPOCH,
+    )
     golden("diagnose_sample_full.txt", out.stdout)
 
 
@@ -44,7 +55,11 @@ def test_json_golden_and_reproducible(golden) -> None:
     assert data["generated_at"] == "2026-01-01T00:00:00Z"
     assert [s["key"] for s in data["stages"]] == ["aware", "appeal", "ask", "act", "advocate"]
     assert [t["name"] for t in data["transitions"]] == [
-        "attraction", "curiosity", "commitment", "affinity"]
+        "attraction",
+        "curiosity",
+        "commitment",
+        "affinity",
+    ]
     assert data["archetype"]["primary"] == "door_knob"
     assert data["verdict"]["status"] in {"healthy", "needs_attention", "at_risk"}
     golden("diagnose_sample.json", first)
@@ -52,17 +67,22 @@ def test_json_golden_and_reproducible(golden) -> None:
 
 def test_json_equals_library_call(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    cli = run_cli("diagnose", "sample_data/events.parquet", "-f", "json", "--since", "30d",
-                  env=EPOCH).stdout
-    library = render_json(diagnose(["sample_data/events.parquet"], load_config(None, None),
-                                   WindowRequest(since="30d")))
+    cli = run_cli(
+        "diagnose", "sample_data/events.parquet", "-f", "json", "--since", "30d", env=EPOCH
+    ).stdout
+    library = render_json(
+        diagnose(
+            ["sample_data/events.parquet"], load_config(None, None), WindowRequest(since="30d")
+        )
+    )
     assert cli == library
 
 
 def test_csv_and_parquet_agree() -> None:
     csv = json.loads(run_cli("diagnose", "sample_data/events.csv", "-f", "json", env=EPOCH).stdout)
     parquet = json.loads(
-        run_cli("diagnose", "sample_data/events.parquet", "-f", "json", env=EPOCH).stdout)
+        run_cli("diagnose", "sample_data/events.parquet", "-f", "json", env=EPOCH).stdout
+    )
     for key in ("stages", "transitions", "subfunnels", "par", "bar", "archetype", "verdict"):
         assert csv[key] == parquet[key], key
 
@@ -81,8 +101,7 @@ def test_json_has_no_nan_and_null_reasons(tmp_path: Path) -> None:
 def test_output_files_are_written_atomically(tmp_path: Path) -> None:
     out_json = tmp_path / "report-{as_of}.json"
     out_txt = tmp_path / "report.txt"
-    result = run_cli("diagnose", "sample_data/events.csv", "-o", str(out_json), "-o",
-                     str(out_txt))
+    result = run_cli("diagnose", "sample_data/events.csv", "-o", str(out_json), "-o", str(out_txt))
     assert result.stdout == ""
     written = tmp_path / "report-2025-06-30.json"
     assert json.loads(written.read_text())["schema_version"] == 1
@@ -130,9 +149,11 @@ def test_usage_errors(args: list[str], message: str) -> None:
 
 def test_markup_in_data_is_printed_literally(tmp_path: Path) -> None:
     events = tmp_path / "events.csv"
-    events.write_text("user_id,event,timestamp,campaign\n"
-                      "u1,page_view,2025-01-01T00:00:00Z,[summer]\n"
-                      "u2,[bold]x[/bold],2025-01-01T00:00:00Z,[summer]\n")
+    events.write_text(
+        "user_id,event,timestamp,campaign\n"
+        "u1,page_view,2025-01-01T00:00:00Z,[summer]\n"
+        "u2,[bold]x[/bold],2025-01-01T00:00:00Z,[summer]\n"
+    )
     out = run_cli("diagnose", str(events), "--segment", "campaign").stdout
     assert "[summer]" in out
     assert "[bold]x[/bold]" in out
@@ -144,11 +165,23 @@ def test_json_matches_the_shipped_schema() -> None:
 
     assert shipped_schema() == result_schema(), (
         "fivea/data/result.schema.json is stale: regenerate it with "
-        "python -c 'from fivea.schema import schema_text; print(schema_text(), end=\"\")'")
+        "python -c 'from fivea.schema import schema_text; print(schema_text(), end=\"\")'"
+    )
     validator = jsonschema.Draft202012Validator(shipped_schema())
-    for args in (["sample_data/events.csv"],
-                 ["sample_data/events.parquet", "--since", "60d", "--compare", "previous",
-                  "--segment", "channel", "--trend", "week"]):
+    for args in (
+        ["sample_data/events.csv"],
+        [
+            "sample_data/events.parquet",
+            "--since",
+            "60d",
+            "--compare",
+            "previous",
+            "--segment",
+            "channel",
+            "--trend",
+            "week",
+        ],
+    ):
         document = json.loads(run_cli("diagnose", *args, "-f", "json").stdout)
         errors = sorted(validator.iter_errors(document), key=str)
         assert not errors, errors[0]

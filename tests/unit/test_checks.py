@@ -11,7 +11,9 @@ from fivea.render.checks import render_github, render_junit
 from fivea.render.csv import safe_cell
 from tests.unit.test_diagnosis import make_table
 
-STAGES = {k: {"rules": [{"any_event": True}]} for k in ("aware", "appeal", "ask", "act", "advocate")}
+STAGES = {
+    k: {"rules": [{"any_event": True}]} for k in ("aware", "appeal", "ask", "act", "advocate")
+}
 
 
 @pytest.mark.parametrize(
@@ -54,8 +56,11 @@ def _config(*checks: dict, **extra: object) -> Config:
 
 def test_unknown_metric_has_did_you_mean() -> None:
     config = _config({"metric": "ratio.comitment", "fail": "< 0.2"})
-    with pytest.raises(ConfigError, match=r"fivea.yaml:7: checks\[0\].metric: unknown metric "
-                                          r"'ratio.comitment'; did you mean 'ratio.commitment'\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"fivea.yaml:7: checks\[0\].metric: unknown metric "
+        r"'ratio.comitment'; did you mean 'ratio.commitment'\?",
+    ):
         validate_checks(config, (7,), "fivea.yaml")
 
 
@@ -71,14 +76,29 @@ def _result(reached: list[int]):
     from fivea.result import Quality, Result, SourceInfo, WindowInfo
 
     table = make_table(reached)
-    transitions, _ = grade(table.transitions, _config().targets,
-                           GradeContext(dict.fromkeys(STAGES, True), False, "t"))
+    transitions, _ = grade(
+        table.transitions, _config().targets, GradeContext(dict.fromkeys(STAGES, True), False, "t")
+    )
     par, bar = productivity(table, _config().targets)
-    quality = Quality(100, 100, (), 0, False, None, None, None, reached[0], 0, 100, 7, 0.07, (),
-                      (), {}, 0, 0, 0.0)
-    return Result(SourceInfo((), {}, None, None, None, "t"), WindowInfo(None, "", "", "UTC", 0),
-                  reached[0], table.stages, transitions, {}, 0, 0, None, (), quality, "", par=par,
-                  bar=bar)
+    quality = Quality(
+        100, 100, (), 0, False, None, None, None, reached[0], 0, 100, 7, 0.07, (), (), {}, 0, 0, 0.0
+    )
+    return Result(
+        SourceInfo((), {}, None, None, None, "t"),
+        WindowInfo(None, "", "", "UTC", 0),
+        reached[0],
+        table.stages,
+        transitions,
+        {},
+        0,
+        0,
+        None,
+        (),
+        quality,
+        "",
+        par=par,
+        bar=bar,
+    )
 
 
 def test_levels_fail_before_warn_and_null_metrics() -> None:
@@ -116,8 +136,10 @@ def test_exit_status_strict() -> None:
 
 
 def test_github_lines_are_escaped_and_ordered() -> None:
-    config = _config({"id": "a,b:c", "metric": "par", "warn": "< 0.3"},
-                     {"id": "floor", "metric": "par", "fail": "< 0.1"})
+    config = _config(
+        {"id": "a,b:c", "metric": "par", "warn": "< 0.3"},
+        {"id": "floor", "metric": "par", "fail": "< 0.1"},
+    )
     results = evaluate(config, _result([1000, 500, 300, 50, 10]), (4, 5))
     text = render_github(results, "ci/fivea.yaml", strict=False)
     assert text.splitlines() == [
@@ -130,9 +152,11 @@ def test_github_lines_are_escaped_and_ordered() -> None:
 def test_junit_is_valid_and_distinguishes_levels() -> None:
     import xml.etree.ElementTree as ET
 
-    config = _config({"id": "warned", "metric": "par", "warn": "< 0.3"},
-                     {"id": "failed", "metric": "par", "fail": "< 0.1"},
-                     {"id": "passed", "metric": "par", "fail": "< 0.01"})
+    config = _config(
+        {"id": "warned", "metric": "par", "warn": "< 0.3"},
+        {"id": "failed", "metric": "par", "fail": "< 0.1"},
+        {"id": "passed", "metric": "par", "fail": "< 0.01"},
+    )
     results = evaluate(config, _result([1000, 500, 300, 50, 10]))
     root = ET.fromstring(render_junit(results, "fivea.yaml", strict=False))
     cases = {c.get("name"): c for c in root.iter("testcase")}
@@ -147,8 +171,17 @@ def test_junit_is_valid_and_distinguishes_levels() -> None:
 
 @pytest.mark.parametrize(
     ("cell", "safe"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+1+1", "'+1+1"), ("-0.12", "-0.12"), ("@x", "'@x"),
-     ("\tx", "'\tx"), ("-", "'-"), ("+5", "+5"), ("1e-3", "1e-3"), ("plain", "plain")],
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1+1", "'+1+1"),
+        ("-0.12", "-0.12"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("-", "'-"),
+        ("+5", "+5"),
+        ("1e-3", "1e-3"),
+        ("plain", "plain"),
+    ],
 )
 def test_csv_formula_escaping(cell: str, safe: str) -> None:
     assert safe_cell(cell) == safe

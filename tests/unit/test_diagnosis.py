@@ -35,12 +35,22 @@ def make_table(reached: list[int], both: list[int] | None = None) -> StageTable:
     )
     transitions = tuple(
         Transition(
-            from_stage=STAGE_KEYS[i], to_stage=STAGE_KEYS[i + 1], name=name,
+            from_stage=STAGE_KEYS[i],
+            to_stage=STAGE_KEYS[i + 1],
+            name=name,
             ratio=safe_ratio(reached[i + 1], reached[i]),
             ratio_reason=None if reached[i] else "not observable",
-            flow=safe_ratio(both[i], reached[i]), flow_count=both[i], dropoff=None,
-            path_conversion=None, settled_conversion=None, converted=0, reversed=0,
-            p25_seconds=None, median_seconds=None, p75_seconds=None, p90_seconds=None,
+            flow=safe_ratio(both[i], reached[i]),
+            flow_count=both[i],
+            dropoff=None,
+            path_conversion=None,
+            settled_conversion=None,
+            converted=0,
+            reversed=0,
+            p25_seconds=None,
+            median_seconds=None,
+            p75_seconds=None,
+            p90_seconds=None,
         )
         for i, name in enumerate(TRANSITION_NAMES)
     )
@@ -95,7 +105,8 @@ def test_par_above_one_is_not_a_proportion() -> None:
 
 def test_par_without_aware_is_not_observable() -> None:
     par, bar = productivity(make_table([0, 0, 0, 0, 0]), Targets())
-    assert par.value is None and bar.value is None
+    assert par.value is None
+    assert bar.value is None
     assert "not observable" in (par.reason or "")
 
 
@@ -137,8 +148,9 @@ def test_over_curiosity_is_watch_with_a_finding() -> None:
 
 def test_not_measured_stage_is_ungraded_and_excluded() -> None:
     measured = dict(ALL_MEASURED, advocate=False)
-    table, g, _ = _graded([1000, 400, 100, 50, 0],
-                          ctx=GradeContext(measured, span_too_short=False, target_source="t"))
+    table, g, _ = _graded(
+        [1000, 400, 100, 50, 0], ctx=GradeContext(measured, span_too_short=False, target_source="t")
+    )
     assert g["affinity"].grade == "not_measured"
     neck = bottleneck(tuple(g.values()), table)
     assert neck is None or neck.transition != "affinity"
@@ -243,8 +255,17 @@ def _verdict(reached: list[int], span_too_short: bool = False, advocate_measured
     table = make_table(reached)
     transitions, _ = grade(table.transitions, Targets(), ctx)
     par, bar = productivity(table, Targets())
-    return verdict(par, bar, transitions, Targets(), archetype(table, config()),
-                   bottleneck(transitions, table), [], span_too_short, advocate_measured)
+    return verdict(
+        par,
+        bar,
+        transitions,
+        Targets(),
+        archetype(table, config()),
+        bottleneck(transitions, table),
+        [],
+        span_too_short,
+        advocate_measured,
+    )
 
 
 def test_verdict_levels() -> None:

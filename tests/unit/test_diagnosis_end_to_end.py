@@ -67,10 +67,12 @@ def test_lagging_segment_is_flagged() -> None:
 
 def test_first_touch_and_other_grouping() -> None:
     frame = _segment_log().with_columns(
-        pl.format("c{}", pl.col("user_id").str.slice(1).cast(pl.Int64) % 30).alias("campaign"))
+        pl.format("c{}", pl.col("user_id").str.slice(1).cast(pl.Int64) % 30).alias("campaign")
+    )
     # the first touch decides: a later event with another campaign does not move the person
     later = frame.head(1).with_columns(
-        pl.col("timestamp") + pl.duration(days=400), pl.lit("zz").alias("campaign"))
+        pl.col("timestamp") + pl.duration(days=400), pl.lit("zz").alias("campaign")
+    )
     result = diagnose(pl.concat([frame, later]), DEFAULT, segments=["campaign"])
     rows = result.segments[0].rows
     assert len(rows) == 21

@@ -1,0 +1,142 @@
+"""Nested records become flat property columns (SPEC §2), named predictably:
+
+- an event's own properties (Mixpanel and Segment ``properties``, Amplitude
+  ``event_properties``, GA4 ``event_params``) keep their bare names: ``revenue``, ``time``,
+  ``page_location``; a bare name already taken gets its path (``properties.time``);
+- user properties (GA4 and Amplitude ``user_properties``) keep their bare names too, and get
+  ``user.`` in front when the name is taken (``user.plan``);
+- every other record keeps its path: ``context.page.url``, ``geo.country``, ``device.category``.
+
+GA4 stores parameters as a list of ``{key, value: {string_value, int_value, float_value,
+double_value}}``: each key becomes one text column (the first typed value that is set); numbers
+are cast when a rule compares them, like every text property. Finding the keys reads that one
+column once (a projection for Parquet).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fivea.errors import InputError
+
+_EVENT_GROUPS = ("properties", "event_properties", "event_params")
+_USER_GROUPS = ("user_properties",)
+_VALUE_FIELDS = ("string_value", "int_value", "double_value", "float_value")
+
+
+def _is_key_value_list(dtype: pl.DataType) -> bool:
+    if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
+        return False
+    return {"key", "value"} <= {f.name for f in dtype.inner.fields}
+
+
+def _value_text(value: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Struct):
+        names = [f.name for f in dtype.fields]
+        typed = [n for n in _VALUE_FIELDS if n in names] or names
+        parts = [value.struct.field(n).cast(pl.String) for n in typed]
+        return pl.coalesce(parts) if parts else pl.lit(None, pl.String)
+    return value.cast(pl.String)
+
+
+class _Names:
+    """Hands out unique column names: the preferred one if free, else the fallbacks in order."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+
+    def claim(self, *candidates: str) -> str:
+        for name in candidates:
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+        base, n = candidates[-1], 2
+        while f"{base}_{n}" in self.taken:
+            n += 1
+        self.taken.add(f"{base}_{n}")
+        return f"{base}_{n}"
+
+
+def _leaves(expr: pl.Expr, dtype: pl.DataType, path: tuple[str, ...]):
+    """(path, expr) of every non-record field under a record, depth first, in field order."""
+    if isinstance(dtype, pl.Struct):
+        for field in dtype.fields:
+            yield from _leaves(expr.struct.field(field.name), field.dtype, (*path, field.name))
+    else:
+        yield path, expr
+
+
+def _keys(frame: pl.LazyFrame, columns: list[str], origin: str) -> dict[str, list[str]]:
+    if not columns:
+        return {}
+    queries = [
+        frame.select(pl.col(c).list.eval(pl.element().struct.field("key")).explode().alias("k"))
+        .drop_nulls()
+        .unique()
+        for c in columns
+    ]
+    try:
+        found = pl.collect_all(queries)
+    except pl.exceptions.PolarsError as exc:
+        msg = f"{origin}: cannot read the nested parameters ({str(exc).splitlines()[0][:160]})"
+        raise InputError(msg) from exc
+    return {c: sorted(str(k) for k in f["k"]) for c, f in zip(columns, found, strict=True)}
+
+
+def flatten(frame: pl.LazyFrame, origin: str) -> pl.LazyFrame:
+    """Replace record and GA4 key/value columns by flat columns (no-op for flat data)."""
+    schema = frame.collect_schema()
+    lists = [n for n, d in schema.items() if _is_key_value_list(d)]
+    structs = [n for n, d in schema.items() if isinstance(d, pl.Struct)]
+    if not lists and not structs:
+        return frame
+    names = _Names({n for n in schema.names() if n not in lists and n not in structs})
+    keys = _keys(frame, lists, origin)
+    exprs: list[pl.Expr] = []
+
+    def add_list(column: str, user: bool, bare: bool) -> None:
+        value_dtype = next(f.dtype for f in schema[column].inner.fields if f.name == "value")  # type: ignore[attr-defined]
+        for key in keys[column]:
+            if bare:
+                name = (
+                    names.claim(key, f"user.{key}", f"{column}.{key}")
+                    if user
+                    else names.claim(key, f"{column}.{key}")
+                )
+            else:
+                name = names.claim(f"{column}.{key}")
+            entry = (
+                pl.col(column)
+                .list.eval(pl.element().filter(pl.element().struct.field("key") == key))
+                .list.first()
+                .struct.field("value")
+            )
+            exprs.append(_value_text(entry, value_dtype).alias(name))
+
+    def add_struct(column: str, user: bool, bare: bool) -> None:
+        for path, expr in _leaves(pl.col(column), schema[column], ()):
+            inner, full = ".".join(path), ".".join((column, *path))
+            if bare:
+                name = (
+                    names.claim(inner, f"user.{inner}", full) if user else names.claim(inner, full)
+                )
+            else:
+                name = names.claim(full)
+            exprs.append(expr.alias(name))
+
+    # event properties first (the names rules use most), then user properties, then the rest
+    for group, user in ((_EVENT_GROUPS, False), (_USER_GROUPS, True)):
+        for column in schema.names():
+            if column in group and column in lists:
+                add_list(column, user, bare=True)
+            elif column in group and column in structs:
+                add_struct(column, user, bare=True)
+    grouped = set(_EVENT_GROUPS) | set(_USER_GROUPS)
+    for column in schema.names():
+        if column in grouped:
+            continue
+        if column in lists:
+            add_list(column, user=False, bare=False)
+        elif column in structs:
+            add_struct(column, user=False, bare=False)
+    return frame.with_columns(exprs).drop(lists + structs)
