@@ -126,9 +126,7 @@ def _diagnose(
         rules = compile_rules(config, EVENT, scan.properties, scan.property_types)
     except ConfigError as exc:
         # rule errors name their key path; add where it was written (file:line)
-        key = str(exc).split(":", 1)[0]
-        msg = f"{loaded.locate(key)}: {exc}"
-        raise ConfigError(msg) from exc
+        raise loaded.relocate(exc) from exc
     _check_segments(options.segments, scan)
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame

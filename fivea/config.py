@@ -363,6 +363,11 @@ class LoadedConfig:
             f"preset {self.source.preset}" if self.source.preset else "defaults"
         )
 
+    def relocate(self, exc: ConfigError) -> ConfigError:
+        """A rule error that starts with a key path, prefixed with where the key was written."""
+        key = str(exc).split(":", 1)[0]
+        return ConfigError(f"{self.locate(key)}: {exc}")
+
     def origin_of(self, key: str) -> str:
         """Who set a key exactly: a file path, ``preset NAME``, or ``defaults``."""
         found = self.locations.get(key)

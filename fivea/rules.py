@@ -178,7 +178,7 @@ def _require_boolean(
         raise ConfigError(msg)
 
 
-def _match(
+def rule_match(
     rule: Rule, key: str, event_col: str, columns: list[str], types: dict[str, pl.DataType]
 ) -> tuple[pl.Expr, set[str]]:
     conditions: list[pl.Expr] = []
@@ -199,7 +199,7 @@ def _match(
     return pl.all_horizontal(conditions).fill_null(False), numeric
 
 
-def _rules_with_keys(config: Config) -> list[tuple[str, int, Rule]]:
+def rules_with_keys(config: Config) -> list[tuple[str, int, Rule]]:
     """(key path, bit, rule) for every stage rule and sub-funnel step, in bit order."""
     out: list[tuple[str, int, Rule]] = []
     for bit, (stage, spec) in enumerate(config.stages.items()):
@@ -229,8 +229,8 @@ def compile_rules(
     counted_matches: dict[str, pl.Expr] = {}
     matches: list[pl.Expr] = []
     numeric: set[str] = set()
-    for key, bit, rule in _rules_with_keys(config):
-        expr, cols = _match(rule, key, event_col, columns, types or {})
+    for key, bit, rule in rules_with_keys(config):
+        expr, cols = rule_match(rule, key, event_col, columns, types or {})
         numeric |= cols
         if not rule.is_any_event:
             matches.append(expr)

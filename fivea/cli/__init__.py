@@ -47,7 +47,7 @@ def _root(
 
 
 def _register() -> None:
-    from fivea.cli import check, diagnose, report, sample  # noqa: F401 - commands register themselves
+    from fivea.cli import check, diagnose, presets, report, sample, validate  # noqa: F401 - commands register themselves
 
 
 def _error(message: str) -> None:

@@ -134,4 +134,4 @@ def stdout_console() -> Console:
 
 def stderr_console(quiet: bool) -> Console:
     """Messages and progress go to stderr; --quiet keeps only errors."""
-    return Console(file=sys.stderr, quiet=quiet, highlight=False, emoji=False)
+    return Console(file=sys.stderr, quiet=quiet, highlight=False, emoji=False, soft_wrap=True)
