@@ -166,7 +166,9 @@ def _diagnose(
     measured = {k: bool(v) for k, v in frames["stage_matches"].row(0, named=True).items()}
     target_source = loaded.origin_of("targets")
     transitions, findings = grade(
-        table.transitions, config.targets, GradeContext(measured, span_too_short, target_source)
+        table.transitions,
+        config.targets,
+        GradeContext(measured, span_too_short, target_source, config.actions),
     )
     table = StageTable(
         table.persons,
@@ -178,7 +180,7 @@ def _diagnose(
         table.path_conversion,
     )
     par, bar = productivity(table, config.targets)
-    neck = bottleneck(transitions, table)
+    neck = bottleneck(transitions, table, config.actions)
     shape = archetype(table, config)
     findings += shape_findings(table, shape)
     breakdowns = tuple(

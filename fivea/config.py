@@ -297,6 +297,29 @@ class Check(_Model):
         return self
 
 
+class ActionAdvice(_Model):
+    """What to do about a weak transition; replaces the shipped advice key by key."""
+
+    problem: str | None = None
+    chapter: str | None = None
+    actions: list[str] | None = Field(default=None, min_length=1)
+
+
+class Actions(_Model):
+    """Per-transition advice overrides (the shipped text is fivea/data/actions.yaml)."""
+
+    attraction: ActionAdvice | None = None
+    curiosity_low: ActionAdvice | None = None
+    curiosity_high: ActionAdvice | None = None
+    commitment: ActionAdvice | None = None
+    affinity: ActionAdvice | None = None
+
+    def for_key(self, key: str) -> dict[str, object]:
+        """The overriding fields for an advice key (unset fields keep the shipped text)."""
+        advice = getattr(self, key)
+        return {} if advice is None else advice.model_dump(exclude_none=True)
+
+
 class Config(_Model):
     """A whole fivea config after preset inheritance."""
 
@@ -315,6 +338,7 @@ class Config(_Model):
     segment_attribution: Literal["first", "last"] = "first"
     targets: Targets = Targets()
     diagnosis: DiagnosisSettings = DiagnosisSettings()
+    actions: Actions = Actions()
     checks: list[Check] = []
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from importlib import resources
 import yaml
 
 from fivea.aggregate import StageTable, safe_ratio
-from fivea.config import STAGE_KEYS, Config, Targets
+from fivea.config import STAGE_KEYS, Actions, Config, Targets
 from fivea.result import (
     Archetype,
     Bottleneck,
@@ -120,6 +120,7 @@ class GradeContext:
     measured: dict[str, bool]  # stage -> had any hit in the input
     span_too_short: bool  # observed span shorter than funnel.window
     target_source: str
+    actions: Actions | None = None  # the config's advice overrides
 
 
 def grade(
@@ -128,7 +129,6 @@ def grade(
     """Grade each transition against its target (SPEC §4.2); returns findings too."""
     graded = []
     findings: list[Finding] = []
-    actions = default_actions()
     for t in transitions:
         target_value = getattr(targets, t.name)
         target = tuple(target_value) if isinstance(target_value, tuple) else target_value
@@ -150,7 +150,7 @@ def grade(
                     "over_curiosity",
                     f"curiosity {t.ratio:.2f} is above its band's top {targets.curiosity[1]:.2f}: "
                     "the message may be unclear and questions pile up",
-                    tuple(actions["curiosity_high"]["actions"]),
+                    tuple(advice("curiosity_high", ctx.actions)["actions"]),
                 )
             )
         else:
@@ -164,8 +164,13 @@ def grade(
     return tuple(graded), findings
 
 
+def advice(key: str, overrides: Actions | None = None) -> dict:
+    """The shipped advice for a transition key, with the config's overrides on top."""
+    return {**default_actions()[key], **(overrides.for_key(key) if overrides else {})}
+
+
 def bottleneck(
-    transitions: tuple[Transition, ...], table: StageTable, overrides: dict[str, dict] | None = None
+    transitions: tuple[Transition, ...], table: StageTable, overrides: Actions | None = None
 ) -> Bottleneck | None:
     """The graded transition with the largest uplift to target; ratio 0 wins (unbounded)."""
     reached = {s.key: s.reached for s in table.stages}
@@ -181,7 +186,7 @@ def bottleneck(
     if chosen is None:
         return None
     key = chosen.name if chosen.name != "curiosity" else "curiosity_low"
-    entry = {**default_actions()[key], **((overrides or {}).get(key) or {})}
+    entry = advice(key, overrides)
     unit, base = (
         ("advocates", reached["advocate"])
         if chosen.name == "affinity"

@@ -88,3 +88,29 @@ def test_compare_previous_needs_since() -> None:
 
     with pytest.raises(UsageError, match="--compare previous needs --since"):
         diagnose(_segment_log(), DEFAULT, WindowRequest(compare="previous"))
+
+
+def test_config_overrides_the_actions(tmp_path) -> None:
+    config = tmp_path / "fivea.yaml"
+    config.write_text(
+        "version: 1\npreset: 5a-default\n"
+        "actions:\n  affinity:\n    actions: [Call every buyer a week after delivery]\n"
+    )
+    sample = ROOT / "sample_data" / "events.parquet"
+    result = diagnose([str(sample)], load_config(config))
+    assert result.bottleneck.transition == "affinity"
+    assert result.bottleneck.actions == ("Call every buyer a week after delivery",)
+    assert result.bottleneck.problem == "buyers do not recommend the brand"  # shipped text kept
+
+
+def test_unknown_action_key_is_a_config_error(tmp_path) -> None:
+    from fivea.errors import ConfigError
+
+    config = tmp_path / "fivea.yaml"
+    config.write_text("version: 1\npreset: 5a-default\nactions:\n  afinity: {actions: [x]}\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"fivea.yaml:4: actions.afinity: unknown key; did you "
+        r"mean 'affinity'\?",
+    ):
+        load_config(config)
