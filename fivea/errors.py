@@ -30,3 +30,7 @@ class InputError(FiveaError):
 
 class UsageError(FiveaError):
     """The command line asks for something impossible (conflicting or bad flags)."""
+
+
+class StdoutClosed(Exception):
+    """The reader of stdout went away (``fivea ... | head``): exit 141 quietly."""

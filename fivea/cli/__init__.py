@@ -12,13 +12,12 @@ import sys
 import typer
 
 from fivea import __version__
-from fivea.errors import ExitCode, FiveaError
+from fivea.errors import ExitCode, FiveaError, StdoutClosed
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
     "3 internal error (please report), 130 interrupted, 141 broken pipe."
 )
-ISSUES_URL = "https://github.com/fivea-dev/fivea/issues"
 
 app = typer.Typer(
     name="fivea",
@@ -47,7 +46,7 @@ def _root(
 
 
 def _register() -> None:
-    from fivea.cli import check, diagnose, presets, report, sample, validate  # noqa: F401 - commands register themselves
+    from fivea.cli import check, diagnose, init, presets, report, sample, stages, validate  # noqa: F401 - commands register themselves
 
 
 def _error(message: str) -> None:
@@ -64,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         code = app(args=args, prog_name="fivea", standalone_mode=False)
+        if code == ExitCode.INTERRUPTED:  # typer returns Ctrl-C as exit code 130
+            _error("interrupted")
         raise SystemExit(code if isinstance(code, int) else 0)
     except FiveaError as exc:
         if debug:
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
         _error(str(exc))
         raise SystemExit(ExitCode.USER_ERROR) from None
     except typer.Exit as exc:
+        if exc.exit_code == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
+            _error("interrupted")
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
         _error("interrupted")
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         raise SystemExit(ExitCode.INTERRUPTED) from None
-    except BrokenPipeError:
+    except (BrokenPipeError, StdoutClosed):
         # the reader went away (`fivea ... | head`): no traceback, and no more writes to stdout
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -96,6 +99,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _error(
             f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
-            f"this is a bug, please report it at {ISSUES_URL} (rerun with --debug for the traceback)"
+            f"this is a bug, please report it to the fivea issue tracker with the output of --debug"
         )
         raise SystemExit(ExitCode.INTERNAL) from None

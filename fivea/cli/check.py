@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -22,12 +23,13 @@ from fivea.cli.options import (
     SegmentOpt,
     SinceOpt,
     UntilOpt,
-    stdout_console,
 )
+from fivea.cli.progress import progress
 from fivea.cli.reporting import (
     RunRequest,
     analyse,
     check_flags,
+    emit_rich,
     load,
     prepare_outputs,
     print_payload,
@@ -94,26 +96,24 @@ def check(
     if fmt is not None and fmt not in CHECK_FORMATS:
         msg = f"--format {fmt}: unknown for check; use one of {', '.join(CHECK_FORMATS)}"
         raise UsageError(msg)
-    outputs = list(output or [])
-    junit_files = [o for o in outputs if o.lower().endswith(".xml")]
+    request = RunRequest(
+        events,
+        config,
+        preset,
+        since,
+        until,
+        as_of,
+        compare,
+        None,
+        list(segment or []),
+        input_format,
+    )
+    options = CheckOptions(
+        fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet
+    )
+    junit_files = [o for o in options.outputs if o.lower().endswith(".xml")]
     try:
-        code = _check(
-            events,
-            config,
-            preset,
-            fmt,
-            outputs,
-            since,
-            until,
-            as_of,
-            segment,
-            compare,
-            only,
-            strict,
-            exit_zero,
-            step_summary,
-            input_format,
-        )
+        code = _check(request, options)
     except FiveaError as exc:
         _junit_error(junit_files, str(exc), "usage_error")
         raise
@@ -135,39 +135,25 @@ def _junit_error(paths: list[str], message: str, kind: str) -> None:
             continue
 
 
-def _check(
-    events,
-    config,
-    preset,
-    fmt,
-    outputs,
-    since,
-    until,
-    as_of,
-    segment,
-    compare,
-    only,
-    strict,
-    exit_zero,
-    step_summary,
-    input_format,
-) -> int:
+@dataclass(frozen=True)
+class CheckOptions:
+    """The check-only flags."""
+
+    fmt: str | None
+    outputs: list[str]
+    only: list[str]
+    strict: bool
+    exit_zero: bool
+    step_summary: bool
+    quiet: bool
+
+
+def _check(request: RunRequest, options: CheckOptions) -> int:
     from fivea.checks import evaluate, exit_status, validate_checks
 
-    request = RunRequest(
-        events,
-        config,
-        preset,
-        since,
-        until,
-        as_of,
-        compare,
-        None,
-        list(segment or []),
-        input_format,
-    )
+    fmt, strict, only = options.fmt, options.strict, options.only
     check_flags(request)
-    pairs = prepare_outputs(outputs, events, fmt, CHECK_FORMATS)
+    pairs = prepare_outputs(options.outputs, request.events, fmt, CHECK_FORMATS)
     loaded = load(request)
     origin = loaded.source.path or f"preset {loaded.source.preset}"
     checks = loaded.config.checks
@@ -189,11 +175,12 @@ def _check(
     config_obj = loaded.config.model_copy(update={"checks": checks})
     validate_checks(config_obj, lines, origin)
     needs_compare = any(c.metric.startswith(("change.", "delta.")) for c in checks)
-    if needs_compare and compare is None:
+    if needs_compare and request.compare is None:
         msg = f"{origin}: change.* and delta.* checks need --compare previous (and --since)"
         raise UsageError(msg)
     segments = [next(iter(c.segment)) for c in checks if c.segment]
-    result = analyse(request, loaded, segments)
+    with progress("reading events…", options.quiet):
+        result = analyse(request, loaded, segments)
     results = evaluate(config_obj, result, lines)
     code = exit_status(results, strict)
     verdict = result.verdict.status if result.verdict else None
@@ -205,16 +192,16 @@ def _check(
         return _render(out_format, results, verdict, code, config_path, strict)
 
     write_outputs(pairs, result.window.as_of, render)
-    if step_summary:
+    if options.step_summary:
         _append_step_summary(_render("markdown", results, verdict, code, config_path, strict))
     if not pairs or fmt is not None:
         if (fmt or "table") == "table":
             from fivea.render.table_checks import render_check_table
 
-            render_check_table(results, verdict, stdout_console())
+            emit_rich(lambda console: render_check_table(results, verdict, console))
         else:
             print_payload(render(fmt or "table"))
-    return ExitCode.OK if exit_zero else code
+    return ExitCode.OK if options.exit_zero else code
 
 
 def _append_step_summary(text: str) -> None:

@@ -18,13 +18,14 @@ from fivea.cli.options import (
     SinceOpt,
     TrendOpt,
     UntilOpt,
-    stdout_console,
 )
+from fivea.cli.progress import progress
 from fivea.cli.reporting import (
     REPORT_FORMATS,
     RunRequest,
     analyse,
     check_flags,
+    emit_rich,
     load,
     prepare_outputs,
     print_payload,
@@ -69,16 +70,14 @@ def diagnose(
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)
-    result = analyse(request, load(request))
+    with progress("reading events…", quiet):
+        result = analyse(request, load(request))
     write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     if outputs and fmt is None:
         return  # files only, unless a stdout format was asked for too
-    console = stdout_console()
-    if (fmt or "table") == "table" and console.is_terminal:
+    if (fmt or "table") == "table":
         from fivea.render.table import render_table
 
-        render_table(result, console)
-    elif (fmt or "table") == "table":
-        print_payload(render_report(result, "table", width=console.width))
+        emit_rich(lambda console: render_table(result, console))
     else:
         print_payload(render_report(result, fmt or "table"))

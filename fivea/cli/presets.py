@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from fivea.cli import app
-from fivea.cli.options import DebugOpt, stdout_console
-from fivea.cli.reporting import print_payload
+from fivea.cli.options import DebugOpt
+from fivea.cli.reporting import emit_rich, print_payload
 
 
 @app.command(epilog="Example: fivea presets ecommerce > fivea.yaml")
@@ -25,6 +25,7 @@ def presets(
     if name is not None:
         print_payload(preset_text(name))
         return
+    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -34,11 +35,13 @@ def presets(
     for preset in preset_names():
         label = preset + (" (default)" if preset == DEFAULT_PRESET else "")
         table.add_row(Text(label), Text(preset_description(preset)))
-    console = stdout_console()
-    console.print(table)
-    console.print(
-        Text(
-            "Print one with `fivea presets NAME`; start a config with `fivea init --preset NAME`.",
-            style="dim",
-        )
+    hint = Text(
+        "Print one with `fivea presets NAME`; start a config with `fivea init --preset NAME`.",
+        style="dim",
     )
+
+    def draw(console: Console) -> None:
+        console.print(table)
+        console.print(hint)
+
+    emit_rich(draw)

@@ -22,6 +22,7 @@ from fivea.cli.options import (
     UntilOpt,
     stderr_console,
 )
+from fivea.cli.progress import progress
 from fivea.cli.reporting import (
     REPORT_FORMATS,
     RunRequest,
@@ -78,7 +79,8 @@ def report(
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)
-    result = analyse(request, load(request))
+    with progress("reading events…", quiet):
+        result = analyse(request, load(request))
     written = write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     status = result.verdict.status.replace("_", " ") if result.verdict else "no verdict"
     stderr_console(quiet).print(

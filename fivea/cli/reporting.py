@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fivea.errors import UsageError
+from rich.console import Console
+
+from fivea.errors import StdoutClosed, UsageError
 from fivea.result import Result
 
 REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
@@ -138,5 +141,32 @@ def write_outputs(pairs: list[tuple[str, str]], as_of: str, render) -> list[str]
 
 def print_payload(text: str) -> None:
     """Write the payload to stdout (and nothing else goes there)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        # click would turn EPIPE into exit 1; SPEC §6 wants 141 and no traceback
+        raise StdoutClosed from exc
+
+
+def emit_rich(draw: Callable[[Console], None]) -> None:
+    """Draw rich output: live on a terminal; as plain text without colour or padding otherwise."""
+    from fivea.cli.options import stdout_console
+
+    console = stdout_console()
+    if console.is_terminal:
+        draw(console)
+        return
+    buffer = io.StringIO()
+    draw(
+        Console(
+            file=buffer,
+            width=console.width,
+            no_color=True,
+            highlight=False,
+            emoji=False,
+            color_system=None,
+            soft_wrap=False,
+        )
+    )
+    print_payload("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))

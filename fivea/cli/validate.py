@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from fivea.cli import app
-from fivea.cli.options import DebugOpt, InputFormatOpt, QuietOpt, stderr_console, stdout_console
+from fivea.cli.options import DebugOpt, InputFormatOpt, QuietOpt, stderr_console
+from fivea.cli.reporting import emit_rich
 
 
 @app.command(epilog="Example: fivea validate fivea.yaml events.parquet")
@@ -49,8 +50,7 @@ def validate(
         report = check_against_data(events, loaded, input_format)
         summary += f"; checked against {report.rows:,} events of {report.persons:,} persons"
         warnings = list(report.warnings)
-    out = stdout_console()
-    out.print(Text(summary), soft_wrap=True)
+    emit_rich(lambda console: console.print(Text(summary), soft_wrap=True))
     err = stderr_console(quiet)
     for warning in warnings:
         err.print(Text(f"warning: {warning}", style="yellow"))

@@ -55,15 +55,19 @@ def test_validate_with_data_warns_on_rules_matching_nothing(tmp_path: Path) -> N
     )
     result = run_cli("validate", str(config), SAMPLE)
     assert "checked against 27,309 events of 3,000 persons" in result.stdout
-    assert f"{config}:4: stages.ask.rules[0] (event: [serach]) matches no event; closest event " \
-           "names: search" in result.stderr
+    assert (
+        f"{config}:4: stages.ask.rules[0] (event: [serach]) matches no event; closest event "
+        "names: search" in result.stderr
+    )
     assert "segments: column 'chanel' is not in the data" in result.stderr
 
 
 def test_validate_with_data_checks_where_columns(tmp_path: Path) -> None:
     config = tmp_path / "fivea.yaml"
-    config.write_text("version: 1\npreset: 5a-default\nstages:\n"
-                      "  act: {rules: [{event: purchase, where: 'revnue > 0'}]}\n")
+    config.write_text(
+        "version: 1\npreset: 5a-default\nstages:\n"
+        "  act: {rules: [{event: purchase, where: 'revnue > 0'}]}\n"
+    )
     result = run_cli("validate", str(config), SAMPLE, code=2)
     assert "where uses unknown column 'revnue'; did you mean 'revenue'?" in result.stderr
     assert f"{config}:4" in result.stderr

@@ -1,0 +1,59 @@
+"""Exit codes that need a real process: broken pipe (141) and Ctrl-C (130)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fivea.sample import generate_sample, write_sample
+from tests.conftest import ROOT
+
+FIVEA = [sys.executable, "-m", "fivea"]
+
+
+@pytest.mark.parametrize("args", [["-f", "json"], [], ["-f", "markdown"]])
+def test_broken_pipe_exits_141_without_traceback(args: list[str]) -> None:
+    # the reader exits at once, so fivea's first write hits a closed pipe
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [*FIVEA, "diagnose", str(ROOT / "sample_data" / "events.csv"), *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert b"Traceback" not in proc.stderr
+    assert proc.stderr == b""
+
+
+def test_interrupt_exits_130_and_leaves_no_output(tmp_path: Path) -> None:
+    events = tmp_path / "events.parquet"
+    write_sample(generate_sample(people=150_000, seed=3), events)
+    report = tmp_path / "report.json"
+    with subprocess.Popen(
+        [*FIVEA, "diagnose", str(events), "-o", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        time.sleep(1.5)
+        if proc.poll() is not None:
+            pytest.skip("the run finished before it could be interrupted on this machine")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert b"Traceback" not in stderr
+    assert stderr.strip().endswith(b"interrupted")
+    assert not report.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet"]
