@@ -429,15 +429,19 @@ def _locate_bad_utf8(source: Source) -> InputError | None:
     opener = gzip.open if source.compression == "gzip" else open
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = 0
-    with opener(source.path, "rb") as handle:  # type: ignore[operator]
-        while chunk := handle.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                data = bytes(exc.object)  # the decoder's pending bytes + this chunk
-                line = lines + data[: exc.start].count(b"\n") + 1
-                return _not_utf8(source.name, line, data[exc.start], data)
-            lines += chunk.count(b"\n")
+    try:
+        with opener(source.path, "rb") as handle:  # type: ignore[operator]
+            while chunk := handle.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    data = bytes(exc.object)  # the decoder's pending bytes + this chunk
+                    line = lines + data[: exc.start].count(b"\n") + 1
+                    return _not_utf8(source.name, line, data[exc.start], data)
+                lines += chunk.count(b"\n")
+    except (OSError, EOFError) as exc:
+        msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
+        return InputError(msg)
     return None
 
 
@@ -472,25 +476,40 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
         except UnicodeDecodeError as exc:
             msg = f"{source.name}: not valid {encoding} text ({exc.reason}); check input.encoding"
             raise InputError(msg) from exc
+        except (OSError, EOFError) as exc:  # a truncated gzip shows only past the head
+            msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
+            raise InputError(msg) from exc
     return Path(name)
 
 
 def _sniff_separator(text: str) -> str:
-    """The candidate giving the most fields, consistently over the first lines."""
+    """The candidate giving the most fields, consistently over the first lines.
+
+    When no candidate is consistent (ragged rows), the header decides: the candidate that
+    splits the first line into the most fields.
+    """
     sample = text[:16384]
     lines = sample.splitlines(keepends=True)
     if len(lines) > 1 and not text.endswith(("\n", "\r")):
         sample = "".join(lines[:-1])  # the last line may be cut
-    best, best_fields = ",", 1
+    best, best_fields = None, 1
+    header_best, header_fields = ",", 1
     for candidate in _SEPARATORS:
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r][:50]
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
+            ][:50]
+        except csv.Error:
+            continue
         if not rows or len(rows[0]) <= 1:
             continue
         width = len(rows[0])
+        if width > header_fields:
+            header_best, header_fields = candidate, width
         consistent = sum(len(r) == width for r in rows) >= 0.9 * len(rows)
         if consistent and width > best_fields:
             best, best_fields = candidate, width
-    return best
+    return best or header_best
 
 
 def _check_header(source: Source, header: list[str]) -> None:
@@ -513,12 +532,22 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
     text = _decode_head(source, head, complete, encoding)
     if not text.strip():
         return _Opened(None, "the file is empty" if not head else "the file holds only blank lines")
+    if "\r" in text and "\n" not in text.rstrip("\r\n") and text.count("\r") > 1:
+        msg = (
+            f"{source.name}: lines end with a bare carriage return (classic Mac OS); "
+            "convert the line endings to LF or CRLF, e.g. `tr '\\r' '\\n'`"
+        )
+        raise InputError(msg)
     sep = separator or source.separator or _sniff_separator(text)
-    rows = csv.reader(io.StringIO(text), delimiter=sep)
-    header = next(rows, [])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
+        msg = f"{source.name}: cannot read the CSV header ({exc}); check quoting and line endings"
+        raise InputError(msg) from exc
+    header = rows[0] if rows else []
     _check_header(source, header)
     empty = None
-    if complete and not any(any(cell.strip() for cell in row) for row in rows):
+    if complete and not any(any(cell.strip() for cell in row) for row in rows[1:]):
         shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
         empty = f"only a header line ({shown}), no event rows"
     target = source.path
@@ -591,13 +620,18 @@ def _locate_bad_json(
     """The first bad line of an NDJSON file polars could not read (only on this error path)."""
     if compression != "zstd":
         opener = gzip.open if compression == "gzip" else open
-        with opener(target, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        _check_json_line(name, number, line)
-                    except InputError as located:
-                        return located
+        try:
+            with opener(target, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+                for number, line in enumerate(handle, start=1):
+                    if line.strip():
+                        try:
+                            _check_json_line(name, number, line)
+                        except InputError as located:
+                            return located
+        except (OSError, EOFError) as read_error:
+            return InputError(
+                f"{name}: cannot read the file ({read_error}); check that it is complete"
+            )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     msg = f"{name}: cannot read as NDJSON ({first[:160]}); check the file"
     return InputError(msg)
@@ -609,8 +643,12 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
     if source.compression == "gzip":  # a whole Parquet file gzipped: rare, small, in memory
         handle, name = tempfile.mkstemp(prefix="fivea-", suffix=".parquet")
         temps.append(Path(name))
-        with gzip.open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
-            shutil.copyfileobj(raw, out, 1 << 20)
+        try:
+            with gzip.open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
+                shutil.copyfileobj(raw, out, 1 << 20)
+        except (OSError, EOFError) as exc:
+            msg = f"{source.name}: cannot read the gzip file ({exc}); check that it is complete"
+            raise InputError(msg) from exc
         target = Path(name)
     elif source.compression == "zstd":
         msg = f"{source.name}: a zstd-compressed Parquet file; decompress it first (zstd -d)"
