@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass
 
 import polars as pl
+import yaml
 
 from fivea.columns import ColumnMap
 from fivea.config import (
@@ -35,6 +37,7 @@ from fivea.sources import explain_read_error, resolve_sources
 
 SAMPLE_ROWS = 1_000_000  # valid events read by `fivea init EVENTS`
 TOP_NAMES = 50
+_LISTED_PROPERTIES = 24
 _TIME_VALUES = 1_000  # time values classified for the header
 WIDTH = 100
 _STAGE_LABEL = {key: key.capitalize() for key in STAGE_KEYS}
@@ -50,8 +53,8 @@ GUESS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "review_post", "post_review", "review_posted", "write_review", "review_written",
             "review_submitted", "submit_review", "reviewed", "refer", "referral", "referred",
-            "invite", "invited", "invitation", "share", "shared", "rating", "rated", "rate",
-            "recommend", "recommended", "testimonial", "renewal", "renewed", "renew",
+            "invite", "invited", "invitation", "share", "shared", "rating", "rated", "recommend",
+            "recommended", "testimonial", "renewal", "renewed", "renew", "upgrade", "upgraded",
         ),
     ),
     (
@@ -68,12 +71,15 @@ GUESS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "search", "searched", "review_read", "read_review", "reviews_viewed", "review_view",
             "review", "reviews", "compare", "compared", "comparison", "faq", "chat", "contact",
-            "demo", "trial", "lead", "quote", "question", "support", "help",
+            "demo", "trial", "lead", "quote", "question", "support", "help", "guide",
         ),
     ),
     (
         "appeal",
-        ("product", "item", "pricing", "price", "wishlist", "feature", "features", "plan"),
+        (
+            "product", "item", "pricing", "price", "wishlist", "save_for_later", "feature",
+            "features", "plan",
+        ),
     ),
     (
         "aware",
@@ -219,7 +225,8 @@ def describe_times(values: pl.Series, unit: str | None) -> tuple[str, bool]:
     for name, n in sorted(counts.items(), key=lambda item: -item[1]):
         if name == "epoch":
             epoch = text.filter(text.str.contains(r"^[-+]?\d+(\.\d+)?$"))
-            words = f"epoch {_UNIT_WORDS[_epoch_unit(epoch, unit)]} written as text"
+            how = "set by columns.time_unit" if unit else "from their magnitude"
+            words = f"epoch {_UNIT_WORDS[_epoch_unit(epoch, unit)]} ({how})"
         else:
             words, is_naive = _FORMS[name]
             naive = naive or is_naive
@@ -370,14 +377,21 @@ def _where_columns(rule: Rule) -> set[str]:
 
 # --- YAML text --------------------------------------------------------------------------------
 
-_PLAIN_SCALAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 
 
 def scalar(value: str) -> str:
-    """A YAML scalar: plain when it is safe, else JSON-quoted (valid YAML double quotes)."""
-    if _PLAIN_SCALAR.match(value) and value.lower().lstrip(".") not in _YAML_WORDS:
-        return value
+    """A YAML scalar: plain when YAML reads it back as the same text, else JSON-quoted.
+
+    JSON strings are valid YAML double-quoted scalars; ``010``, ``true``, ``2024-05-01`` and
+    names with spaces or YAML indicators get quotes.
+    """
+    if _PLAIN_SCALAR.match(value):
+        try:
+            if yaml.safe_load(value) == value:
+                return value
+        except yaml.YAMLError:
+            pass
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -471,10 +485,16 @@ def _columns_example(config: Config) -> list[str]:
 
 
 def _section_columns_template(config: Config) -> list[str]:
+    preset_sets = config.columns.user or config.columns.time or config.columns.event
     return [
         _rule("columns: where the person, the time and the event name are"),
         "# Unset columns are detected: export signatures (GA4, Segment, Amplitude, Mixpanel), then the",
         "# names user_id/userid/user, event/event_name/event_type, timestamp/event_time/time/ts.",
+        *(
+            ["# The preset sets the values shown; override them if your export differs."]
+            if preset_sets
+            else []
+        ),
         *commented(_columns_example(config)),
         "",
     ]
@@ -498,10 +518,11 @@ def _section_columns_data(sample: DataSample, config: Config) -> list[str]:
         lines.append(f"  time_unit: {cols.time_unit}")
     else:
         lines.append(
-            "  # time_unit: ms                # epoch numbers: s, ms, us or ns (unset: magnitude)"
+            "  # time_unit: ms".ljust(36) + "# epoch numbers: s, ms, us or ns (unset: magnitude)"
         )
     lines.append(
-        '  # time_format: "%d/%m/%Y %H:%M"  # only for times the automatic parser cannot read'
+        '  # time_format: "%d/%m/%Y %H:%M"'.ljust(36)
+        + "# only for times the automatic parser cannot read"
     )
     lines.append("")
     return lines
@@ -527,11 +548,11 @@ def _section_input() -> list[str]:
         *commented(
             [
                 "input:",
-                "  encoding: utf-8                # latin-1, cp1252, ... for CSV and NDJSON",
-                '  separator: ";"                 # the CSV delimiter (unset: sniffed)',
+                "  encoding: utf-8".ljust(34) + "# latin-1, cp1252, ... for CSV and NDJSON",
+                '  separator: ";"'.ljust(34) + "# the CSV delimiter (unset: sniffed)",
                 "identity:",
-                "  stitch: true                   # join the ids of a list-valued columns.user",
-                "dedupe: false                    # true: drop rows identical to an earlier row",
+                "  stitch: true".ljust(34) + "# join the ids of a list-valued columns.user",
+                "dedupe: false".ljust(34) + "# true: drop rows identical to an earlier row",
             ]
         ),
         "",
@@ -591,7 +612,12 @@ def _section_rest(config: Config) -> list[str]:
             example += rule_lines(step, "      ", WIDTH - 2)
         if sub.window is not None:
             example.append(f"    window: {duration_text(sub.window)}")
-        example.append("  leads: {steps: [mql, sql, closed_won], window: 365d}   # its own window")
+        other = {
+            "leads": "leads: {steps: [mql, sql, closed_won], window: 365d}",
+            "trial": "trial: {steps: [trial_start, activation, first_payment], window: 30d}",
+        }
+        extra = next(v for k, v in other.items() if k != name)
+        example.append(f"  {extra}".ljust(58) + "# its own window")
     else:
         example = [
             "subfunnels:",
@@ -668,8 +694,9 @@ def _section_rest(config: Config) -> list[str]:
 
 
 def _header(preset: str, path: str, sample: DataSample | None, asked: str | None) -> list[str]:
-    events = " ".join(sample.inputs) if sample else "EVENTS"
+    events = " ".join(shlex.quote(i) for i in sample.inputs) if sample else "EVENTS"
     source = f" from {', '.join(sample.inputs)}" if sample else ""
+    config = shlex.quote(path)
     lines = [
         f"# fivea config, started by `fivea init`{source}.",
         "#",
@@ -695,11 +722,11 @@ def _header(preset: str, path: str, sample: DataSample | None, asked: str | None
             + ".",
         ]
         if sample.properties:
-            lines += _wrap_items(
-                "# Properties, usable in where: and segments: ",
-                list(sample.properties),
-                ".",
-                WIDTH,
+            listed = ", ".join(sample.properties[:_LISTED_PROPERTIES])
+            more = len(sample.properties) - _LISTED_PROPERTIES
+            lines.append(
+                f"# Properties, usable in where: and segments: {listed}"
+                + (f" and {more} more." if more > 0 else ".")
             )
         if (
             cols.export
@@ -713,17 +740,20 @@ def _header(preset: str, path: str, sample: DataSample | None, asked: str | None
             )
     lines += [
         "#",
-        f"# Next:  fivea validate {path} {events}".rstrip() + "   # checks this file",
-        f"#        fivea stages {events} -c {path}   # what each rule catches",
-        f"#        fivea diagnose {events} -c {path}",
-        "# Reference: docs/config.md and docs/authoring.md; presets: `fivea presets`.",
+        "# Next: check this file, see what each rule catches, then diagnose (docs/authoring.md):",
+    ]
+    lines = [_fit_comment(line) for line in lines]
+    lines += [  # commands stay whole, however long the paths
+        f"#   fivea validate {config} {events}",
+        f"#   fivea stages {events} -c {config}",
+        f"#   fivea diagnose {events} -c {config}",
         "",
         "version: 1",
-        f"# {preset}: {preset_description(preset)}",
+        _fit_comment(f"# {preset}: {preset_description(preset)}"),
         f"preset: {scalar(preset)}",
         "",
     ]
-    return [_fit_comment(line) for line in lines]
+    return lines
 
 
 _EXPORTS = {
@@ -735,17 +765,19 @@ _EXPORTS = {
 
 
 def _fit_comment(line: str) -> str:
-    """Wrap a long comment line at spaces (data values can make header lines long)."""
-    if len(line) <= WIDTH or not line.startswith("#"):
+    """Wrap a long prose comment at spaces, continuation lines indented under the first."""
+    if len(line) <= WIDTH or not line.startswith("# "):
         return line
-    words = line[2:].split(" ")
-    out, current = [], "#"
-    for word in words:
-        if len(current) + 1 + len(word) > WIDTH and current != "#":
-            out.append(current)
-            current = "#  "
-        current += " " + word
-    out.append(current)
+    body = line[2:]
+    indent = len(body) - len(body.lstrip(" "))
+    out, current = [], "#" + " " * (indent + 1)
+    prefix = "#" + " " * (indent + 3)
+    for word in body.lstrip(" ").split(" "):
+        if len(current) + len(word) > WIDTH and current.strip() != "#":
+            out.append(current.rstrip())
+            current = prefix
+        current += word + " "
+    out.append(current.rstrip())
     return "\n".join(out)
 
 
@@ -766,15 +798,19 @@ def _section_stages_data(sample: DataSample, loaded: LoadedConfig, preset: str) 
     aware_all = any(r.is_any_event for r in config.stages.aware.rules)
     lines = [
         _rule("stages: the event names found, and the stage each one feeds"),
-        f"# {total_names:,} event names"
-        + (f" (the top {shown_count} by count below)" if sample.more_names else ", by count")
-        + f": {len(placed)} placed by the preset's rules, {len(guessed)} guessed from the name, "
+        (
+            f"# {total_names:,} event names; the top {shown_count} by count under their stage: "
+            if sample.more_names
+            else f"# {total_names:,} event names, by count under their stage: "
+        )
+        + f"{len(placed)} placed by the preset, {len(guessed)} guessed, "
         f"{len(unassigned)} unassigned.",
     ]
     if aware_all:
         lines.append(
-            "# Aware has `any_event: true`: every event is an Aware touch whatever its name."
+            "# Aware has `any_event: true`: every event is an Aware touch whatever its name (naming"
         )
+        lines.append("# one in Aware only clears it from 'events matched by no rule').")
     for stage in STAGE_KEYS:
         entries = []
         for place in names:
@@ -782,17 +818,12 @@ def _section_stages_data(sample: DataSample, loaded: LoadedConfig, preset: str) 
                 if known_stage == stage:
                     entries.append(_placement_line(place, stage, note))
             if place.guess is not None and place.guess[0] == stage:
-                already = (
-                    "; already an Aware touch through any_event, naming it only clears it from "
-                    "'events matched by no rule'"
-                    if stage == "aware" and aware_all
-                    else ""
-                )
                 entries.append(
                     f"#   {shown(place.name)} ({place.events:,} events): guess: "
-                    f"{_STAGE_LABEL[stage]} ({place.guess[1]!r} in the name; rule below{already})"
+                    f"{_STAGE_LABEL[stage]} ({place.guess[1]!r} in the name; rule below)"
                 )
-        lines.append(f"# {_STAGE_LABEL[stage]}" + ("" if entries else ": no event name found"))
+        heading = f"# {_STAGE_LABEL[stage]}" + ("" if entries else ": no event name found")
+        lines.append(heading)
         lines += entries
     for sub_name, sub in config.subfunnels.items():
         entries = [
@@ -806,14 +837,14 @@ def _section_stages_data(sample: DataSample, loaded: LoadedConfig, preset: str) 
         lines += entries
     if unassigned:
         lines.append(
-            "# Unassigned: no rule matches them and the name gives no clue"
-            + (" (still Aware touches)" if aware_all else "")
-            + "; add them to a stage if they show one:"
+            "# Unassigned (no rule matches them and the name gives no clue"
+            + ("; still Aware touches" if aware_all else "")
+            + "):"
         )
         for place in unassigned:
             hint = (
                 " - a cart or checkout step? add it to a sub-funnel inside Act"
-                if is_step_like(place.name)
+                if is_step_like(place.name) and not NEGATIVE_WORDS & set(name_tokens(place.name))
                 else ""
             )
             lines.append(f"#   {shown(place.name)} ({place.events:,} events){hint}")
@@ -822,6 +853,7 @@ def _section_stages_data(sample: DataSample, loaded: LoadedConfig, preset: str) 
             f"# ... and {sample.more_names:,} more names ({sample.more_events:,} events); "
             "`fivea stages` lists those no rule matches."
         )
+    lines = [_fit_comment(line) for line in lines]  # prose only so far: data can make it long
     if guessed:
         lines += [
             "#",

@@ -75,9 +75,16 @@ def main(argv: list[str] | None = None) -> None:
         if exc.exit_code == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
             _error("interrupted")
         raise SystemExit(exc.exit_code) from None
-    except typer.Abort:
-        _error("interrupted")
-        raise SystemExit(ExitCode.INTERRUPTED) from None
+    except typer.Abort as exc:
+        # typer turns an EOFError into Abort; fivea never prompts, so it is a bug
+        if debug:
+            raise
+        cause = exc.__cause__ or exc
+        _error(
+            f"internal error ({type(cause).__name__}: {cause}); this is a bug, please report "
+            "it to the fivea issue tracker with the output of --debug"
+        )
+        raise SystemExit(ExitCode.INTERNAL) from None
     except typer.TyperException as exc:
         # usage errors (unknown option, missing argument) in one line, like every other error
         command = next((a for a in args if not a.startswith("-")), None)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fivea.cli import app
-from fivea.cli.options import DebugOpt, InputFormatOpt, PresetOpt, QuietOpt, stderr_console
+from fivea.cli.options import DebugOpt, InputFormatOpt, QuietOpt, stderr_console
 from fivea.cli.progress import progress
 from fivea.cli.reporting import print_payload
 from fivea.errors import UsageError
@@ -27,7 +27,16 @@ def init(
             metavar="[EVENTS]...",
         ),
     ] = None,
-    preset: PresetOpt = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Preset to start from (default: 5a-default, or the preset of an export detected "
+            "in EVENTS: ga4, segment, amplitude, mixpanel). See `fivea presets`.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
     output: Annotated[
         str,
         typer.Option("--output", "-o", help="Config file to write (- for stdout).", metavar="FILE"),

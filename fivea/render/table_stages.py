@@ -14,12 +14,35 @@ from fivea.render import text as fmt
 from fivea.render.table import fit
 from fivea.render.table_sections import new_table
 
-_NUMBERS = (
-    ("events", "right"),
-    ("persons", "right"),
-    ("hits", "right"),
-    ("persons hit", "right"),
-)
+_NUMBERS = ("events", "persons", "hits", "persons hit")
+_MIN_RULE_WIDTH = 36  # narrower than this, each rule becomes a card with its numbers below
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _numbers(rule: RuleMatch) -> tuple[str, str, str, str]:
+    return (
+        fmt.count(rule.matched_events),
+        fmt.count(rule.matched_persons),
+        fmt.count(rule.hit_events),
+        fmt.count(rule.hit_persons),
+    )
+
+
+def _all_rules(result: StageInspection) -> list[RuleMatch]:
+    return [r for s in result.stages for r in s.rules] + [
+        r for sub in result.subfunnels for r in sub.steps
+    ]
+
+
+def number_widths(result: StageInspection) -> tuple[int, ...]:
+    """One width per number column for every rules table, so that all of them line up."""
+    rows = [_numbers(r) for r in _all_rules(result)]
+    return tuple(
+        max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(_NUMBERS)
+    )
 
 
 def _example_line(example: Example) -> Text:
@@ -31,12 +54,22 @@ def _example_line(example: Example) -> Text:
     return line
 
 
-def _rule_cell(rule: RuleMatch, label: str) -> Table:
+def _rule_cell(rule: RuleMatch, label: str, numbers: bool = False) -> Table:
     """The label, then the rule in words, where it is defined and examples, wrapped under it."""
-    grid = Table.grid(padding=(0, 1))
+    grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid.add_column(overflow="fold", ratio=1)
     lines: list[RenderableType] = [Text(rule.words)]
+    if numbers:  # card layout: the numbers under the rule
+        lines.append(
+            # no-break spaces keep each name with its number when the line wraps
+            Text(
+                " · ".join(
+                    f"{n} {v}".replace(" ", "\u00a0")
+                    for n, v in zip(_NUMBERS, _numbers(rule), strict=True)
+                )
+            )
+        )
     where = Text(rule.defined_at, style="dim")
     if rule.matched_events == 0:
         where.append(" · matches no event", style="yellow")
@@ -46,18 +79,28 @@ def _rule_cell(rule: RuleMatch, label: str) -> Table:
     return grid
 
 
-def _rules_table(title: str, rules: tuple[RuleMatch, ...], labels: list[str]) -> Table:
-    table = new_table(title, ("rule", "left"), *_NUMBERS)
-    for column in table.columns[1:]:
+def _rules_table(
+    title: str,
+    rules: tuple[RuleMatch, ...],
+    labels: list[str],
+    widths: tuple[int, ...],
+    console: Console,
+) -> RenderableType:
+    cards = console.width - sum(w + 3 for w in widths) < _MIN_RULE_WIDTH
+    if cards:
+        parts: list[RenderableType] = [Text(title, style="bold")]
+        parts += [
+            _rule_cell(rule, label, numbers=True) for label, rule in zip(labels, rules, strict=True)
+        ]
+        return Group(*parts, Text(""))
+    table = new_table(title, ("rule", "left"), *((n, "right") for n in _NUMBERS))
+    table.expand = True
+    table.columns[0].ratio = 1  # the rule takes the room the numbers leave
+    for column, width in zip(table.columns[1:], widths, strict=True):
         column.no_wrap = True  # a number is never wrapped or cropped
+        column.width = width
     for label, rule in zip(labels, rules, strict=True):
-        table.add_row(
-            _rule_cell(rule, label),
-            fmt.count(rule.matched_events),
-            fmt.count(rule.matched_persons),
-            fmt.count(rule.hit_events),
-            fmt.count(rule.hit_persons),
-        )
+        table.add_row(_rule_cell(rule, label), *_numbers(rule))
     return table
 
 
@@ -73,7 +116,7 @@ def header(result: StageInspection) -> Text:
     line.append("fivea stages", style="bold")
     line.append(f"  {files}\n")
     line.append(
-        f"{fmt.count(result.events)} events · {fmt.count(result.persons)} persons · {config}",
+        f"{_plural(result.events, 'event')} · {_plural(result.persons, 'person')} · {config}",
         style="dim",
     )
     columns = ", ".join(
@@ -109,29 +152,34 @@ def unmatched_table(result: StageInspection) -> RenderableType:
         return Text("Every event name is matched by a rule (an unconditioned any_event aside).")
     share = fmt.percent(result.unmatched_events / result.events) if result.events else "—"
     shown = len(result.unmatched_top)
-    table = new_table(
+    title = Text(
         f"Events matched by no rule: {fmt.count(result.unmatched_events)} ({share}) in "
         f"{fmt.count(result.unmatched_names)} names"
         + (f", top {shown}" if shown < result.unmatched_names else ""),
-        ("event", "left"),
-        ("events", "right"),
+        style="bold",
     )
+    table = new_table("", ("event", "left"), ("events", "right"))
+    table.title = None
     for item in result.unmatched_top:
         table.add_row(Text(item.name), fmt.count(item.events))
-    return table
+    return Group(title, table)
 
 
 def render_stages(result: StageInspection, console: Console) -> None:
     """Print the whole rule-debugging report to ``console``."""
     console.print(header(result))
     console.print()
+    widths = number_widths(result)
     for stage in result.stages:
         title = (
-            f"{stage.label} · {fmt.count(stage.persons)} persons · "
-            f"{fmt.count(stage.hit_events)} events hit"
+            f"{stage.label} · {_plural(stage.persons, 'person')} · "
+            f"{_plural(stage.hit_events, 'event')} hit"
         )
+        if not any(rule.matched_events for rule in stage.rules):
+            # as diagnose decides it (SPEC §4.2): no event matches any of the stage's rules
+            title += " · not measured: no event matches its rules"
         labels = [f"{i + 1}." for i in range(len(stage.rules))]
-        console.print(_rules_table(title, stage.rules, labels))
+        console.print(_rules_table(title, stage.rules, labels, widths, console))
     console.print(fit(console, overlap_table(result)))
     for sub in result.subfunnels:
         title = (
@@ -139,5 +187,5 @@ def render_stages(result: StageInspection, console: Console) -> None:
             "· each step matched on its own"
         )
         labels = [f"step {i + 1}." for i in range(len(sub.steps))]
-        console.print(_rules_table(title, sub.steps, labels))
-    console.print(Group(unmatched_table(result)))
+        console.print(_rules_table(title, sub.steps, labels, widths, console))
+    console.print(unmatched_table(result))
