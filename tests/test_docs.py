@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["diagnose", "check", "report", "sample"]
+COMMANDS = ["diagnose", "check", "report", "stages", "init", "validate", "presets", "sample"]
 
 
 def test_first_code_block_is_the_two_commands() -> None:
