@@ -1,5 +1,28 @@
-"""fivea: diagnose a customer funnel along Kotler's 5A path (Aware, Appeal, Ask, Act, Advocate)."""
+"""fivea: diagnose a customer funnel along Kotler's 5A path (Aware, Appeal, Ask, Act, Advocate).
+
+The public API is small and imported lazily (``fivea --help`` stays fast)::
+
+    import fivea
+    result = fivea.diagnose("events.parquet", "fivea.yaml")
+    result.verdict.status, result.par.value, result.to_dict()
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "diagnose", "load_config"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "diagnose":
+        from fivea.api import diagnose
+
+        return diagnose
+    if name == "load_config":
+        from fivea.config import load_config
+
+        return load_config
+    msg = f"module 'fivea' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,70 @@
+"""The Python API: ``fivea.diagnose(source, config)`` returns the object the CLI renders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fivea.config import ConfigSource, LoadedConfig, load_config, validate_config
+from fivea.result import Result
+
+
+def _loaded(
+    config: LoadedConfig | Mapping[str, Any] | str | Path | None, preset: str | None
+) -> LoadedConfig:
+    if isinstance(config, LoadedConfig):
+        return config
+    if config is None:
+        return load_config(None, preset)
+    if isinstance(config, Mapping):
+        source = ConfigSource(path=None, preset=config.get("preset") or preset, how="api")
+        data = dict(config)
+        if preset and "preset" not in data:
+            data["preset"] = preset
+        if data.get("preset"):
+            import yaml
+
+            from fivea.config import _merge, preset_text
+
+            base = yaml.safe_load(preset_text(str(data["preset"])))
+            data = _merge(base, data)
+        return validate_config(data, "<config>", {}, source)
+    return load_config(Path(config), preset)
+
+
+def diagnose(
+    source: str | Path | Sequence[str | Path] | Any,
+    config: LoadedConfig | Mapping[str, Any] | str | Path | None = None,
+    *,
+    preset: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    as_of: str | None = None,
+    compare: str | None = None,
+    segments: Sequence[str] | None = None,
+    trend: str | None = None,
+) -> Result:
+    """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame).
+
+    ``config`` is a YAML path, a mapping with the same keys, a loaded config, or None for the
+    built-in 5a-default preset (``preset=`` picks another).
+    """
+    import polars as pl
+
+    from fivea.analysis import diagnose as run
+    from fivea.window import WindowRequest
+
+    loaded = _loaded(config, preset)
+    if isinstance(source, pl.LazyFrame):
+        source = source.collect()
+    if not isinstance(source, pl.DataFrame) and type(source).__module__.startswith("pandas"):
+        source = pl.from_pandas(source)
+    if isinstance(source, str | Path):
+        paths: Any = [str(source)]
+    elif isinstance(source, pl.DataFrame):
+        paths = source
+    else:
+        paths = [str(p) for p in source]
+    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
+    return run(paths, loaded, request, segments=list(segments or []) or None, trend=trend)
