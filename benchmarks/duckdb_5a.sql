@@ -1,0 +1,248 @@
+-- The 5A metrics of `fivea diagnose --segment channel` with the 5a-default preset, written by
+-- hand in DuckDB SQL, as the reference that benchmarks/run.py times and checks fivea against.
+--
+-- Input: a view raw_events(user_id VARCHAR, event_time TIMESTAMPTZ, event VARCHAR,
+-- channel VARCHAR, rn BIGINT), defined by run.py over one Parquet or CSV file; rn is the row
+-- number in the file (input order, the tie-break of SPEC §2).
+-- Output: one row, one JSON value with persons, events, stages (reached, path), transitions
+-- (converted, reversed, time-to-convert quantiles) and the first-touch channel breakdown.
+--
+-- Semantics (SPEC §3), with the rules of fivea/presets/5a-default.yaml:
+--   aware    = any event (its named events are a subset of "any event");
+--   appeal, ask, act = the preset's event-name lists (exact, case-sensitive);
+--   advocate = the word-of-mouth list, or a repeat purchase: the 2nd, 3rd, ... event of a person
+--              in (time, input order) within one purchase vocabulary (four rules
+--              `min_count: 2`, no `within`: purchase | in_app_purchase | Order Completed,
+--              Checkout Completed | Purchase, Purchased), so that one order logged under two
+--              names is not a repeat.
+-- No --since/--until is given, so every valid event is in the analysis window.
+
+-- The funnel window (funnel.window: 30d) in microseconds; 1 d = 86,400 s.
+CREATE TEMP MACRO funnel_window_us() AS 30 * 86400 * 1000000::BIGINT;
+
+-- 1. Events: drop the rows fivea drops (null or empty user or event, null time) and keep only
+--    what the metrics need: person, time in integer microseconds, input order, channel and one
+--    flag per rule.
+CREATE TEMP TABLE ev AS
+SELECT
+    user_id,
+    epoch_us(event_time) AS t,
+    rn,
+    coalesce(channel, '') AS channel,
+    event IN (
+        'product_view', 'view_item', 'select_item', 'view_promotion', 'select_promotion',
+        'wishlist_add', 'add_to_wishlist', 'pricing_view', 'feature_view',
+        'Product Viewed', 'Product Clicked', 'Product Added to Wishlist',
+        'Promotion Clicked', 'View Item', 'Viewed Product', 'Product View'
+    ) AS is_appeal,
+    event IN (
+        'search', 'view_search_results', 'review_read', 'faq_view', 'chat_start',
+        'compare_products', 'contact', 'generate_lead', 'demo_request', 'trial_request',
+        'sign_up', 'Products Searched', 'Product List Filtered', 'Product Reviews Viewed',
+        'Support Chat Started', 'Lead Submitted', 'Search', 'Signed Up'
+    ) AS is_ask,
+    event IN (
+        'purchase', 'in_app_purchase', 'subscription_start', 'Order Completed', 'Purchase',
+        'Subscription Started', 'Purchased', 'Checkout Completed'
+    ) AS is_act,
+    -- advocate, rule 1: word of mouth
+    event IN (
+        'review_post', 'referral_sent', 'social_share', 'share', 'write_review', 'invite_sent',
+        'Product Shared', 'Product Reviewed', 'Cart Shared', 'Referral Sent', 'Review Posted'
+    ) AS is_word,
+    -- advocate, rules 2-5: the purchase vocabulary of the event (null: not a purchase rule),
+    -- each a hit from its 2nd event on
+    CASE
+        WHEN event = 'purchase' THEN 1
+        WHEN event = 'in_app_purchase' THEN 2
+        WHEN event IN ('Order Completed', 'Checkout Completed') THEN 3
+        WHEN event IN ('Purchase', 'Purchased') THEN 4
+    END::UTINYINT AS buy_rule
+FROM raw_events
+WHERE user_id <> '' AND event <> '' AND event_time IS NOT NULL;
+
+-- 2. Advocate hits of the repeat-purchase rules: a person's events of one rule ranked in
+--    (time, input order); the 2nd and later are hits.
+CREATE TEMP TABLE repeat_buys AS
+SELECT user_id, t
+FROM (
+    SELECT
+        user_id,
+        t,
+        row_number() OVER (PARTITION BY user_id, buy_rule ORDER BY t, rn) AS nth
+    FROM ev
+    WHERE buy_rule IS NOT NULL
+)
+WHERE nth >= 2;
+
+-- 3. One row per person: reach time (earliest hit) per stage, and the first-touch channel
+--    (channel of the earliest event, ties by input order; null and empty form "(none)").
+CREATE TEMP TABLE persons AS
+SELECT
+    user_id,
+    min(t) AS r_aware,
+    min(t) FILTER (WHERE is_appeal) AS r_appeal,
+    min(t) FILTER (WHERE is_ask) AS r_ask,
+    min(t) FILTER (WHERE is_act) AS r_act,
+    min(t) FILTER (WHERE is_word) AS r_word,
+    -- (time, input order) as one integer key t * 2^32 + rn (rn < 2^32 rows); it compares like
+    -- the pair and is faster than a struct key
+    arg_min(channel, t::HUGEINT * 4294967296 + rn) AS first_channel
+FROM ev
+GROUP BY user_id;
+
+CREATE TEMP TABLE reach AS
+SELECT
+    p.user_id,
+    p.r_aware,
+    p.r_appeal,
+    p.r_ask,
+    p.r_act,
+    least(p.r_word, b.r_repeat) AS r_advocate,  -- least() skips NULLs
+    if(p.first_channel = '', '(none)', p.first_channel) AS channel
+FROM persons AS p
+LEFT JOIN (SELECT user_id, min(t) AS r_repeat FROM repeat_buys GROUP BY user_id) AS b
+    USING (user_id);
+
+-- 4. Ordered path (windowFunnel, non-strict, window 30 days inclusive, maximised over every
+--    start). For one start h1, taking each next stage's earliest hit at or after the previous
+--    one (ASOF JOIN) gives the smallest h2 <= h3 <= ..., hence the deepest level of that start.
+--    Starts: aware is `any_event`, so every Appeal hit is also an Aware hit at the same instant;
+--    replacing h1 by h2 keeps the order and shortens hk - h1. So a person with any event is at
+--    level >= 1, and levels >= 2 are reached from starts h1 = h2 = an Appeal hit time: trying
+--    only those starts is the same maximum as trying every event.
+CREATE TEMP TABLE path_level AS
+WITH
+    starts AS (SELECT DISTINCT user_id, t AS t1 FROM ev WHERE is_appeal),
+    ask_hits AS (SELECT user_id, t FROM ev WHERE is_ask),
+    act_hits AS (SELECT user_id, t FROM ev WHERE is_act),
+    advocate_hits AS (
+        SELECT user_id, t FROM ev WHERE is_word
+        UNION ALL
+        SELECT user_id, t FROM repeat_buys
+    ),
+    to_ask AS (
+        SELECT s.user_id, s.t1, h.t AS t3
+        FROM starts AS s
+        ASOF LEFT JOIN ask_hits AS h ON s.user_id = h.user_id AND s.t1 <= h.t
+    ),
+    to_act AS (
+        SELECT s.*, h.t AS t4
+        FROM to_ask AS s
+        ASOF LEFT JOIN act_hits AS h ON s.user_id = h.user_id AND s.t3 <= h.t
+    ),
+    to_advocate AS (
+        SELECT s.*, h.t AS t5
+        FROM to_act AS s
+        ASOF LEFT JOIN advocate_hits AS h ON s.user_id = h.user_id AND s.t4 <= h.t
+    )
+SELECT
+    user_id,
+    -- t3 <= t4 <= t5 when present, so the three window tests nest
+    max(
+        2
+        + coalesce(t3 - t1 <= funnel_window_us(), false)::INT
+        + coalesce(t4 - t1 <= funnel_window_us(), false)::INT
+        + coalesce(t5 - t1 <= funnel_window_us(), false)::INT
+    ) AS level
+FROM to_advocate
+GROUP BY user_id;
+
+-- 5. Per-stage counts: reached (own evidence, not cumulative) and path (level >= k).
+CREATE TEMP TABLE stage_counts AS
+WITH levels AS (
+    SELECT coalesce(l.level, 1) AS level
+    FROM reach AS r
+    LEFT JOIN path_level AS l USING (user_id)
+)
+SELECT *
+FROM (
+    SELECT 1 AS k, 'aware' AS key, count(r_aware) AS reached FROM reach
+    UNION ALL SELECT 2, 'appeal', count(r_appeal) FROM reach
+    UNION ALL SELECT 3, 'ask', count(r_ask) FROM reach
+    UNION ALL SELECT 4, 'act', count(r_act) FROM reach
+    UNION ALL SELECT 5, 'advocate', count(r_advocate) FROM reach
+) AS s
+JOIN (
+    SELECT k, count(*) FILTER (WHERE level >= k) AS path
+    FROM levels, range(1, 6) AS ks(k)
+    GROUP BY k
+) AS p USING (k);
+
+-- 6. Time to convert k -> k+1: reach(k+1) - reach(k) in integer µs over persons with both;
+--    converted = difference >= 0 (zero included), reversed = < 0. Quantiles are Hyndman-Fan
+--    type 7 (quantile_cont) over the converted, reported in seconds.
+CREATE TEMP TABLE transition_stats AS
+SELECT
+    k,
+    count(*) FILTER (WHERE d >= 0) AS converted,
+    count(*) FILTER (WHERE d < 0) AS reversed,
+    quantile_cont(d, [0.25, 0.5, 0.75, 0.9]) FILTER (WHERE d >= 0) AS q
+FROM (
+    SELECT v.k, v.d
+    FROM reach,
+        LATERAL (
+            VALUES
+                (1, r_appeal - r_aware),
+                (2, r_ask - r_appeal),
+                (3, r_act - r_ask),
+                (4, r_advocate - r_act)
+        ) AS v(k, d)
+    WHERE v.d IS NOT NULL
+)
+GROUP BY k;
+
+-- 7. First-touch channel: persons and reached per stage; the top 20 values by persons (ties
+--    by value), the rest as "(other)".
+CREATE TEMP TABLE channel_counts AS
+WITH ranked AS (
+    SELECT
+        channel,
+        count(*) AS persons,
+        row_number() OVER (ORDER BY count(*) DESC, channel) AS pos
+    FROM reach
+    GROUP BY channel
+)
+SELECT
+    if(k.pos <= 20, r.channel, '(other)') AS value,
+    count(*) AS persons,
+    count(r.r_aware) AS aware,
+    count(r.r_appeal) AS appeal,
+    count(r.r_ask) AS ask,
+    count(r.r_act) AS act,
+    count(r.r_advocate) AS advocate
+FROM reach AS r
+JOIN ranked AS k USING (channel)
+GROUP BY ALL;
+
+-- 8. Everything as one JSON value.
+SELECT to_json({
+    'persons': (SELECT count(*) FROM reach),
+    'events': (SELECT count(*) FROM ev),
+    'stages': (
+        SELECT list({'key': key, 'reached': reached, 'path': path} ORDER BY k)
+        FROM stage_counts
+    ),
+    'transitions': (
+        SELECT list({
+            'k': k,
+            'converted': converted,
+            'reversed': reversed,
+            'p25_seconds': q[1] / 1e6,
+            'median_seconds': q[2] / 1e6,
+            'p75_seconds': q[3] / 1e6,
+            'p90_seconds': q[4] / 1e6
+        } ORDER BY k)
+        FROM transition_stats
+    ),
+    'segments': (
+        SELECT list({
+            'value': value,
+            'persons': persons,
+            'reached': {
+                'aware': aware, 'appeal': appeal, 'ask': ask, 'act': act, 'advocate': advocate
+            }
+        } ORDER BY persons DESC, value)
+        FROM channel_counts
+    )
+}) AS result;
