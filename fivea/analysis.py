@@ -11,6 +11,7 @@ import difflib
 import os
 import time as wallclock
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 
@@ -28,17 +29,18 @@ from fivea.diagnosis import (
     verdict,
 )
 from fivea.errors import ConfigError, InputError
-from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
-from fivea.person import PathSpec, Window, in_window, person_table
-from fivea.quality import build_quality, quality_frames
+from fivea.events import EVENT, TIME, EventScan, all_dropped_message, scan_events
+from fivea.person import PathSpec, Window
+from fivea.phase1 import Phase1Plan, Phase1Tables, run_phase1
+from fivea.quality import build_quality
 from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
-from fivea.rules import RuleSet, compile_rules, numeric_casts
+from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import explain_read_error, frame_source, resolve_sources
-from fivea.trend import PERIODS, build_trend, trend_frame
+from fivea.trend import PERIODS, build_trend
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
-__all__ = ["WindowRequest", "diagnose", "iso"]
+__all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,41 @@ class Options:
 
     segments: tuple[str, ...] = ()
     trend: str | None = None
+
+
+class Phase1Runner(Protocol):
+    """Where phase 1 runs: on this machine (polars) or partitioned by person (Spark)."""
+
+    def max_time(self) -> int | None:
+        """The latest valid event time over all events (µs), for the window's defaults."""
+        ...
+
+    def run(self, plan: Phase1Plan) -> Phase1Tables:
+        """Phase 1 over every person, partials already combined."""
+        ...
+
+    def info(self) -> dict[str, object]:
+        """Engine details for the result's ``run`` block."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalRunner:
+    """Phase 1 in this process: one ``collect_all`` over the whole scan."""
+
+    scan: EventScan
+
+    def max_time(self) -> int | None:
+        """The latest valid event time (reads the time column)."""
+        return self.scan.frame.select(pl.col(TIME).max()).collect().item()
+
+    def run(self, plan: Phase1Plan) -> Phase1Tables:
+        """Phase 1 on the whole scan."""
+        return run_phase1(self.scan, plan)
+
+    def info(self) -> dict[str, object]:
+        """The local engine is plain polars."""
+        return {"engine": "polars"}
 
 
 def diagnose(
@@ -71,7 +108,7 @@ def diagnose(
     scan = scan_events(sources, config)
     options = Options(tuple(segments or config.segments), trend)
     try:
-        return _diagnose(scan, loaded, request, options, started)
+        return analyse_scan(scan, loaded, request, options, started, LocalRunner(scan))
     except pl.exceptions.PolarsError as exc:
         # raised lazily at collect time: name the file, and the line and byte when known
         raise explain_read_error(scan.sources, exc) from exc
@@ -114,13 +151,19 @@ def _data_limits(quality: Quality, span_too_short: bool) -> list[str]:
     return reasons
 
 
-def _diagnose(
+def analyse_scan(
     scan: EventScan,
     loaded: LoadedConfig,
     request: WindowRequest,
     options: Options,
     started: float,
+    runner: Phase1Runner,
 ) -> Result:
+    """Everything after the scan: rules, phase 1 on ``runner``, phase 2, diagnosis -> Result.
+
+    ``scan`` is used for its columns, properties and sources (checks and messages); only the
+    runner reads events.
+    """
     config = loaded.config
     try:
         rules = compile_rules(config, EVENT, scan.properties, scan.property_types)
@@ -128,23 +171,22 @@ def _diagnose(
         # rule errors name their key path; add where it was written (file:line)
         raise loaded.relocate(exc) from exc
     _check_segments(options.segments, scan)
-    casts = numeric_casts(rules.numeric_columns, scan.property_types)
-    events = scan.frame.with_columns(casts) if casts else scan.frame
-    window, _ = resolve_window(request, config.time.timezone, scan)
-    paths = _paths(loaded, rules)
+    window, _ = resolve_window(request, config.time.timezone, scan, runner.max_time)
     last_touch = config.segment_attribution == "last"
-
-    # phase 1: the only steps that read events, all in one collect
-    lazy = {
-        "persons": person_table(events, rules, window, paths, list(options.segments), last_touch)
-    }
     previous = previous_window(window) if request.compare else None
-    if previous is not None:
-        lazy["previous"] = person_table(events, rules, previous, paths, [], last_touch)
-    if options.trend:
-        lazy["trend"] = trend_frame(events, rules, window, options.trend, config.time.timezone)
-    lazy |= quality_frames(scan, rules, events, events.filter(in_window(window)))
-    frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+
+    # phase 1: the only step that reads events (SPEC §7), on whichever engine runs it
+    plan = Phase1Plan(
+        rules=rules,
+        window=window,
+        paths=tuple(_paths(loaded, rules)),
+        segments=options.segments,
+        last_touch=last_touch,
+        previous=previous,
+        trend=options.trend,
+        timezone=config.time.timezone,
+    )
+    frames = runner.run(plan).frames()
     if frames["valid"]["rows_used"].item() == 0:
         raise InputError(all_dropped_message(scan, frames["rows"].row(0, named=True)))
     if window.until is None:
@@ -254,7 +296,7 @@ def _diagnose(
         segments=breakdowns,
         compare=comparison,
         trend=build_trend(frames["trend"], options.trend) if options.trend else None,
-        **_run_info(started),
+        **_run_info(started, runner.info()),
     )
 
 
@@ -270,7 +312,7 @@ def _source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
     )
 
 
-def _run_info(started: float) -> dict:
+def _run_info(started: float, engine: dict[str, object]) -> dict:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         # reproducible builds: no timings, generated_at from the epoch (SPEC §5)
@@ -279,8 +321,8 @@ def _run_info(started: float) -> dict:
         "generated_at": iso(int(wallclock.time() * 1_000_000)) or "",
         "run": {
             "seconds": round(wallclock.perf_counter() - started, 3),
-            "engine": "polars",
             "polars_version": pl.__version__,
             "fivea_version": __version__,
+            **engine,
         },
     }

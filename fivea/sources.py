@@ -565,6 +565,17 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
     return _Opened(frame, empty)
 
 
+def csv_separator(source: Source, encoding: str = "utf-8", separator: str | None = None) -> str:
+    """The separator the CSV reader uses for ``source``: set, implied by the suffix, or sniffed.
+
+    For engines that read the file themselves (Spark) with the same separator.
+    """
+    if separator or source.separator:
+        return separator or source.separator or ","
+    head, complete = _head_bytes(source)
+    return _sniff_separator(_decode_head(source, head, complete, encoding))
+
+
 def _open_ndjson(source: Source, encoding: str, temps: list[Path]) -> _Opened:
     head, complete = _head_bytes(source)
     text = _decode_head(source, head, complete, encoding)

@@ -227,6 +227,28 @@ def with_micros(
     return frame, (pl.col(naive) if naive else None)
 
 
+# the epoch unit by the median magnitude, for engines that compute the median themselves
+EPOCH_UNIT_LIMITS: tuple[tuple[str, float], ...] = (("s", 1e11), ("ms", 1e14), ("us", 1e17))
+
+
+def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> pl.Expr | None:
+    """The values of a time column read as epoch numbers, as Float64 (null for the others).
+
+    Their median magnitude picks the unit (``_epoch_factor``). None when the column cannot hold
+    epochs (datetimes, or an explicit ``time_format``). An engine that partitions the events
+    computes the median over all partitions and passes the unit explicitly.
+    """
+    raw = pl.col(column)
+    if isinstance(dtype, pl.Datetime | pl.Date) or (
+        time_format is not None and not dtype.is_numeric()
+    ):
+        return None
+    if dtype.is_numeric():
+        return raw.cast(pl.Float64)
+    # the text forms do not overlap (see _STEPS): the epoch step reads exactly these texts
+    return _numeric(raw.cast(pl.String).str.strip_chars()).cast(pl.Float64, strict=False)
+
+
 def drop_temps(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Remove the temp column ``with_micros`` may leave for the DST counts."""
     return frame.drop(_NAIVE, strict=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -60,9 +61,16 @@ def _max_time(scan: EventScan) -> int | None:
 
 
 def resolve_window(
-    request: WindowRequest, timezone: str, scan: EventScan
+    request: WindowRequest,
+    timezone: str,
+    scan: EventScan,
+    max_time: Callable[[], int | None] | None = None,
 ) -> tuple[Window, int | None]:
-    """Turn the flags into µs bounds; as_of defaults to the latest valid event time."""
+    """Turn the flags into µs bounds; as_of defaults to the latest valid event time.
+
+    ``max_time`` computes that time when it is needed (default: read it from ``scan``; another
+    engine passes its own).
+    """
     as_of = parse_instant(request.as_of, timezone, "--as-of") if request.as_of else None
     until = (
         parse_instant(request.until, timezone, "--until", end_of_date=True)
@@ -70,16 +78,16 @@ def resolve_window(
         else None
     )
     relative = request.since is not None and _RELATIVE.match(request.since.strip())
-    max_time: int | None = None
+    latest: int | None = None
     if request.compare is not None and request.since is None:
         msg = "--compare previous needs --since (the previous period has the same length)"
         raise UsageError(msg)
     if as_of is None and (relative or until is not None or request.compare is not None):
-        max_time = _max_time(scan)
-        if max_time is None:
+        latest = max_time() if max_time is not None else _max_time(scan)
+        if latest is None:
             msg = f"{scan.sources[0].name}: no valid events (every row was dropped); see the data quality counts"
             raise InputError(msg)
-        as_of = max_time if until is None else min(max_time, until - 1)
+        as_of = latest if until is None else min(latest, until - 1)
     if until is None and as_of is not None and (request.as_of or request.compare):
         until = as_of + 1
     since = None
@@ -92,7 +100,7 @@ def resolve_window(
     if since is not None and until is not None and since >= until:
         msg = f"--since {request.since} is not before --until {request.until or iso(until)}; swap them"
         raise UsageError(msg)
-    return Window(since=since, until=until, as_of=as_of if as_of is not None else 0), max_time
+    return Window(since=since, until=until, as_of=as_of if as_of is not None else 0), latest
 
 
 def previous_window(window: Window) -> Window:

@@ -1,0 +1,175 @@
+"""The seam of SPEC §7 as one function: the events of a set of whole persons -> phase-1 tables.
+
+``run_phase1`` is the only code that reads events. The local engine calls it once on the whole
+scan; the Spark engine calls the *same* function on every partition of a shuffle by person and
+concatenates what it returns with ``combine``. Everything it returns is therefore either one
+row per person (the person tables) or a *summable partial* (data-quality counts, trend counts):
+
+- counts add up across partitions (rows, drop reasons, events per name, stage matches);
+- time min / max combine with min / max;
+- distinct-row counts add up because identical rows always share a user, so they always fall
+  into the same partition (the partition key is a function of the user id);
+- stitched-id counts add up because an alias id maps to one person;
+- trend counts (distinct persons per bucket) add up because persons do not cross partitions.
+
+What cannot be computed per partition is resolved before and passed in (``Phase1Plan`` and
+the scan's config): the analysis window (as_of / since / until), the epoch unit of the time
+column, and the clock used for "future" times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import polars as pl
+
+from fivea.events import EVENT, EventScan
+from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
+from fivea.quality import quality_frames
+from fivea.rules import RuleSet, numeric_casts
+from fivea.trend import trend_frame
+
+# the data-quality partials and how each column combines across partitions
+QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
+
+
+@dataclass(frozen=True)
+class Phase1Plan:
+    """What phase 1 computes, with every global parameter already resolved."""
+
+    rules: RuleSet
+    window: Window
+    paths: tuple[PathSpec, ...]
+    segments: tuple[str, ...] = ()
+    last_touch: bool = False
+    previous: Window | None = None  # --compare previous
+    trend: str | None = None  # --trend day|week|month
+    timezone: str = "UTC"
+    hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
+
+
+@dataclass(frozen=True)
+class Phase1Tables:
+    """The collected output of phase 1: person tables and summable data-quality partials."""
+
+    persons: pl.DataFrame
+    quality: dict[str, pl.DataFrame]
+    previous: pl.DataFrame | None = None
+    trend: pl.DataFrame | None = None
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Every table by name (the names ``build_quality`` reads)."""
+        out = {"persons": self.persons, **self.quality}
+        if self.previous is not None:
+            out["previous"] = self.previous
+        if self.trend is not None:
+            out["trend"] = self.trend
+        return out
+
+
+def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
+    """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
+    rules = plan.rules
+    casts = numeric_casts(rules.numeric_columns, scan.property_types)
+    events = scan.frame.with_columns(casts) if casts else scan.frame
+    paths = list(plan.paths)
+    lazy = {
+        "persons": person_table(
+            events,
+            rules,
+            plan.window,
+            paths,
+            list(plan.segments),
+            plan.last_touch,
+            plan.hash_ids,
+        )
+    }
+    if plan.previous is not None:
+        lazy["previous"] = person_table(
+            events, rules, plan.previous, paths, [], plan.last_touch, plan.hash_ids
+        )
+    if plan.trend:
+        lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
+    lazy |= quality_frames(scan, rules, events, events.filter(in_window(plan.window)))
+    return lazy
+
+
+def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
+    """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
+    lazy = phase1_frames(scan, plan)
+    frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+    if plan.hash_ids and _collided(frames):
+        # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
+        return run_phase1(scan, dataclasses.replace(plan, hash_ids=False))
+    for name in ("persons", "previous"):
+        if name in frames:
+            frames[name] = frames[name].drop(ID_COLLISION, strict=False)
+    return tables_from_frames(frames)
+
+
+def _collided(frames: dict[str, pl.DataFrame]) -> bool:
+    return any(
+        ID_COLLISION in frames[name].columns and bool(frames[name][ID_COLLISION].any())
+        for name in ("persons", "previous")
+        if name in frames
+    )
+
+
+def tables_from_frames(frames: dict[str, pl.DataFrame]) -> Phase1Tables:
+    """Group collected frames by name into ``Phase1Tables``."""
+    return Phase1Tables(
+        persons=frames["persons"],
+        quality={k: frames[k] for k in QUALITY_TABLES if k in frames},
+        previous=frames.get("previous"),
+        trend=frames.get("trend"),
+    )
+
+
+def _sum_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(frames, how="vertical_relaxed").select(pl.all().sum())
+
+
+def _valid(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    combined = pl.concat(frames, how="vertical_relaxed")
+    return combined.select(
+        pl.col("rows_used").sum(),
+        pl.col("time_min").min(),
+        pl.col("time_max").max(),
+        pl.exclude("rows_used", "time_min", "time_max").sum(),
+    )
+
+
+def _grouped_sum(frames: list[pl.DataFrame], key: str) -> pl.DataFrame:
+    combined = pl.concat(frames, how="diagonal_relaxed")
+    return combined.group_by(key).agg(pl.exclude(key).sum()).sort(key)
+
+
+def combine(parts: list[Phase1Tables]) -> Phase1Tables:
+    """Concatenate the person tables and add up the partials of disjoint sets of persons."""
+    if len(parts) == 1:
+        return parts[0]
+    by_name: dict[str, list[pl.DataFrame]] = {}
+    for part in parts:
+        for name, frame in part.frames().items():
+            by_name.setdefault(name, []).append(frame)
+    return combine_frames(by_name)
+
+
+def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
+    """``combine`` over frames grouped by table name (each list: one frame per partition)."""
+    out: dict[str, pl.DataFrame] = {}
+    for name, frames in by_name.items():
+        if not frames:
+            continue
+        if name in ("persons", "previous"):
+            out[name] = pl.concat(frames, how="vertical_relaxed")
+        elif name == "valid":
+            out[name] = _valid(frames)
+        elif name == "events":
+            out[name] = _grouped_sum(frames, EVENT)
+        elif name == "trend":
+            out[name] = _grouped_sum(frames, "__bucket")
+        else:
+            out[name] = _sum_all(frames)
+    return tables_from_frames(out)
