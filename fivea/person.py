@@ -24,6 +24,9 @@ from fivea.sources import ORDER
 
 _I = "__i"
 _END = "__end"
+_ID_CHECK = "__id_check"
+ID_COLLISION = "__id_collision"
+_KEY_SEED, _CHECK_SEED = 0x5A5A, 0xF1FEA
 
 
 @dataclass(frozen=True)
@@ -198,19 +201,38 @@ def person_table(
     paths: list[PathSpec],
     segments: list[str],
     last_touch: bool = False,
+    hash_ids: bool = True,
 ) -> pl.LazyFrame:
-    """Build the lazy person table from canonical events (phase 1)."""
+    """Build the lazy person table from canonical events (phase 1).
+
+    With ``hash_ids`` the person key is a 64-bit hash of the id: every group-by, sort and join
+    is then on integers, much faster than on text ids. A second, independent hash proves there
+    was no collision: ``ID_COLLISION`` is true for a person whose ids did not all hash alike,
+    and phase 2 reruns with the ids themselves if any is (SPEC §7).
+    """
     if window.until is not None:
         events = events.filter(pl.col(TIME) < window.until)
-    windowed = events.filter(_in_window(window))
-    # first touch uses the full history before `until` (SPEC §3.6)
-    basics = windowed.group_by(USER).agg(
-        pl.col(TIME).min().alias("first_time"),
-        pl.col(TIME).max().alias("last_time"),
+    if hash_ids:
+        events = events.with_columns(
+            pl.col(USER).hash(_CHECK_SEED).alias(_ID_CHECK), pl.col(USER).hash(_KEY_SEED)
+        )
+    in_range = _in_window(window)
+    # one pass over the events: window bounds, first touch over the full history before
+    # `until` (SPEC §3.6), and the collision proof
+    basics = (
+        events.group_by(USER)
+        .agg(
+            pl.col(TIME).filter(in_range).min().alias("first_time"),
+            pl.col(TIME).filter(in_range).max().alias("last_time"),
+            *_segment_values(events, segments, last_touch),
+            *(
+                [(pl.col(_ID_CHECK).min() != pl.col(_ID_CHECK).max()).alias(ID_COLLISION)]
+                if hash_ids
+                else []
+            ),
+        )
+        .filter(pl.col("first_time").is_not_null())
     )
-    if segments:
-        touch = events.group_by(USER).agg(_segment_values(events, segments, last_touch))
-        basics = basics.join(touch, on=USER, how="left")
     hits = stage_hits(events, rules, window)
     reach = hits.group_by(USER).agg(
         pl.col(TIME).filter((pl.col(MASK) & (1 << bit)) != 0).min().alias(f"reach_{stage}")
@@ -234,4 +256,5 @@ def person_table(
         level = pl.max_horizontal(level, pl.lit(1))
         start = pl.when(level == 1).then(pl.col("last_time")).otherwise(pl.col("path_start"))
         fills.append(start.alias("path_start"))
-    return table.with_columns(level.cast(pl.Int32).alias("path_level"), *fills)
+    # the person key served its purpose: phase 2 reads only the per-person facts
+    return table.with_columns(level.cast(pl.Int32).alias("path_level"), *fills).drop(USER)

@@ -219,3 +219,27 @@ def test_mixpanel_example_counts_three_steps() -> None:
     )
     result = diagnose(frame, loaded)
     assert [st.path for st in result.stages][:3] == [1, 1, 1]
+
+
+def test_a_hash_collision_falls_back_to_the_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every id hashing alike, the collision proof must send phase 1 back to the ids."""
+    from fivea import person
+
+    real_hash = pl.Expr.hash
+
+    def colliding(self: pl.Expr, seed: int = 0, *args: object) -> pl.Expr:
+        if seed == person._KEY_SEED:
+            return pl.lit(7, pl.UInt64).repeat_by(1).list.first().alias(self.meta.output_name())
+        return real_hash(self, seed, *args)
+
+    rows = [("a", 0, "v"), ("a", 1, "p"), ("b", 2, "v"), ("b", 3, "s"), ("c", 4, "b")]
+    s = {
+        "rows": [{"user_id": u, "time": BASE + h * HOUR, "event": e, "amt": 5} for u, h, e in rows],
+        "aware_any": True,
+        "appeal": None,
+        "window_h": 3,
+        "since": None,
+        "until": None,
+    }
+    monkeypatch.setattr(pl.Expr, "hash", colliding)
+    check_scenario(s)
