@@ -14,6 +14,7 @@ from fivea.cli.options import (
     CompareOpt,
     ConfigOpt,
     DebugOpt,
+    EngineOpt,
     Events,
     FormatOpt,
     InputFormatOpt,
@@ -22,6 +23,9 @@ from fivea.cli.options import (
     QuietOpt,
     SegmentOpt,
     SinceOpt,
+    SparkMasterOpt,
+    SparkPartitionsOpt,
+    SparkRemoteOpt,
     UntilOpt,
 )
 from fivea.cli.progress import progress
@@ -89,6 +93,10 @@ def check(
         typer.Option("--step-summary", help="Append a markdown summary to $GITHUB_STEP_SUMMARY."),
     ] = False,
     input_format: InputFormatOpt = None,
+    engine: EngineOpt = "polars",
+    spark_master: SparkMasterOpt = None,
+    spark_remote: SparkRemoteOpt = None,
+    spark_partitions: SparkPartitionsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -107,6 +115,10 @@ def check(
         None,
         list(segment or []),
         input_format,
+        engine=engine,
+        spark_master=spark_master,
+        spark_remote=spark_remote,
+        spark_partitions=spark_partitions,
     )
     options = CheckOptions(
         fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet

@@ -8,6 +8,7 @@ from fivea.cli.options import (
     CompareOpt,
     ConfigOpt,
     DebugOpt,
+    EngineOpt,
     Events,
     FormatOpt,
     InputFormatOpt,
@@ -16,6 +17,9 @@ from fivea.cli.options import (
     QuietOpt,
     SegmentOpt,
     SinceOpt,
+    SparkMasterOpt,
+    SparkPartitionsOpt,
+    SparkRemoteOpt,
     TrendOpt,
     UntilOpt,
 )
@@ -49,6 +53,10 @@ def diagnose(
     compare: CompareOpt = None,
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
+    engine: EngineOpt = "polars",
+    spark_master: SparkMasterOpt = None,
+    spark_remote: SparkRemoteOpt = None,
+    spark_partitions: SparkPartitionsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -67,6 +75,10 @@ def diagnose(
         trend,
         list(segment or []),
         input_format,
+        engine=engine,
+        spark_master=spark_master,
+        spark_remote=spark_remote,
+        spark_partitions=spark_partitions,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)

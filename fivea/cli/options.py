@@ -118,6 +118,41 @@ InputFormatOpt = Annotated[
         metavar="FORMAT",
     ),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="polars (local, default) or spark (install fivea[spark]; see docs/spark.md).",
+        metavar="ENGINE",
+    ),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL, e.g. local[4], yarn, spark://host:7077.",
+        show_default=False,
+        metavar="URL",
+    ),
+]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        help="Spark Connect server, e.g. sc://host:15002.",
+        show_default=False,
+        metavar="URL",
+    ),
+]
+SparkPartitionsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--spark-partitions",
+        help="Partitions of the shuffle by person (default: Spark's).",
+        show_default=False,
+        metavar="N",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")
 ]

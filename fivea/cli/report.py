@@ -12,12 +12,16 @@ from fivea.cli.options import (
     CompareOpt,
     ConfigOpt,
     DebugOpt,
+    EngineOpt,
     Events,
     InputFormatOpt,
     PresetOpt,
     QuietOpt,
     SegmentOpt,
     SinceOpt,
+    SparkMasterOpt,
+    SparkPartitionsOpt,
+    SparkRemoteOpt,
     TrendOpt,
     UntilOpt,
     stderr_console,
@@ -61,6 +65,10 @@ def report(
     compare: CompareOpt = None,
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
+    engine: EngineOpt = "polars",
+    spark_master: SparkMasterOpt = None,
+    spark_remote: SparkRemoteOpt = None,
+    spark_partitions: SparkPartitionsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -76,6 +84,10 @@ def report(
         trend,
         list(segment or []),
         input_format,
+        engine=engine,
+        spark_master=spark_master,
+        spark_remote=spark_remote,
+        spark_partitions=spark_partitions,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)

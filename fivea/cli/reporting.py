@@ -31,10 +31,31 @@ class RunRequest:
     trend: str | None
     segments: list[str]
     input_format: str | None
+    engine: str = "polars"
+    spark_master: str | None = None
+    spark_remote: str | None = None
+    spark_partitions: int | None = None
+
+
+ENGINES = ("polars", "spark")
 
 
 def check_flags(request: RunRequest) -> None:
     """Usage errors that need no data."""
+    if request.engine not in ENGINES:
+        msg = f"--engine {request.engine}: use polars (local, default) or spark"
+        raise UsageError(msg)
+    if request.engine != "spark" and (
+        request.spark_master or request.spark_remote or request.spark_partitions
+    ):
+        msg = "--spark-master, --spark-remote and --spark-partitions need --engine spark"
+        raise UsageError(msg)
+    if request.spark_master and request.spark_remote:
+        msg = "--spark-master and --spark-remote exclude each other; give one"
+        raise UsageError(msg)
+    if request.spark_partitions is not None and request.spark_partitions < 1:
+        msg = f"--spark-partitions {request.spark_partitions}: must be at least 1"
+        raise UsageError(msg)
     if request.compare is not None and request.compare != "previous":
         msg = f"--compare {request.compare}: only 'previous' is supported"
         raise UsageError(msg)
@@ -65,6 +86,20 @@ def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None
     window = WindowRequest(
         since=request.since, until=request.until, as_of=request.as_of, compare=request.compare
     )
+    if request.engine == "spark":
+        from fivea.engines.spark import diagnose_spark
+
+        return diagnose_spark(
+            request.events,
+            loaded,
+            window,
+            segments=segments or None,
+            input_format=request.input_format,
+            trend=request.trend,
+            master=request.spark_master,
+            remote=request.spark_remote,
+            partitions=request.spark_partitions,
+        )
     return diagnose(
         request.events,
         loaded,
