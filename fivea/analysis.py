@@ -270,7 +270,7 @@ def analyse_scan(
                 table, previous_table, iso(previous.since) or "", iso(previous.until) or ""
             )
     return Result(
-        source=_source_info(scan, loaded),
+        source=source_info(scan, loaded),
         window=WindowInfo(
             since=iso(window.since),
             until=iso(window.until if window.until is not None else window.as_of + 1) or "",
@@ -300,7 +300,8 @@ def analyse_scan(
     )
 
 
-def _source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
+def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
+    """What was read and with which config, for the report header."""
     columns = scan.columns
     return SourceInfo(
         files=tuple(s.name for s in scan.sources),

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from fivea.analysis import source_info
 from fivea.config import MICROS, STAGE_KEYS, LoadedConfig, Rule
 from fivea.errors import ConfigError, InputError
 from fivea.events import (
@@ -357,7 +358,7 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     )
     unmatched = frames["unmatched"]
     return StageInspection(
-        source=_source_info(scan, loaded),
+        source=source_info(scan, loaded),
         events=int(totals["events"]),
         persons=int(totals["persons"]),
         stages=tuple(stages),
@@ -382,15 +383,3 @@ def overlap_matrix(by_mask: pl.DataFrame) -> tuple[tuple[int, ...], ...]:
             for j in reached:
                 matrix[i][j] += int(count)
     return tuple(tuple(row) for row in matrix)
-
-
-def _source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
-    columns = scan.columns
-    return SourceInfo(
-        files=tuple(s.name for s in scan.sources),
-        columns={"user": list(columns.user), "time": columns.time, "event": columns.event},
-        export=columns.export,
-        config=loaded.source.path,
-        preset=loaded.source.preset,
-        config_from=loaded.source.how,
-    )
