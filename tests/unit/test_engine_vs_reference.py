@@ -107,6 +107,8 @@ def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
         "subfunnels": {
             "browse": [n[0] for n in sub_steps],
             "repeat": {"steps": [n[0] for n in repeat], "window": "8h"},
+            # a counted step: its hits are second rows of events the other steps see too
+            "counted": [{"event": "p", "min_count": 2}, "p", "b"],
         },
     }
     config_ref = ref.RefConfig(
@@ -115,6 +117,14 @@ def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
         subfunnels={
             "browse": ([ref.RefRule(event=n) for n in sub_steps], window),
             "repeat": ([ref.RefRule(event=n) for n in repeat], 8 * HOUR),
+            "counted": (
+                [
+                    ref.RefRule(event=["p"], min_count=2),
+                    ref.RefRule(event=["p"]),
+                    ref.RefRule(event=["b"]),
+                ],
+                window,
+            ),
         },
     )
     return config_yaml, config_ref
@@ -171,6 +181,7 @@ def check_scenario(s: dict) -> None:
         assert (t.converted, t.reversed) == (want["n"], want["reversed"]), t.name
         for q in ("p25", "median", "p75", "p90"):
             assert _close(getattr(t, f"{q}_seconds"), want[q]), (t.name, q)
+    assert [sub.name for sub in result.subfunnels] == list(expected.subfunnels)
     for sub in result.subfunnels:
         want = expected.subfunnels[sub.name]
         assert [step.reached for step in sub.steps] == want["counts"], sub.name
