@@ -24,7 +24,6 @@ from fivea.sources import ORDER
 
 _I = "__i"
 _END = "__end"
-_RUN = "__run"  # first row of a person's run of rows at one instant
 _ID_CHECK = "__id_check"
 ID_COLLISION = "__id_collision"
 _KEY_SEED, _CHECK_SEED = 0x5A5A, 0xF1FEA
@@ -100,11 +99,7 @@ def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFram
     ok = start.is_not_null()
     level = ok.cast(pl.Int32)
     for k in range(1, len(spec.bits)):
-        previous = pl.col(f"__n{k - 1}")
-        if not spec.distinct_rows:
-            # stages compare times only: look from the first row at the previous hit's instant
-            previous = pl.col(_RUN).gather(previous)
-        candidate = pl.col(f"__next{k}").gather(previous)
+        candidate = pl.col(f"__next{k}").gather(pl.col(f"__n{k - 1}"))
         # a next hit beyond the person's last row belongs to the next person
         frame = frame.with_columns(
             pl.when(candidate <= pl.col(_END)).then(candidate).alias(f"__n{k}")
@@ -119,27 +114,22 @@ def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFram
     return frame.select(columns).filter(pl.col("__level") > 0)
 
 
-def _bits(spec: PathSpec) -> int:
-    out = 0
+def _path_table(hits: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl.LazyFrame:
+    """Per person: stage path level and the latest start time reaching that level."""
+    bits = 0
     for bit in spec.bits:
-        out |= 1 << bit
-    return out
-
-
-def _path_table(ordered: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl.LazyFrame:
-    """Per person: stage path level and the latest start time reaching that level.
-
-    ``ordered`` is the hits sorted by (person, time, input order). Hits at one instant are not
-    merged: each row knows where its instant's run of rows starts, which is all the chain needs.
-    """
-    rows = ordered.filter((pl.col(MASK) & _bits(spec)) != 0)
+        bits |= 1 << bit
+    rows = hits.filter((pl.col(MASK) & bits) != 0)
     if aware_is_any:
         # every hit event is also an aware hit (SPEC §7)
         rows = rows.with_columns(pl.col(MASK) | (1 << spec.bits[0]))
-    rows = rows.with_row_index(_I).with_columns(pl.col(_I).cast(pl.Int64))
-    new_run = (pl.col(USER) != pl.col(USER).shift(1)) | (pl.col(TIME) != pl.col(TIME).shift(1))
-    rows = rows.with_columns(
-        pl.when(new_run.fill_null(True)).then(pl.col(_I)).forward_fill().alias(_RUN)
+    # stages compare times only: merge each person's hits at one instant into one row
+    rows = (
+        rows.group_by(USER, TIME)
+        .agg(pl.col(MASK).bitwise_or())
+        .sort(USER, TIME)
+        .with_row_index(_I)
+        .with_columns(pl.col(_I).cast(pl.Int64))
     )
     chained = _chain(rows, spec, with_times=False)
     return chained.group_by(USER).agg(
@@ -148,16 +138,19 @@ def _path_table(ordered: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl
     )
 
 
-def _subfunnel_table(ordered: pl.LazyFrame, spec: PathSpec, counted_bits: set[int]) -> pl.LazyFrame:
+def _subfunnel_table(hits: pl.LazyFrame, spec: PathSpec) -> pl.LazyFrame:
     """Per person: sub-funnel level and step times of the earliest start reaching it."""
-    rows = ordered.filter((pl.col(MASK) & _bits(spec)) != 0)
-    if counted_bits & set(spec.bits):
-        # a min_count step adds a second row for an event: each step needs its own event, so
-        # merge the rows of one event (same input order) first
-        rows = (
-            rows.group_by(USER, TIME, ORDER).agg(pl.col(MASK).bitwise_or()).sort(USER, TIME, ORDER)
-        )
-    rows = rows.with_row_index(_I).with_columns(pl.col(_I).cast(pl.Int64))
+    bits = 0
+    for bit in spec.bits:
+        bits |= 1 << bit
+    rows = (
+        hits.filter((pl.col(MASK) & bits) != 0)
+        .group_by(USER, TIME, ORDER)
+        .agg(pl.col(MASK).bitwise_or())
+        .sort(USER, TIME, ORDER)
+        .with_row_index(_I)
+        .with_columns(pl.col(_I).cast(pl.Int64))
+    )
     chained = _chain(rows, spec, with_times=True)
     best = pl.col("__level") == pl.col("__level").max()
     prefix = f"sub_{spec.name}"
@@ -247,17 +240,14 @@ def person_table(
         if not (bit == 0 and rules.aware_is_any_event)
     )
     table = basics.join(reach, on=USER, how="left")
-    # one sort of the hits serves the ordered path and every sub-funnel
-    ordered = hits.sort(USER, TIME, ORDER)
-    counted_bits = {rule.bit for rule in rules.counted}
     if rules.aware_is_any_event:
         table = table.with_columns(pl.col("first_time").alias("reach_aware"))
     for spec in paths:
         if spec.distinct_rows:
-            table = table.join(_subfunnel_table(ordered, spec, counted_bits), on=USER, how="left")
+            table = table.join(_subfunnel_table(hits, spec), on=USER, how="left")
         else:
             table = table.join(
-                _path_table(ordered, spec, rules.aware_is_any_event), on=USER, how="left"
+                _path_table(hits, spec, rules.aware_is_any_event), on=USER, how="left"
             )
     fills = [pl.col(f"sub_{s.name}_level").fill_null(0) for s in paths if s.distinct_rows]
     level = pl.col("path_level").fill_null(0)
