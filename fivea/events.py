@@ -205,6 +205,9 @@ def _scan(
     if stitching:
         frame = _stitch(frame, columns)
     properties = [n for n in schema.names() if not n.startswith("__")]
+    # every phase-1 output and quality count reads this frame: parse the file once, not once
+    # per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M events)
+    frame = frame.cache()
     valid = frame.filter(pl.col(_VALID).is_null())
     if config.dedupe:
         valid = valid.unique(subset=properties, keep="first", maintain_order=True)
