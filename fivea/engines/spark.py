@@ -523,6 +523,26 @@ def _split(collected: pl.DataFrame) -> Phase1Tables:
 # --- entry point ----------------------------------------------------------------------------
 
 
+SPARK_DEFAULT_SHUFFLE = 200
+
+
+def default_partitions(session: Any) -> int:
+    """Person partitions when none are asked for.
+
+    A ``spark.sql.shuffle.partitions`` the user set wins; Spark's untouched default (200) is
+    far too many for a small cluster or local mode (each partition pays a Python worker and a
+    polars plan), so then two per core.
+    """
+    configured = int(session.conf.get("spark.sql.shuffle.partitions"))
+    if configured != SPARK_DEFAULT_SHUFFLE:
+        return configured
+    try:
+        cores = int(session.sparkContext.defaultParallelism)
+    except Exception:
+        return configured
+    return max(2 * cores, 1)
+
+
 def diagnose_spark(
     paths: list[str] | Any,
     loaded: LoadedConfig,
@@ -540,7 +560,7 @@ def diagnose_spark(
 
     ``paths`` are event files, folders or globs (read by Spark; in cluster mode every executor
     must see them at the same path), or a pyspark DataFrame. ``partitions`` is the number of
-    person partitions (default: ``spark.sql.shuffle.partitions``).
+    person partitions (default: ``default_partitions``).
     """
     started = wallclock.perf_counter()
     config = loaded.config
@@ -569,7 +589,7 @@ def diagnose_spark(
             )
             raise InputError(msg)
         raw = _with_order(paths) if is_frame else _read(session, sources, config)
-        count = partitions or int(session.conf.get("spark.sql.shuffle.partitions"))
+        count = partitions or default_partitions(session)
         runner = SparkRunner(
             spark=session,
             raw=raw,
