@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import typer
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(code if isinstance(code, int) else 0)
     except FiveaError as exc:
         if debug:
-            raise
+            traceback.print_exc()  # the exit code stays the documented one
         _error(str(exc))
         raise SystemExit(ExitCode.USER_ERROR) from None
     except typer.Exit as exc:
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort as exc:
         # typer turns an EOFError into Abort; fivea never prompts, so it is a bug
         if debug:
-            raise
+            traceback.print_exc()
         cause = exc.__cause__ or exc
         _error(
             f"internal error ({type(cause).__name__}: {cause}); this is a bug, please report "
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exc()
         _error(
             f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
             f"this is a bug, please report it to the fivea issue tracker with the output of --debug"

@@ -185,3 +185,13 @@ def test_json_matches_the_shipped_schema() -> None:
         document = json.loads(run_cli("diagnose", *args, "-f", "json").stdout)
         errors = sorted(validator.iter_errors(document), key=str)
         assert not errors, errors[0]
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code() -> None:
+    quiet = run_cli("diagnose", "missing.csv", code=2)
+    assert "Traceback" not in quiet.stderr
+    loud = run_cli("diagnose", "missing.csv", "--debug", code=2)
+    assert "Traceback (most recent call last)" in loud.stderr
+    assert loud.stderr.rstrip().endswith(
+        "file not found; check the path (a folder or a quoted glob works too)"
+    )
