@@ -33,10 +33,11 @@ from fivea.events import EVENT, TIME, EventScan, all_dropped_message, scan_event
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables, run_phase1
 from fivea.quality import build_quality
+from fivea.readers import explain_read_error
 from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
-from fivea.sources import explain_read_error, frame_source, resolve_sources
+from fivea.sources import frame_source, resolve_sources
 from fivea.trend import PERIODS, build_trend
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 

@@ -15,7 +15,8 @@ import polars as pl
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
 from fivea.errors import InputError
-from fivea.sources import ORDER, Source, scan_sources
+from fivea.readers import scan_sources
+from fivea.sources import ORDER, Source
 from fivea.timeparse import drop_temps, dst_flags, with_micros
 
 USER = "__user"

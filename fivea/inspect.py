@@ -31,9 +31,10 @@ from fivea.events import (
     scan_events,
 )
 from fivea.person import Window, stage_hits
+from fivea.readers import explain_read_error
 from fivea.result import NameCount, SourceInfo
 from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
-from fivea.sources import ORDER, explain_read_error, frame_source, resolve_sources
+from fivea.sources import ORDER, frame_source, resolve_sources
 from fivea.window import iso
 
 TOP_UNMATCHED = 10

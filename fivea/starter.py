@@ -32,8 +32,9 @@ from fivea.config import (
 from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, USER, EventScan, scan_events
 from fivea.inspect import duration_text, ordinal
+from fivea.readers import explain_read_error
 from fivea.rules import numeric_casts, rule_match, rules_with_keys
-from fivea.sources import explain_read_error, resolve_sources
+from fivea.sources import resolve_sources
 
 SAMPLE_ROWS = 1_000_000  # valid events read by `fivea init EVENTS`
 TOP_NAMES = 50

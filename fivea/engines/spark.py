@@ -46,9 +46,10 @@ from fivea.config import Config, LoadedConfig
 from fivea.errors import FiveaError, InputError
 from fivea.events import EVENT, TIME, EventScan, scan_events
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine_frames, phase1_frames, run_phase1
+from fivea.readers import csv_separator
 from fivea.result import Result
 from fivea.rules import compile_rules
-from fivea.sources import Source, csv_separator, frame_source, resolve_sources
+from fivea.sources import Source, frame_source, resolve_sources
 from fivea.timeparse import EPOCH_UNIT_LIMITS, epoch_numbers
 from fivea.trend import PERIODS
 

@@ -587,8 +587,9 @@ def test_input_format_from_config(tmp_path: Path) -> None:
 
 
 def test_explain_read_error_locates_a_late_bad_byte(tmp_path: Path) -> None:
-    # for the run's handler of errors polars raises at collect time (sources.explain_read_error)
-    from fivea.sources import explain_read_error, resolve_sources
+    # for the run's handler of errors polars raises at collect time (readers.explain_read_error)
+    from fivea.readers import explain_read_error
+    from fivea.sources import resolve_sources
 
     rows = "".join(f"u{i},page_view,2024-05-01T10:00:00Z\n" for i in range(3000))
     body = (HEADER + rows).encode() + "u9,caf\xe9,2024-05-01\n".encode("latin-1")
