@@ -53,11 +53,7 @@ def bullets(items: list[str] | tuple[str, ...], marker: str = "•", style: str 
 def header(result: Result) -> Text:
     """Who, what, when and with which config."""
     src = result.source
-    files = src.files[0] if len(src.files) == 1 else f"{src.files[0]} (+{len(src.files) - 1} files)"
-    if src.config:
-        config = f"config {src.config}" + (f" (preset {src.preset})" if src.preset else "")
-    else:
-        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
+    files, config = fmt.source_labels(src)
     window = result.window
     start = fmt.moment(window.since or result.quality.time_min)
     line = Text()

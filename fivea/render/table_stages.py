@@ -107,11 +107,7 @@ def _rules_table(
 def header(result: StageInspection) -> Text:
     """What was read, with which config, and how the tables read."""
     src = result.source
-    files = src.files[0] if len(src.files) == 1 else f"{src.files[0]} (+{len(src.files) - 1} files)"
-    if src.config:
-        config = f"config {src.config}" + (f" (preset {src.preset})" if src.preset else "")
-    else:
-        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
+    files, config = fmt.source_labels(src)
     line = Text()
     line.append("fivea stages", style="bold")
     line.append(f"  {files}\n")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fivea.result import SourceInfo
+
 
 def count(value: int | None) -> str:
     """1234567 -> '1,234,567'."""
@@ -50,3 +55,13 @@ def moment(iso_text: str | None) -> str:
     if not iso_text:
         return "?"
     return iso_text.replace("T", " ")[:16]
+
+
+def source_labels(src: SourceInfo) -> tuple[str, str]:
+    """The header's 'what was read' and 'with which config', shared by every report."""
+    files = src.files[0] if len(src.files) == 1 else f"{src.files[0]} (+{len(src.files) - 1} files)"
+    if src.config:
+        config = f"config {src.config}" + (f" (preset {src.preset})" if src.preset else "")
+    else:
+        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
+    return files, config
