@@ -29,9 +29,10 @@ from fivea.diagnosis import (
     verdict,
 )
 from fivea.errors import ConfigError, InputError
-from fivea.events import EVENT, TIME, EventScan, all_dropped_message, scan_events
+from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
+from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
-from fivea.phase1 import Phase1Plan, Phase1Tables, run_phase1
+from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
 from fivea.readers import explain_read_error
 from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
@@ -68,25 +69,6 @@ class Phase1Runner(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class LocalRunner:
-    """Phase 1 in this process: one ``collect_all`` over the whole scan."""
-
-    scan: EventScan
-
-    def max_time(self) -> int | None:
-        """The latest valid event time (reads the time column)."""
-        return self.scan.frame.select(pl.col(TIME).max()).collect().item()
-
-    def run(self, plan: Phase1Plan) -> Phase1Tables:
-        """Phase 1 on the whole scan."""
-        return run_phase1(self.scan, plan)
-
-    def info(self) -> dict[str, object]:
-        """The local engine is plain polars."""
-        return {"engine": "polars"}
-
-
 def diagnose(
     paths: list[str] | pl.DataFrame,
     loaded: LoadedConfig,
@@ -94,8 +76,14 @@ def diagnose(
     segments: list[str] | None = None,
     input_format: str | None = None,
     trend: str | None = None,
+    memory: int | None = None,
+    partitions: int | None = None,
 ) -> Result:
-    """Run the whole pipeline on event files (or a polars frame) and return the result."""
+    """Run the whole pipeline on event files (or a polars frame) and return the result.
+
+    ``memory``: the phase-1 working-set target in bytes (default ``fivea.local.default_budget``);
+    a larger log is processed in person partitions. ``partitions`` sets their number instead.
+    """
     started = wallclock.perf_counter()
     config = loaded.config
     request = request or WindowRequest()
@@ -109,7 +97,9 @@ def diagnose(
     scan = scan_events(sources, config)
     options = Options(tuple(segments or config.segments), trend)
     try:
-        return analyse_scan(scan, loaded, request, options, started, LocalRunner(scan))
+        return analyse_scan(
+            scan, loaded, request, options, started, LocalRunner(scan, memory, partitions)
+        )
     except pl.exceptions.PolarsError as exc:
         # raised lazily at collect time: name the file, and the line and byte when known
         raise explain_read_error(scan.sources, exc) from exc

@@ -44,11 +44,15 @@ def diagnose(
     compare: str | None = None,
     segments: Sequence[str] | None = None,
     trend: str | None = None,
+    memory: int | str | None = None,
+    partitions: int | None = None,
 ) -> Result:
     """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame).
 
     ``config`` is a YAML path, a mapping with the same keys, a loaded config, or None for the
-    built-in 5a-default preset (``preset=`` picks another).
+    built-in 5a-default preset (``preset=`` picks another). ``memory`` (bytes or a size such as
+    "2GB") bounds the local engine's working set; ``partitions`` forces its number of person
+    partitions (see docs/performance.md).
     """
     import polars as pl
 
@@ -67,4 +71,16 @@ def diagnose(
     else:
         paths = [str(p) for p in source]
     request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
-    return run(paths, loaded, request, segments=list(segments or []) or None, trend=trend)
+    if isinstance(memory, str):
+        from fivea.local import parse_size
+
+        memory = parse_size(memory)
+    return run(
+        paths,
+        loaded,
+        request,
+        segments=list(segments or []) or None,
+        trend=trend,
+        memory=memory,
+        partitions=partitions,
+    )

@@ -6,6 +6,7 @@ counts are lazy expressions evaluated in the same pass as phase 1.
 
 from __future__ import annotations
 
+import dataclasses
 import time as wallclock
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from fivea.config import Config
 from fivea.errors import InputError
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
-from fivea.timeparse import drop_temps, dst_flags, with_micros
+from fivea.timeparse import drop_temps, dst_flags, epoch_numbers, epoch_unit_of, with_micros
 
 USER = "__user"
 TIME = "__time"
@@ -26,6 +27,7 @@ _VALID = "__valid_reason"
 # why a row is dropped, in the order the reasons are tested
 DROP_REASONS = ("missing_user", "missing_event", "unparsable_time", "future_time")
 _FUTURE_SLACK_US = 86_400_000_000  # a day of clock skew is not "the future"
+PARTITION_SEED = 0x5A5A5  # hash seed of the person partitions of the local engine
 
 
 @dataclass
@@ -40,11 +42,28 @@ class EventScan:
     property_types: dict[str, pl.DataType]
     temps: list[Path] = field(default_factory=list)
     stitching: bool = False
+    layout: _Layout | None = None
 
     def cleanup(self) -> None:
         """Delete temp files made for stdin, compressed or transcoded input."""
         for path in self.temps:
             path.unlink(missing_ok=True)
+
+    def partition(self, index: int, count: int, time_unit: str | None) -> EventScan:
+        """The events of the persons whose id hashes to ``index`` of ``count`` (SPEC §7).
+
+        ``time_unit`` is the epoch unit resolved over the whole column (``epoch_unit``). The
+        partition shares this scan's files and temp files: clean up this scan, not it.
+        """
+        if self.layout is None or self.stitching:
+            msg = "only an unstitched scan of sources can be partitioned by person"
+            raise ValueError(msg)
+        frame, valid = self.layout.canonical((index, count), time_unit)
+        return dataclasses.replace(self, frame=valid, raw=frame, temps=[])
+
+    def epoch_unit(self) -> str | None:
+        """The epoch unit of the whole time column, for ``partition``."""
+        return self.layout.epoch_unit() if self.layout is not None else None
 
 
 def _non_empty(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -174,54 +193,102 @@ def _scan(
     columns = resolve_columns(schema.names(), config.columns, origin)
     _check_role_dtypes(columns, schema, origin)
     now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
-    frame, naive = with_micros(
-        raw,
-        columns.time,
-        schema[columns.time],
-        TIME,
-        config.time.timezone,
-        columns.time_unit,
-        columns.time_format,
-    )
-    frame = frame.with_columns(
-        _user_expr(columns, schema).alias(USER),
-        _event_expr(columns, schema).alias(EVENT),
-    )
-    reason = (
-        pl.when(pl.col(USER).is_null())
-        .then(pl.lit("missing_user"))
-        .when(pl.col(EVENT).is_null())
-        .then(pl.lit("missing_event"))
-        .when(pl.col(TIME).is_null())
-        .then(pl.lit("unparsable_time"))
-        .when(pl.col(TIME) > now + _FUTURE_SLACK_US)
-        .then(pl.lit("future_time"))
-    )
-    extra = []
-    if naive is not None and config.time.timezone != "UTC":
-        fold, gap = dst_flags(naive, config.time.timezone)
-        extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
-    frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
-    stitching = len(columns.user) > 1 and config.identity.stitch
-    if stitching:
-        frame = _stitch(frame, columns)
-    properties = [n for n in schema.names() if not n.startswith("__")]
-    # every phase-1 output and quality count reads this frame: parse the file once, not once
-    # per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M events)
-    frame = frame.cache()
-    valid = frame.filter(pl.col(_VALID).is_null())
-    if config.dedupe:
-        valid = valid.unique(subset=properties, keep="first", maintain_order=True)
+    layout = _Layout(raw, schema, columns, config, now)
+    frame, valid = layout.canonical()
     return EventScan(
         frame=valid,
         raw=frame,
         columns=columns,
         sources=sources,
-        properties=properties,
+        properties=layout.properties,
         property_types=dict(schema.items()),
         temps=temps,
-        stitching=stitching,
+        stitching=layout.stitching,
+        layout=layout,
     )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What turns the opened sources into canonical frames: kept to rebuild one partition."""
+
+    source: pl.LazyFrame  # the opened sources with their input order, nothing parsed
+    schema: pl.Schema
+    columns: ColumnMap
+    config: Config
+    now_us: int
+
+    @property
+    def stitching(self) -> bool:
+        return len(self.columns.user) > 1 and self.config.identity.stitch
+
+    @property
+    def properties(self) -> list[str]:
+        return [n for n in self.schema.names() if not n.startswith("__")]
+
+    def canonical(
+        self, part: tuple[int, int] | None = None, time_unit: str | None = None
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+        """(every row with its drop reason, valid rows), optionally of one person partition."""
+        columns, config, schema = self.columns, self.config, self.schema
+        raw = self.source
+        if part is not None:
+            # a function of the canonical id: each person's rows fall in one partition, and
+            # the filter reaches the reader (only that partition's rows are materialised)
+            index, count = part
+            raw = raw.filter(_user_expr(columns, schema).hash(PARTITION_SEED) % count == index)
+        frame, naive = with_micros(
+            raw,
+            columns.time,
+            schema[columns.time],
+            TIME,
+            config.time.timezone,
+            time_unit or columns.time_unit,
+            columns.time_format,
+        )
+        frame = frame.with_columns(
+            _user_expr(columns, schema).alias(USER),
+            _event_expr(columns, schema).alias(EVENT),
+        )
+        reason = (
+            pl.when(pl.col(USER).is_null())
+            .then(pl.lit("missing_user"))
+            .when(pl.col(EVENT).is_null())
+            .then(pl.lit("missing_event"))
+            .when(pl.col(TIME).is_null())
+            .then(pl.lit("unparsable_time"))
+            .when(pl.col(TIME) > self.now_us + _FUTURE_SLACK_US)
+            .then(pl.lit("future_time"))
+        )
+        extra = []
+        if naive is not None and config.time.timezone != "UTC":
+            fold, gap = dst_flags(naive, config.time.timezone)
+            extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
+        frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
+        if self.stitching:
+            frame = _stitch(frame, columns)
+        # every phase-1 output and quality count reads this frame: parse the file once, not
+        # once per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M)
+        frame = frame.cache()
+        valid = frame.filter(pl.col(_VALID).is_null())
+        if config.dedupe:
+            valid = valid.unique(subset=self.properties, keep="first", maintain_order=True)
+        return frame, valid
+
+    def epoch_unit(self) -> str | None:
+        """The epoch unit of the whole time column (None: not epochs, or set in the config).
+
+        A partition's median is not the column's: an engine that partitions resolves the unit
+        once over every row and passes it to each partition.
+        """
+        columns = self.columns
+        if columns.time_unit is not None:
+            return columns.time_unit
+        numbers = epoch_numbers(columns.time, self.schema[columns.time], columns.time_format)
+        if numbers is None:
+            return None
+        median = self.source.select(numbers.abs().median()).collect().item()
+        return epoch_unit_of(median)
 
 
 def drop_reason() -> pl.Expr:

@@ -249,6 +249,16 @@ def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> p
     return _numeric(raw.cast(pl.String).str.strip_chars()).cast(pl.Float64, strict=False)
 
 
+def epoch_unit_of(median_magnitude: float | None) -> str | None:
+    """The unit ``with_micros`` picks for a column whose median magnitude is this (SPEC §2)."""
+    if median_magnitude is None:
+        return None
+    for unit, limit in EPOCH_UNIT_LIMITS:
+        if median_magnitude < limit:
+            return unit
+    return "ns"
+
+
 def drop_temps(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Remove the temp column ``with_micros`` may leave for the DST counts."""
     return frame.drop(_NAIVE, strict=False)

@@ -18,6 +18,7 @@ from fivea.cli.options import (
     Events,
     FormatOpt,
     InputFormatOpt,
+    MemoryOpt,
     OutputOpt,
     PresetOpt,
     QuietOpt,
@@ -94,6 +95,7 @@ def check(
     ] = False,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
+    memory: MemoryOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_remote: SparkRemoteOpt = None,
     spark_partitions: SparkPartitionsOpt = None,
@@ -119,6 +121,7 @@ def check(
         spark_master=spark_master,
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
+        memory=memory,
     )
     options = CheckOptions(
         fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet

@@ -12,6 +12,7 @@ from fivea.cli.options import (
     Events,
     FormatOpt,
     InputFormatOpt,
+    MemoryOpt,
     OutputOpt,
     PresetOpt,
     QuietOpt,
@@ -54,6 +55,7 @@ def diagnose(
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
+    memory: MemoryOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_remote: SparkRemoteOpt = None,
     spark_partitions: SparkPartitionsOpt = None,
@@ -79,6 +81,7 @@ def diagnose(
         spark_master=spark_master,
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
+        memory=memory,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)

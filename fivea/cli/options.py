@@ -126,6 +126,19 @@ EngineOpt = Annotated[
         metavar="ENGINE",
     ),
 ]
+MemoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory",
+        envvar="FIVEA_MEMORY",
+        help=(
+            "Working-set target of the local engine, e.g. 2GB or 512MiB (default: 3GiB, or 40% "
+            "of the machine's memory if less); a larger log is processed in person partitions."
+        ),
+        show_default=False,
+        metavar="SIZE",
+    ),
+]
 SparkMasterOpt = Annotated[
     str | None,
     typer.Option(

@@ -15,6 +15,7 @@ from fivea.cli.options import (
     EngineOpt,
     Events,
     InputFormatOpt,
+    MemoryOpt,
     PresetOpt,
     QuietOpt,
     SegmentOpt,
@@ -66,6 +67,7 @@ def report(
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
+    memory: MemoryOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_remote: SparkRemoteOpt = None,
     spark_partitions: SparkPartitionsOpt = None,
@@ -88,6 +90,7 @@ def report(
         spark_master=spark_master,
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
+        memory=memory,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)

@@ -35,6 +35,7 @@ class RunRequest:
     spark_master: str | None = None
     spark_remote: str | None = None
     spark_partitions: int | None = None
+    memory: str | None = None
 
 
 ENGINES = ("polars", "spark")
@@ -50,6 +51,10 @@ def check_flags(request: RunRequest) -> None:
     ):
         msg = "--spark-master, --spark-remote and --spark-partitions need --engine spark"
         raise UsageError(msg)
+    if request.memory is not None:
+        from fivea.local import parse_size
+
+        parse_size(request.memory)  # a bad size is a usage error before any reading
     if request.spark_master and request.spark_remote:
         msg = "--spark-master and --spark-remote exclude each other; give one"
         raise UsageError(msg)
@@ -100,6 +105,8 @@ def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None
             remote=request.spark_remote,
             partitions=request.spark_partitions,
         )
+    from fivea.local import parse_size
+
     return diagnose(
         request.events,
         loaded,
@@ -107,6 +114,7 @@ def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None
         segments=segments or None,
         input_format=request.input_format,
         trend=request.trend,
+        memory=parse_size(request.memory) if request.memory else None,
     )
 
 

@@ -64,7 +64,9 @@ def scenario(draw: st.DrawFn) -> dict:
     window_h = draw(st.sampled_from([1, 3, 6]))
     since = draw(st.sampled_from([None, 2, 5]))
     until = draw(st.sampled_from([None, 9, 12]))
+    partitions = draw(st.sampled_from([None, 1, 2, 3, 7]))
     return {
+        "partitions": partitions,
         "rows": rows,
         "aware_any": aware_any,
         "appeal": appeal_counted,
@@ -163,7 +165,8 @@ def check_scenario(s: dict) -> None:
         return  # nothing to analyse: covered by the error tests
     as_of = until - 1 if until is not None else None
     request = WindowRequest(since=iso(since), until=iso(until), as_of=iso(as_of))
-    result = diagnose(frame, loaded, request)
+    # the local engine in person partitions must not change a number (SPEC §7)
+    result = diagnose(frame, loaded, request, partitions=s.get("partitions"))
     events = [
         {"user": r["user_id"], "time": r["time"], "event": r["event"], "amt": r["amt"]}
         for r in s["rows"]

@@ -1,0 +1,122 @@
+"""The local engine: phase 1 in this process, in person partitions when memory asks for it.
+
+Phase 1 holds a partition's events in memory (parsed once, then sorted and grouped). Below the
+memory budget that is the whole scan in one ``collect_all``; above it, the persons are split by
+a hash of their id into as many partitions as the budget needs, each partition is read and
+computed on its own (the filter reaches the reader, so only its rows are materialised) and the
+outputs are put together with ``fivea.phase1.combine`` — the same function and the same
+combination as the Spark engine (SPEC §7). Peak memory is then about one partition's working
+set plus the person table, whatever the size of the log.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from fivea.errors import UsageError
+from fivea.events import TIME, EventScan
+from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
+
+# measured: peak RSS of phase 1 is about 4.5x the in-memory size of the rows it holds (the
+# cached scan, the sort of the hits, group-by tables); benchmarks/RESULTS.md
+WORKING_SET_FACTOR = 4.5
+DEFAULT_BUDGET = 3 * 1024**3  # bytes; phase 1 at 10M events of a typical export fits in one go
+_MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is smaller
+_HEAD_ROWS = 2000
+MAX_PARTITIONS = 1024
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
+_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+
+
+def parse_size(text: str) -> int:
+    """'3GiB', '2GB', '512M', '1.5g', '1000000' -> bytes (GB = 10^9, GiB = 2^30)."""
+    match = _SIZE.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        msg = f"--memory {text!r}: give a size such as 2GB, 3GiB or 512MB"
+        raise UsageError(msg)
+    number, power, binary = match.groups()
+    base = 1024 if binary or not power else 1000
+    return int(float(number) * base ** _POWERS[power.lower()])
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: the cgroup limit (containers) or the RAM."""
+    try:
+        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if text.isdigit():
+            return int(text)
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_budget() -> int:
+    """Phase-1 working-set target: 3 GiB, or less on a small machine."""
+    memory = machine_memory()
+    if memory is None:
+        return DEFAULT_BUDGET
+    return min(DEFAULT_BUDGET, int(memory * _MEMORY_SHARE))
+
+
+def estimated_bytes(scan: EventScan) -> int:
+    """In-memory size of every row of the scan, from the row count and a sample of rows.
+
+    The row count is cheap on every format (Parquet metadata, a newline count for CSV).
+    """
+    source = scan.layout.source if scan.layout is not None else scan.raw
+    rows = source.select(pl.len()).collect().item()
+    head = source.head(_HEAD_ROWS).collect()
+    if head.height == 0:
+        return 0
+    return int(rows * head.estimated_size() / head.height)
+
+
+def partition_count(scan: EventScan, budget: int) -> int:
+    """How many person partitions keep phase 1 under ``budget`` bytes (1 when it fits)."""
+    if scan.layout is None or scan.stitching:
+        # stitching maps an alias id to its person across the whole log: one partition
+        return 1
+    need = estimated_bytes(scan) * WORKING_SET_FACTOR
+    return min(MAX_PARTITIONS, max(1, math.ceil(need / budget)))
+
+
+@dataclass
+class LocalRunner:
+    """Phase 1 in this process: one ``collect_all``, or one per person partition."""
+
+    scan: EventScan
+    budget: int | None = None  # bytes; None: ``default_budget()``
+    count: int | None = None  # person partitions; None: as many as the budget needs
+
+    def max_time(self) -> int | None:
+        """The latest valid event time (reads the time column)."""
+        return self.scan.frame.select(pl.col(TIME).max()).collect().item()
+
+    def partitions(self) -> int:
+        """The number of person partitions this run uses (estimated once)."""
+        if self.count is None:
+            self.count = partition_count(self.scan, self.budget or default_budget())
+        return self.count
+
+    def run(self, plan: Phase1Plan) -> Phase1Tables:
+        """Phase 1 on the whole scan, partition by partition when it does not fit."""
+        count = self.partitions()
+        if count == 1 or self.scan.layout is None or self.scan.stitching:
+            return run_phase1(self.scan, plan)
+        unit = self.scan.epoch_unit()  # the column's unit, not one partition's
+        return combine(
+            [run_phase1(self.scan.partition(k, count, unit), plan) for k in range(count)]
+        )
+
+    def info(self) -> dict[str, object]:
+        """The local engine is plain polars."""
+        return {"engine": "polars", "partitions": self.partitions()}

@@ -1,0 +1,123 @@
+"""The local engine in person partitions (bounded memory) gives exactly the one-pass result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import fivea
+from fivea.events import EventScan
+from fivea.local import parse_size
+from fivea.render.json import render_json
+from tests.conftest import REAL_DATA, ROOT, run_cli
+
+SAMPLE = ROOT / "sample_data" / "events.csv"
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+REES46 = REAL_DATA / "rees46-oct2019-head"
+
+
+def _json(result: fivea.Result) -> tuple[dict, dict]:
+    data = json.loads(render_json(result))
+    run = data.pop("run")
+    data.pop("generated_at")
+    return data, run
+
+
+@pytest.mark.parametrize("partitions", [2, 5, 16])
+def test_partitions_change_no_number_on_the_sample(partitions: int) -> None:
+    args = {"since": "60d", "segments": ["channel"], "compare": "previous", "trend": "week"}
+    whole, run = _json(fivea.diagnose(SAMPLE, **args))
+    parted, parted_run = _json(fivea.diagnose(SAMPLE, **args, partitions=partitions))
+    assert (run["partitions"], parted_run["partitions"]) == (1, partitions)
+    assert parted == whole
+
+
+@pytest.mark.skipif(not REES46.exists(), reason="../shared/real-data is absent")
+def test_partitions_keep_the_duplicates_and_quality_of_a_real_log() -> None:
+    config = ROOT / "tests" / "fixtures" / "configs" / "rees46.yaml"
+    whole, _ = _json(fivea.diagnose(REES46 / "events.csv", config))
+    parted, _ = _json(fivea.diagnose(REES46 / "events.csv", config, partitions=7))
+    assert parted["quality"]["duplicates"] == whole["quality"]["duplicates"] == 5
+    assert parted == whole
+
+
+def test_the_epoch_unit_is_the_whole_column_s_not_a_partition_s(tmp_path: Path) -> None:
+    """Most ids log epoch milliseconds; a few log small numbers that alone would read as seconds.
+
+    Each partition must still read every value in the column's unit (SPEC §2: the median of the
+    whole column picks it), so partitioning cannot change a count or a time.
+    """
+    rows = []
+    for person in range(40):
+        small = person % 8 == 0  # these persons' numbers are below 1e11: "seconds" on their own
+        base = 1_700_000_000 if small else 1_700_000_000_000
+        for step, event in enumerate(["page_view", "product_view", "add_to_cart", "purchase"]):
+            rows.append({"user_id": f"p{person}", "ts": base + step * 60_000, "event": event})
+    path = tmp_path / "epochs.csv"
+    pl.DataFrame(rows).write_csv(path)
+    whole, _ = _json(fivea.diagnose(path))
+    for partitions in (3, 40):  # with 40, some partitions hold only "seconds" persons
+        parted, _ = _json(fivea.diagnose(path, partitions=partitions))
+        assert parted == whole
+
+
+def test_a_partition_of_a_stitched_scan_is_refused() -> None:
+    """Stitching maps alias ids across the whole log: the engine never partitions it."""
+    loaded = fivea.load_config(None)
+    from fivea.events import scan_events
+    from fivea.sources import resolve_sources
+
+    scan: EventScan = scan_events(resolve_sources([str(EXPORTS / "segment.ndjson")]), loaded.config)
+    try:
+        assert scan.stitching
+        with pytest.raises(ValueError, match="unstitched"):
+            scan.partition(0, 2, None)
+    finally:
+        scan.cleanup()
+    whole, _ = _json(fivea.diagnose(EXPORTS / "segment.ndjson"))
+    asked, _ = _json(fivea.diagnose(EXPORTS / "segment.ndjson", partitions=4))
+    assert asked == whole
+    assert asked["quality"]["stitched_ids"] == 2
+
+
+def test_memory_flag_partitions_the_run_and_changes_nothing_else() -> None:
+    whole = json.loads(run_cli("diagnose", str(SAMPLE), "-f", "json").stdout)
+    small = json.loads(run_cli("diagnose", str(SAMPLE), "-f", "json", "--memory", "2MB").stdout)
+    assert whole["run"]["partitions"] == 1
+    assert small["run"]["partitions"] > 1
+    for data in (whole, small):
+        data.pop("run")
+        data.pop("generated_at")
+    assert small == whole
+
+
+def test_memory_from_the_environment() -> None:
+    out = run_cli("diagnose", str(SAMPLE), "-f", "json", env={"FIVEA_MEMORY": "2MB"})
+    assert json.loads(out.stdout)["run"]["partitions"] > 1
+
+
+@pytest.mark.parametrize("text", ["3x", "0", "-1GB", "GB", "1.5.2G"])
+def test_a_bad_memory_size_is_a_usage_error(text: str) -> None:
+    out = run_cli("diagnose", str(SAMPLE), "--memory", text, code=2)
+    assert out.stderr.strip() == (
+        f"fivea: error: --memory {text!r}: give a size such as 2GB, 3GiB or 512MB"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("2GB", 2 * 10**9),
+        ("3GiB", 3 * 2**30),
+        ("512m", 512 * 10**6),
+        ("1.5g", 1_500_000_000),
+        ("512MiB", 512 * 2**20),
+        ("1000000", 1_000_000),
+        (" 64 kb ", 64_000),
+    ],
+)
+def test_sizes(text: str, size: int) -> None:
+    assert parse_size(text) == size
