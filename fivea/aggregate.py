@@ -1,11 +1,19 @@
 """Phase 2 (SPEC §7): the person table -> stage counts, ratios, flow, path, quantiles.
 
-Reads only the person table (one row per person), never events.
+Reads only the person table (one row per person), never events, and only through
+``PersonTable``: every number is a ``Measure`` — one polars expression per person, defined once
+here — combined over persons by a count, a min, a max or exact quantiles. ``FramePersons``
+evaluates the measures on a polars frame (the local engine); the Spark engine evaluates the same
+expressions on every partition of a person table that stays in Spark and combines them with
+Spark SQL (``fivea.engines.spark_persons``). The functions below turn the combined values into
+the result's numbers, whichever engine produced them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import polars as pl
 
@@ -14,6 +22,10 @@ from fivea.person import Window
 from fivea.result import NOT_OBSERVABLE, StageCount, Subfunnel, SubfunnelStep, Transition
 
 QUANTILES = (("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
+CURRENT_VALUES = ("none", *STAGE_KEYS)
+GROUP_KEY = "__group"  # the key column of ``PersonTable.top_groups``
+
+How = Literal["count", "min", "max", "quantiles"]
 
 
 def safe_ratio(numerator: int, denominator: int) -> float | None:
@@ -21,9 +33,220 @@ def safe_ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _quantiles_seconds(deltas: pl.Expr) -> list[pl.Expr]:
-    # Hyndman-Fan type 7 on integer µs; polars' default is "nearest" (SPEC §3.3)
-    return [(deltas.quantile(q, interpolation="linear") / 1e6).alias(name) for name, q in QUANTILES]
+@dataclass(frozen=True)
+class Measure:
+    """A per-person expression over the person table and how persons combine.
+
+    ``count``: persons for whom the (boolean) expression is true; ``min`` / ``max`` of an Int64;
+    ``quantiles``: exact Hyndman–Fan type 7 at ``levels`` of an Int64 (µs), nulls left out
+    (SPEC §3.3: h = q·(n−1), linear between the two neighbours; null when no value).
+    """
+
+    name: str
+    expr: pl.Expr
+    how: How = "count"
+    levels: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """The combined values of a set of measures, by measure name.
+
+    Counts are ints, min/max ints or None, quantiles a tuple of floats (µs) or Nones.
+    """
+
+    values: Mapping[str, Any]
+
+    def count(self, name: str) -> int:
+        """A ``count`` measure."""
+        return int(self.values[name] or 0)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+
+@runtime_checkable
+class PersonTable(Protocol):
+    """The person table wherever it lives; phase 2 asks it for aggregates only."""
+
+    def aggregate(self, measures: Sequence[Measure]) -> Aggregates:
+        """Combine every measure over all persons."""
+        ...
+
+    def top_groups(self, key: pl.Expr, measures: Sequence[Measure], limit: int) -> pl.DataFrame:
+        """``count`` measures per value of ``key`` (a String, column ``GROUP_KEY``).
+
+        Only the ``limit`` groups with the largest first measure are returned, ties by key in
+        byte order, largest first.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class FramePersons:
+    """The person table as a polars frame (the local engine): one ``select`` per request."""
+
+    frame: pl.DataFrame
+
+    def aggregate(self, measures: Sequence[Measure]) -> Aggregates:
+        """All measures in one ``select`` (polars evaluates the expressions in parallel)."""
+        exprs: list[pl.Expr] = []
+        for m in measures:
+            if m.how == "quantiles":
+                # Hyndman-Fan type 7: polars' default is "nearest" (SPEC §3.3); without the
+                # nulls, else polars offsets the position by the null count and the fraction
+                # h - floor(h) loses bits (Spark's percentile skips nulls: h = q·(n−1))
+                values = m.expr.drop_nulls()
+                exprs += [
+                    values.quantile(q, interpolation="linear").alias(f"{m.name}@{i}")
+                    for i, q in enumerate(m.levels)
+                ]
+            else:
+                exprs.append(getattr(m.expr, _POLARS_AGG[m.how])().alias(m.name))
+        row = self.frame.select(exprs).row(0, named=True)
+        values: dict[str, Any] = {}
+        for m in measures:
+            if m.how == "quantiles":
+                values[m.name] = tuple(row[f"{m.name}@{i}"] for i in range(len(m.levels)))
+            else:
+                values[m.name] = row[m.name]
+        return Aggregates(values)
+
+    def top_groups(self, key: pl.Expr, measures: Sequence[Measure], limit: int) -> pl.DataFrame:
+        """One group-by, sorted by the first measure (descending) then the key."""
+        grouped = self.frame.group_by(key.alias(GROUP_KEY)).agg(
+            m.expr.sum().cast(pl.Int64).alias(m.name) for m in measures
+        )
+        order = [measures[0].name, GROUP_KEY]
+        return grouped.sort(order, descending=[True, False]).head(limit)
+
+
+_POLARS_AGG = {"count": "sum", "min": "min", "max": "max"}
+
+
+def person_table(persons: pl.DataFrame | PersonTable) -> PersonTable:
+    """A phase-1 person table as a ``PersonTable`` (polars frames are wrapped)."""
+    return FramePersons(persons) if isinstance(persons, pl.DataFrame) else persons
+
+
+# --- the measures (one definition of each number) -------------------------------------------
+
+PERSONS = Measure("persons", pl.col("first_time").is_not_null())  # every row has window events
+SPAN = (
+    Measure("first_time", pl.col("first_time"), "min"),
+    Measure("last_time", pl.col("last_time"), "max"),
+)
+
+
+def _reach(stage: str) -> pl.Expr:
+    return pl.col(f"reach_{stage}")
+
+
+def _both(i: int) -> pl.Expr:
+    return _reach(STAGE_KEYS[i]).is_not_null() & _reach(STAGE_KEYS[i + 1]).is_not_null()
+
+
+def population_measures() -> list[Measure]:
+    """Persons, reached per stage and flow counts: the stage table's core, also per segment."""
+    return [
+        PERSONS,
+        *[Measure(f"reached_{s}", _reach(s).is_not_null()) for s in STAGE_KEYS],
+        *[Measure(f"both_{name}", _both(i)) for i, name in enumerate(TRANSITION_NAMES)],
+    ]
+
+
+def _current(value: str) -> pl.Expr:
+    # the highest stage with a hit, whatever the times (SPEC §3.3); "none": no hit at all
+    higher = STAGE_KEYS[STAGE_KEYS.index(value) + 1 :] if value != "none" else STAGE_KEYS
+    here = pl.lit(True) if value == "none" else _reach(value).is_not_null()
+    return pl.all_horizontal(here, *[_reach(s).is_null() for s in higher])
+
+
+def stage_measures(config: Config, window: Window) -> list[Measure]:
+    """Everything ``stage_table`` reads (SPEC §3.3-§3.4)."""
+    level = pl.col("path_level")
+    still_open = (window.as_of - pl.col("path_start")) < config.funnel.window
+    measures = [
+        *population_measures(),
+        *[Measure(f"path_{k}", level >= k) for k in range(1, 6)],
+        *[Measure(f"in_window_{k}", (level == k) & still_open) for k in range(1, 5)],
+        *[Measure(f"current_{v}", _current(v)) for v in CURRENT_VALUES],
+    ]
+    for i, name in enumerate(TRANSITION_NAMES):
+        a, b = _reach(STAGE_KEYS[i]), _reach(STAGE_KEYS[i + 1])
+        converted = _both(i) & (b >= a)
+        measures += [
+            Measure(f"reversed_{name}", _both(i) & (b < a)),
+            Measure(f"converted_{name}", converted),
+            Measure(
+                f"to_{name}",
+                pl.when(converted).then(b - a),
+                "quantiles",
+                tuple(q for _, q in QUANTILES),
+            ),
+        ]
+    return measures
+
+
+def stage_table(values: Aggregates, config: Config) -> StageTable:
+    """Counts of one population from its ``stage_measures``."""
+    reached = {s: values.count(f"reached_{s}") for s in STAGE_KEYS}
+    path = [values.count(f"path_{k}") for k in range(1, 6)]
+    in_window = [values.count(f"in_window_{k}") for k in range(1, 5)]
+    current = {v: values.count(f"current_{v}") for v in CURRENT_VALUES}
+    stages = tuple(
+        StageCount(
+            key=s,
+            label=getattr(config.stages, s).label or s.capitalize(),
+            reached=reached[s],
+            share_of_aware=safe_ratio(reached[s], reached["aware"]),
+            path=path[i],
+            current=current[s],
+            in_window=in_window[i] if i < 4 else None,
+        )
+        for i, s in enumerate(STAGE_KEYS)
+    )
+    transitions = []
+    for i, name in enumerate(TRANSITION_NAMES):
+        low, high = STAGE_KEYS[i], STAGE_KEYS[i + 1]
+        both = values.count(f"both_{name}")
+        converted = values.count(f"converted_{name}")
+        ratio = safe_ratio(reached[high], reached[low])
+        flow = safe_ratio(both, reached[low])
+        settled_base = path[i] - in_window[i]
+        seconds = _seconds(values[f"to_{name}"]) if converted else (None,) * len(QUANTILES)
+        transitions.append(
+            Transition(
+                from_stage=low,
+                to_stage=high,
+                name=name,
+                ratio=ratio,
+                ratio_reason=None if ratio is not None else NOT_OBSERVABLE,
+                flow=flow,
+                flow_count=both,
+                dropoff=None if flow is None else 1 - flow,
+                path_conversion=safe_ratio(path[i + 1], path[i]),
+                settled_conversion=safe_ratio(path[i + 1], settled_base)
+                if settled_base > 0
+                else None,
+                converted=converted,
+                reversed=values.count(f"reversed_{name}"),
+                **{f"{q}_seconds": s for (q, _), s in zip(QUANTILES, seconds, strict=True)},
+            )
+        )
+    return StageTable(
+        persons=values.count(PERSONS.name),
+        stages=stages,
+        transitions=tuple(transitions),
+        current=current,
+        prospects=current["aware"] + current["appeal"] + current["ask"],
+        customers=current["act"] + current["advocate"],
+        path_conversion=safe_ratio(path[4], path[0]),
+    )
+
+
+def _seconds(micros: Sequence[float | None]) -> tuple[float | None, ...]:
+    return tuple(None if m is None else m / 1e6 for m in micros)
 
 
 @dataclass(frozen=True)
@@ -39,115 +262,36 @@ class StageTable:
     path_conversion: float | None
 
 
-def _current_stage(table: pl.DataFrame) -> pl.Series:
-    current = pl.lit("none")
-    for stage in STAGE_KEYS:
-        current = (
-            pl.when(pl.col(f"reach_{stage}").is_not_null()).then(pl.lit(stage)).otherwise(current)
-        )
-    return table.select(current.alias("current")).to_series()
-
-
-def stage_table(table: pl.DataFrame, config: Config, window: Window) -> StageTable:
-    """Counts of one population (everyone, or one segment) from its person rows."""
-    persons = table.height
-    reach = {s: f"reach_{s}" for s in STAGE_KEYS}
-    counts = table.select(
-        *[pl.col(c).is_not_null().sum().alias(s) for s, c in reach.items()],
-        *[(pl.col("path_level") >= k).sum().alias(f"path{k}") for k in range(1, 6)],
-    ).row(0, named=True)
-    reached = {s: int(counts[s]) for s in STAGE_KEYS}
-    path = [int(counts[f"path{k}"]) for k in range(1, 6)]
-    current_series = _current_stage(table)
-    current = dict.fromkeys(("none", *STAGE_KEYS), 0)
-    for value, n in current_series.value_counts().iter_rows():
-        current[value] = int(n)
-    w = config.funnel.window
-    in_window = table.select(
-        ((pl.col("path_level") == k) & ((window.as_of - pl.col("path_start")) < w))
-        .sum()
-        .alias(f"w{k}")
-        for k in range(1, 5)
-    ).row(0)
-    stages = tuple(
-        StageCount(
-            key=s,
-            label=getattr(config.stages, s).label or s.capitalize(),
-            reached=reached[s],
-            share_of_aware=safe_ratio(reached[s], reached["aware"]),
-            path=path[i],
-            current=current[s],
-            in_window=int(in_window[i]) if i < 4 else None,
-        )
-        for i, s in enumerate(STAGE_KEYS)
-    )
-    transitions = []
-    for i, name in enumerate(TRANSITION_NAMES):
-        low, high = STAGE_KEYS[i], STAGE_KEYS[i + 1]
-        a, b = pl.col(reach[low]), pl.col(reach[high])
-        both = a.is_not_null() & b.is_not_null()
-        delta = (b - a).filter(both & (b >= a))
-        stats = table.select(
-            both.sum().alias("both"),
-            (both & (b < a)).sum().alias("reversed"),
-            delta.len().alias("n"),
-            *_quantiles_seconds(delta),
-        ).row(0, named=True)
-        ratio = safe_ratio(reached[high], reached[low])
-        flow = safe_ratio(int(stats["both"]), reached[low])
-        settled_base = path[i] - int(in_window[i])
-        transitions.append(
-            Transition(
-                from_stage=low,
-                to_stage=high,
-                name=name,
-                ratio=ratio,
-                ratio_reason=None if ratio is not None else NOT_OBSERVABLE,
-                flow=flow,
-                flow_count=int(stats["both"]),
-                dropoff=None if flow is None else 1 - flow,
-                path_conversion=safe_ratio(path[i + 1], path[i]),
-                settled_conversion=safe_ratio(path[i + 1], settled_base)
-                if settled_base > 0
-                else None,
-                converted=int(stats["n"]),
-                reversed=int(stats["reversed"]),
-                **{f"{q}_seconds": (None if stats["n"] == 0 else stats[q]) for q, _ in QUANTILES},
-            )
-        )
-    return StageTable(
-        persons=persons,
-        stages=stages,
-        transitions=tuple(transitions),
-        current=current,
-        prospects=current["aware"] + current["appeal"] + current["ask"],
-        customers=current["act"] + current["advocate"],
-        path_conversion=safe_ratio(path[4], path[0]),
-    )
-
-
-def subfunnels(table: pl.DataFrame, config: Config) -> tuple[Subfunnel, ...]:
-    """Counts, conversion and median step times of every sub-funnel (SPEC §3.5)."""
-    out = []
-    for name, sub in config.subfunnels.items():
+def subfunnel_measures(config: Config) -> list[Measure]:
+    """Persons per step and the median time per step of every sub-funnel (SPEC §3.5)."""
+    measures = []
+    for index, (name, sub) in enumerate(config.subfunnels.items()):
         level = pl.col(f"sub_{name}_level")
-        n_steps = len(sub.steps)
-        row = table.select(
-            *[(level >= k + 1).sum().alias(f"c{k}") for k in range(n_steps)],
-            *[
-                (pl.col(f"sub_{name}_t{k}") - pl.col(f"sub_{name}_t{k - 1}"))
-                .filter(level >= k + 1)
-                .quantile(0.5, interpolation="linear")
-                .alias(f"m{k}")
-                for k in range(1, n_steps)
-            ],
-        ).row(0, named=True)
+        measures += [Measure(f"sub{index}_c{k}", level >= k + 1) for k in range(len(sub.steps))]
+        measures += [
+            Measure(
+                f"sub{index}_m{k}",
+                pl.when(level >= k + 1).then(
+                    pl.col(f"sub_{name}_t{k}") - pl.col(f"sub_{name}_t{k - 1}")
+                ),
+                "quantiles",
+                (0.5,),
+            )
+            for k in range(1, len(sub.steps))
+        ]
+    return measures
+
+
+def subfunnels(values: Aggregates, config: Config) -> tuple[Subfunnel, ...]:
+    """Counts, conversion and median step times of every sub-funnel from its measures."""
+    out = []
+    for index, (name, sub) in enumerate(config.subfunnels.items()):
         steps = []
         for k, step in enumerate(sub.steps):
-            reached = int(row[f"c{k}"])
-            previous = int(row[f"c{k - 1}"]) if k else None
+            reached = values.count(f"sub{index}_c{k}")
+            previous = values.count(f"sub{index}_c{k - 1}") if k else None
             conversion = safe_ratio(reached, previous) if previous is not None else None
-            median = row.get(f"m{k}") if k and reached else None
+            median = values[f"sub{index}_m{k}"][0] if k and reached else None
             steps.append(
                 SubfunnelStep(
                     name=_step_name(step),

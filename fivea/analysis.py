@@ -16,7 +16,16 @@ from typing import Protocol
 import polars as pl
 
 from fivea import __version__
-from fivea.aggregate import StageTable, stage_table, subfunnels
+from fivea.aggregate import (
+    PERSONS,
+    SPAN,
+    StageTable,
+    person_table,
+    stage_measures,
+    stage_table,
+    subfunnel_measures,
+    subfunnels,
+)
 from fivea.config import STAGE_KEYS, LoadedConfig
 from fivea.diagnosis import (
     GradeContext,
@@ -183,19 +192,21 @@ def analyse_scan(
     if window.until is None:
         window = Window(window.since, None, window.as_of or frames["valid"]["time_max"].item())
 
-    # phase 2: aggregates over the person table only
-    persons = frames["persons"]
-    if persons.height == 0:
+    # phase 2: aggregates over the person table only, wherever it lives (SPEC §7)
+    persons = person_table(frames["persons"])
+    totals = persons.aggregate(
+        [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
+    )
+    if totals.count(PERSONS.name) == 0:
         msg = (
             f"{scan.sources[0].name}: no events in the analysis window "
             f"[{iso(window.since)}, {iso(window.until)}); widen --since/--until"
         )
         raise InputError(msg)
-    table = stage_table(persons, config, window)
+    table = stage_table(totals, config)
     reached = {s.key: s.reached for s in table.stages}
     quality = build_quality(frames, loaded, reached, table.persons)
-    span = persons.select(pl.col("last_time").max() - pl.col("first_time").min()).item()
-    span_too_short = span < config.funnel.window
+    span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
     measured = {k: bool(v) for k, v in frames["stage_matches"].row(0, named=True).items()}
     target_source = loaded.origin_of("targets")
     transitions, findings = grade(
@@ -217,7 +228,9 @@ def analyse_scan(
     shape = archetype(table, config)
     findings += shape_findings(table, shape)
     breakdowns = tuple(
-        breakdown(persons, column, config.diagnosis.min_stage, config.segment_attribution)
+        breakdown(
+            persons, column, totals, config.diagnosis.min_stage, config.segment_attribution
+        )
         for column in options.segments
     )
     reasons = []
@@ -248,8 +261,8 @@ def analyse_scan(
     )
     comparison = None
     if previous is not None:
-        before = frames["previous"]
-        previous_table = stage_table(before, config, previous) if before.height else None
+        before = person_table(frames["previous"]).aggregate(stage_measures(config, previous))
+        previous_table = stage_table(before, config) if before.count(PERSONS.name) else None
         if previous_table is None:
             findings.append(
                 Finding(
@@ -276,7 +289,7 @@ def analyse_scan(
         prospects=table.prospects,
         customers=table.customers,
         path_conversion=table.path_conversion,
-        subfunnels=subfunnels(persons, config),
+        subfunnels=subfunnels(totals, config),
         quality=quality,
         par=par,
         bar=bar,

@@ -5,9 +5,18 @@ Phase 2 only: each person's segment value was fixed in phase 1 (first touch by d
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
-from fivea.aggregate import safe_ratio
+from fivea.aggregate import (
+    GROUP_KEY,
+    PERSONS,
+    Aggregates,
+    PersonTable,
+    population_measures,
+    safe_ratio,
+)
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES
 from fivea.result import SegmentBreakdown, SegmentLag, SegmentRow
 from fivea.stats import benjamini_hochberg, normal_cdf, two_proportion_z
@@ -18,54 +27,45 @@ OTHER_LABEL = "(other)"
 FDR_Q = 0.05
 
 
-def _counts(table: pl.DataFrame, key: str) -> pl.DataFrame:
-    reach = [pl.col(f"reach_{s}").is_not_null() for s in STAGE_KEYS]
-    return table.group_by(key).agg(
-        pl.len().alias("persons"),
-        *[r.sum().alias(s) for r, s in zip(reach, STAGE_KEYS, strict=True)],
-        *[
-            (reach[i] & reach[i + 1]).sum().alias(f"both_{name}")
-            for i, name in enumerate(TRANSITION_NAMES)
-        ],
-    )
-
-
-def _label(table: pl.DataFrame, column: str) -> pl.DataFrame:
+def _label(column: str) -> pl.Expr:
+    """The segment value of a person; null and empty values form the "(none)" group."""
     value = pl.col(f"seg_{column}").cast(pl.String).str.strip_chars()
-    labelled = table.with_columns(
-        pl.when(value.is_null() | (value == ""))
-        .then(pl.lit(NONE_LABEL))
-        .otherwise(value)
-        .alias("__segment")
-    )
-    sizes = (
-        labelled.group_by("__segment").len().sort(["len", "__segment"], descending=[True, False])
-    )
-    top = set(sizes["__segment"].head(TOP).to_list())
-    return labelled.with_columns(
-        pl.when(pl.col("__segment").is_in(list(top)))
-        .then(pl.col("__segment"))
-        .otherwise(pl.lit(OTHER_LABEL))
-        .alias("__segment")
-    )
+    return pl.when(value.is_null() | (value == "")).then(pl.lit(NONE_LABEL)).otherwise(value)
+
+
+def _rows(persons: PersonTable, column: str, totals: Aggregates) -> list[dict[str, Any]]:
+    """The top values by persons (ties by value) and "(other)" for the rest, listed last."""
+    measures = population_measures()
+    top = persons.top_groups(_label(column), measures, TOP)
+    rows = [
+        {"__segment": row[GROUP_KEY], **{m.name: int(row[m.name]) for m in measures}}
+        for row in top.iter_rows(named=True)
+        if row[GROUP_KEY] != OTHER_LABEL  # a value spelled "(other)" joins the rest
+    ]
+    # every other value together: the totals minus the top groups (counts add up)
+    other = {m.name: totals.count(m.name) - sum(r[m.name] for r in rows) for m in measures}
+    if other[PERSONS.name]:
+        rows.append({"__segment": OTHER_LABEL, **other})
+    return rows
 
 
 def breakdown(
-    table: pl.DataFrame, column: str, min_stage: int, attribution: str
+    persons: PersonTable, column: str, totals: Aggregates, min_stage: int, attribution: str
 ) -> SegmentBreakdown:
-    """The stage table per segment value and the lag tests (two-proportion z, BH at q=0.05)."""
-    labelled = _label(table, column)
-    counts = _counts(labelled, "__segment")
-    total = counts.select(pl.exclude("__segment").sum()).row(0, named=True)
+    """The stage table per segment value and the lag tests (two-proportion z, BH at q=0.05).
+
+    ``totals`` holds the ``population_measures`` of all persons.
+    """
+    total = {m.name: totals.count(m.name) for m in population_measures()}
     rows = sorted(
-        counts.iter_rows(named=True),
+        _rows(persons, column, totals),
         key=lambda r: (r["__segment"] == OTHER_LABEL, -r["persons"], r["__segment"]),
     )
     tests: list[tuple[int, str, float, float, float, float]] = []
     for index, row in enumerate(rows):
         for i, name in enumerate(TRANSITION_NAMES):
-            n_seg = row[STAGE_KEYS[i]]
-            n_rest = total[STAGE_KEYS[i]] - n_seg
+            n_seg = row[f"reached_{STAGE_KEYS[i]}"]
+            n_rest = total[f"reached_{STAGE_KEYS[i]}"] - n_seg
             if n_seg < max(min_stage, 1) or n_rest < max(min_stage, 1):
                 continue  # too few persons at stage k on one side: not tested
             x_seg = row[f"both_{name}"]
@@ -82,7 +82,7 @@ def breakdown(
             lags.setdefault(index, []).append(SegmentLag(name, flow, rest, z, p))
     out = []
     for index, row in enumerate(rows):
-        reached = {s: int(row[s]) for s in STAGE_KEYS}
+        reached = {s: int(row[f"reached_{s}"]) for s in STAGE_KEYS}
         out.append(
             SegmentRow(
                 value=str(row["__segment"]),
