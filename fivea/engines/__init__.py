@@ -1,6 +1,9 @@
-"""Engines that run phase 1 somewhere else than this process (SPEC §7: the seam).
+"""Engines that run fivea somewhere else than this process (SPEC §7: the seam).
 
-The local engine is ``fivea.analysis.LocalRunner``; ``fivea.engines.spark`` runs the same
-``fivea.phase1.run_phase1`` on every partition of a Spark shuffle by person. pyspark is an
-optional extra (``pip install "fivea[spark]"``) and is imported only when that engine runs.
+The local engine is ``fivea.local``. The Spark engine (``fivea.engines.spark``, the entry point)
+runs the same ``fivea.phase1.run_phase1`` on every partition of a Spark shuffle by person
+(``spark_phase1``), keeps the person table in Spark and evaluates phase 2's measures there
+(``spark_persons``); ``spark_io`` reads inputs with their order, ``spark_session`` starts Spark
+quietly, ``spark_errors`` turns Spark's input errors into one line. pyspark is an optional extra
+(``pip install "fivea[spark]"``) and is imported only when that engine runs.
 """

@@ -37,3 +37,20 @@ def test_spark_flags_need_the_spark_engine() -> None:
         "diagnose", str(ROOT / "sample_data" / "events.csv"), "--spark-partitions", "3", code=2
     )
     assert "need --engine spark" in result.stderr
+
+
+def test_quiet_spark_run_prints_nothing_on_stderr(tmp_path) -> None:
+    """A new local Spark (its own JVM): start-up chatter and log lines stay off stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **EPOCH, "FIVEA_CONFIG": "", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "fivea", "diagnose", str(ROOT / "sample_data" / "events.csv")]
+    args += ["--engine", "spark", "--spark-master", "local[1]", "--quiet", "-f", "json"]
+    result = subprocess.run(
+        args, capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["persons"] > 0

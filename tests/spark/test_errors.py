@@ -6,8 +6,9 @@ import builtins
 
 import pytest
 
-from fivea.engines import spark as engine
+from fivea.engines import spark_session as engine
 from fivea.errors import FiveaError
+from tests.conftest import SAMPLE_DATA, run_cli
 
 
 def test_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,10 +32,57 @@ def test_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -
 def test_missing_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(engine.shutil, "which", lambda name: None)
-    monkeypatch.setattr(engine, "_require_pyspark", lambda: None)
+    monkeypatch.setattr(engine, "require_pyspark", lambda: None)
     with pytest.raises(FiveaError) as info:
-        engine._require_java()
+        engine.require_java()
     message = str(info.value)
     assert "Java runtime" in message
     assert "openjdk-17-jre-headless" in message
+    assert "\n" not in message
+
+
+def test_java_home_without_java_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(FiveaError) as info:
+        engine.require_java()
+    assert str(info.value) == (
+        f"--engine spark: JAVA_HOME={tmp_path} holds no bin/java; point it at a Java 17+ "
+        "runtime or unset it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "url", "what"),
+    [
+        ("--spark-master", "spark://127.0.0.1:9", "Spark master"),
+        ("--spark-remote", "sc://127.0.0.1:9", "Spark Connect server"),
+    ],
+)
+def test_unreachable_master_is_one_line(flag: str, url: str, what: str) -> None:
+    """Checked before any JVM starts: one TCP connection instead of a minute of retries."""
+    result = run_cli(
+        "diagnose", str(SAMPLE_DATA / "events.csv"), "--engine", "spark", flag, url, code=2
+    )
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"fivea: error: {flag} {url}: cannot reach 127.0.0.1:9 (")
+    assert f"check that the {what} is running" in result.stderr
+
+
+def test_spark_that_does_not_start_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyspark.sql import SparkSession
+
+    def fail(self):
+        raise RuntimeError(
+            "[JAVA_GATEWAY_EXITED] Java gateway process exited before sending its port number."
+        )
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", fail)
+    monkeypatch.setattr(engine, "SPARK_LOG", engine.SPARK_LOG.with_name("fivea-spark-test.log"))
+    with pytest.raises(FiveaError) as info:
+        engine.spark_session("local[1]")
+    message = str(info.value)
+    assert message.startswith("--engine spark: Spark did not start (")
+    assert "JAVA_GATEWAY_EXITED" in message
     assert "\n" not in message
