@@ -180,3 +180,43 @@ def test_pyspark_dataframe_source(spark, tmp_path: Path) -> None:
     )
     got = render_json(diagnose_spark(frame.coalesce(1), loaded, partitions=3, spark=spark))
     assert got == expected
+
+
+@pytest.mark.parametrize("archetype", ["funnel", "door_knob", "goldfish", "trumpet", "bow_tie"])
+def test_generated_archetypes(spark, tmp_path: Path, archetype: str) -> None:
+    """Every shape of ``fivea sample``, with segments, --compare and --trend, 1 and 7 partitions."""
+    from fivea.sample import generate_sample, write_sample
+
+    path = tmp_path / "events.parquet"
+    write_sample(generate_sample(people=1500, archetype=archetype, seed=3), path)
+    request = WindowRequest(since="60d", compare="previous")
+    _assert_parity(
+        spark,
+        [str(path)],
+        partitions=(1, 7),
+        request=request,
+        segments=["channel"],
+        trend="month",
+    )
+
+
+def test_segment_top_twenty_and_other(spark, tmp_path: Path) -> None:
+    """More than 20 values (ties in size, blanks, a value spelled "(other)"): top 20 + "(other)"."""
+    import random
+
+    rng = random.Random(17)
+    values = [f"v{i:02d}" for i in range(30)] + ["(other)", "", " ", "(none)"]
+    rows = _hand_rows(21, 200, 6)
+    channel = {u: rng.choice(values) for u in rows["user_id"].unique().to_list()}
+    rows = rows.with_columns(pl.col("user_id").replace_strict(channel).alias("channel"))
+    path = tmp_path / "events.csv"
+    rows.write_csv(path)
+    config = tmp_path / "fivea.yaml"
+    config.write_text(HAND_CONFIG)
+    _assert_parity(spark, [str(path)], config, partitions=(1, 3))
+    result = diagnose([str(path)], _loaded(config))
+    labels = [row.value for row in result.segments[0].rows]
+    # a value spelled "(other)" among the top 20 joins the rest: one "(other)", listed last
+    assert labels.count("(other)") == 1
+    assert labels[-1] == "(other)"
+    assert len(labels) in (20, 21)
