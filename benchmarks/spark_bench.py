@@ -235,9 +235,10 @@ def write_results(path: Path, cases: list[Case], args: argparse.Namespace, info:
         spark_s, local_s = c.spark.inside_s, c.local.inside_s
         if spark_s and local_s and c.spark.time.walls:
             lines.append(
-                f"- {c.label}: fivea's own time (`run.seconds`) local {local_s:.2f} s, spark "
-                f"{spark_s:.2f} s; Spark's start-up and shutdown outside it: "
-                f"{c.spark.time.wall - spark_s:.1f} s"
+                f"- {c.label}: fivea's own time (`run.seconds`, the Spark session's start "
+                f"included) local {local_s:.2f} s, spark {spark_s:.2f} s; outside it "
+                f"(interpreter, imports, exit): local {c.local.time.wall - local_s:.1f} s, "
+                f"spark {c.spark.time.wall - spark_s:.1f} s"
             )
         for d in c.differences[:50]:
             lines.append(f"  - `{d}`")
