@@ -228,9 +228,7 @@ def analyse_scan(
     shape = archetype(table, config)
     findings += shape_findings(table, shape)
     breakdowns = tuple(
-        breakdown(
-            persons, column, totals, config.diagnosis.min_stage, config.segment_attribution
-        )
+        breakdown(persons, column, totals, config.diagnosis.min_stage, config.segment_attribution)
         for column in options.segments
     )
     reasons = []

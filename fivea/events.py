@@ -43,6 +43,7 @@ class EventScan:
     temps: list[Path] = field(default_factory=list)
     stitching: bool = False
     layout: _Layout | None = None
+    build: _Build = field(default_factory=lambda: _Build())
 
     def cleanup(self) -> None:
         """Delete temp files made for stdin, compressed or transcoded input."""
@@ -58,8 +59,23 @@ class EventScan:
         if self.layout is None or self.stitching:
             msg = "only an unstitched scan of sources can be partitioned by person"
             raise ValueError(msg)
-        frame, valid = self.layout.canonical((index, count), time_unit)
-        return dataclasses.replace(self, frame=valid, raw=frame, temps=[])
+        return self._rebuilt(dataclasses.replace(self.build, part=(index, count), unit=time_unit))
+
+    def marked(self, columns: dict[str, pl.Expr]) -> EventScan:
+        """This scan with ``columns`` computed on every row once, before the shared cache.
+
+        For per-event values that several outputs read (the rule code): computed after the
+        cache, each output would compute them again.
+        """
+        if self.layout is None or not columns:
+            return dataclasses.replace(self, frame=self.frame.with_columns(**columns))
+        marks = {**dict(self.build.marks), **columns}
+        return self._rebuilt(dataclasses.replace(self.build, marks=tuple(marks.items())))
+
+    def _rebuilt(self, build: _Build) -> EventScan:
+        assert self.layout is not None
+        frame, valid = self.layout.canonical(build)
+        return dataclasses.replace(self, frame=valid, raw=frame, temps=[], build=build)
 
     def epoch_unit(self) -> str | None:
         """The epoch unit of the whole time column, for ``partition``."""
@@ -209,6 +225,15 @@ def _scan(
 
 
 @dataclass(frozen=True)
+class _Build:
+    """Which canonical frame a scan holds: a person partition, the epoch unit, extra columns."""
+
+    part: tuple[int, int] | None = None  # (index, count)
+    unit: str | None = None
+    marks: tuple[tuple[str, pl.Expr], ...] = ()
+
+
+@dataclass(frozen=True)
 class _Layout:
     """What turns the opened sources into canonical frames: kept to rebuild one partition."""
 
@@ -226,12 +251,11 @@ class _Layout:
     def properties(self) -> list[str]:
         return [n for n in self.schema.names() if not n.startswith("__")]
 
-    def canonical(
-        self, part: tuple[int, int] | None = None, time_unit: str | None = None
-    ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    def canonical(self, build: _Build | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         """(every row with its drop reason, valid rows), optionally of one person partition."""
+        build = build or _Build()
         columns, config, schema = self.columns, self.config, self.schema
-        raw = self.source
+        raw, part = self.source, build.part
         if part is not None:
             # a function of the canonical id: each person's rows fall in one partition, and
             # the filter reaches the reader (only that partition's rows are materialised)
@@ -243,7 +267,7 @@ class _Layout:
             schema[columns.time],
             TIME,
             config.time.timezone,
-            time_unit or columns.time_unit,
+            build.unit or columns.time_unit,
             columns.time_format,
         )
         frame = frame.with_columns(
@@ -267,6 +291,8 @@ class _Layout:
         frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
         if self.stitching:
             frame = _stitch(frame, columns)
+        if build.marks:
+            frame = frame.with_columns(**dict(build.marks))
         # every phase-1 output and quality count reads this frame: parse the file once, not
         # once per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M)
         frame = frame.cache()

@@ -248,6 +248,7 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     except ConfigError as exc:
         raise loaded.relocate(exc) from exc
     keyed = rules_with_keys(config)
+    scan = scan.marked(rules.prelude)
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
 

@@ -71,6 +71,7 @@ class Phase1Tables:
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
     rules = plan.rules
+    scan = scan.marked(rules.prelude)  # the rule code, computed once for every output
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
     paths = list(plan.paths)

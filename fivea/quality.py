@@ -4,6 +4,8 @@ ids, events no rule recognises, stages nothing reached. Lazy frames collected wi
 from __future__ import annotations
 
 import difflib
+import functools
+import operator
 
 import polars as pl
 
@@ -13,6 +15,8 @@ from fivea.result import Dropped, NameCount, Quality, ZeroHitStage
 from fivea.rules import RuleSet, coercion_failures
 
 _TOP_NAMES = 10
+_ROW_SEED = 0xD15
+_HASH = "__row_hash"
 
 
 def iso_or_none(micros: int | None) -> str | None:
@@ -55,14 +59,7 @@ def quality_frames(
         ),
     }
     frames["stage_matches"] = events.select(stage_match_counts(rules))
-    valid_raw = raw.filter(reason.is_null()).select(scan.properties)
-    # distinct rows, exactly but cheaply: rows whose 64-bit hash is unique are distinct; only
-    # the few rows sharing a hash are compared in full
-    row = pl.struct(pl.all())
-    shared = row.hash().is_duplicated()
-    frames["distinct"] = valid_raw.select(
-        (pl.len() - shared.sum() + row.filter(shared).n_unique()).alias("distinct")
-    )
+    frames["distinct"] = distinct_rows(raw.filter(reason.is_null()).select(scan.properties))
     if scan.stitching:
         frames["stitched"] = raw.filter(reason.is_null() & pl.col("__stitched")).select(
             pl.coalesce([pl.col(c).cast(pl.String) for c in scan.columns.user[1:]])
@@ -70,6 +67,37 @@ def quality_frames(
             .alias("stitched")
         )
     return frames
+
+
+def distinct_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """The number of distinct rows, exactly but cheaply (one column ``distinct``).
+
+    Rows whose 64-bit hash no other row shares are distinct; only the few rows sharing a hash
+    are compared in full. The row hash combines one seeded hash per column (hashing a struct
+    of every column is several times slower), and shared hashes are found by sorting the
+    hashes rather than a hash table over every row (10M rows: 4.5 s -> 1.2 s).
+    """
+    names = rows.collect_schema().names()
+    row_hash = functools.reduce(
+        operator.xor, [pl.col(name).hash(_ROW_SEED + i) for i, name in enumerate(names)]
+    )
+    hashed = rows.with_columns(row_hash.alias(_HASH))
+    h = pl.col(_HASH)
+    shared = (
+        hashed.select(_HASH)
+        .sort(_HASH)
+        .filter(((h == h.shift(1)) | (h == h.shift(-1))).fill_null(False))
+    )
+    candidates = hashed.join(shared.unique(), on=_HASH, how="semi")
+    parts = [
+        hashed.select(pl.len().alias("rows")),
+        shared.select(pl.len().alias("shared")),
+        candidates.select(pl.struct(names).n_unique().alias("unique_shared")),
+    ]
+    total = pl.concat(parts, how="horizontal")
+    return total.select(
+        (pl.col("rows") - pl.col("shared") + pl.col("unique_shared")).alias("distinct")
+    )
 
 
 def zero_hit_stages(

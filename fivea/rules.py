@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -46,6 +46,8 @@ class RuleSet:
     stage_bits: tuple[int, ...]
     step_bits: dict[str, tuple[int, ...]]
     numeric_columns: frozenset[str]
+    # columns the expressions above read, to add to the events first (computed once per scan)
+    prelude: dict[str, pl.Expr] = field(default_factory=dict)
 
 
 def _literal_is_numeric(node: dict) -> bool:
@@ -215,6 +217,38 @@ def rules_with_keys(config: Config) -> list[tuple[str, int, Rule]]:
     return out
 
 
+RULE_CODE = "__rule_code"
+_NAMED_BIT = 63  # of RULE_CODE: the name is in some rule (other than any_event)
+
+
+def _is_name_rule(rule: Rule) -> bool:
+    return bool(rule.event) and not rule.event_matches and not rule.where
+
+
+def _has_bit(bit: int) -> pl.Expr:
+    return (pl.col(RULE_CODE) & (1 << bit)) != 0
+
+
+@dataclass
+class _Compiled:
+    """Rules being compiled: plain event-name rules go into one name -> bits lookup.
+
+    A config lists dozens of event names over a dozen rules; testing each rule with ``is_in``
+    hashes every event name once per rule, a lookup once in all (10M events: 2.0 s -> 0.7 s,
+    and the code is computed once before the scan's cache, not once per output).
+    """
+
+    lookup: bool
+    counted_base: int  # RULE_CODE bit of the first counted rule
+    codes: dict[str, int] = field(default_factory=dict)
+    by_bit: dict[int, list[pl.Expr]] = field(default_factory=dict)
+    matches: list[pl.Expr] = field(default_factory=list)
+
+    def name_bit(self, names: tuple[str, ...], bit: int) -> None:
+        for name in names:
+            self.codes[name] = self.codes.get(name, 0) | (1 << bit)
+
+
 def compile_rules(
     config: Config,
     event_col: str,
@@ -224,31 +258,56 @@ def compile_rules(
     """Compile every rule of the config against the data's columns."""
     aware_rules = config.stages.aware.rules
     aware_is_any = any(r.is_any_event for r in aware_rules)
-    by_bit: dict[int, list[pl.Expr]] = {}
+    keyed = rules_with_keys(config)
+    n_bits = len(STAGE_KEYS) + sum(len(sub.steps) for sub in config.subfunnels.values())
+    n_counted = sum(1 for _, _, rule in keyed if rule.is_counted)
+    work = _Compiled(lookup=n_bits + n_counted <= _NAMED_BIT, counted_base=n_bits)
     counted: list[CountedRule] = []
     counted_matches: dict[str, pl.Expr] = {}
-    matches: list[pl.Expr] = []
     numeric: set[str] = set()
-    for key, bit, rule in rules_with_keys(config):
+    for key, bit, rule in keyed:
         expr, cols = rule_match(rule, key, event_col, columns, types or {})
         numeric |= cols
-        if not rule.is_any_event:
-            matches.append(expr)
+        by_name = work.lookup and _is_name_rule(rule)
+        if by_name:
+            work.name_bit(rule.event or (), _NAMED_BIT)
+        elif not rule.is_any_event:
+            work.matches.append(expr)
         if bit == 0 and aware_is_any:
             continue  # every event is an aware hit: phase 1 needs only first and last times
         if rule.is_counted:
             column = f"__m{len(counted)}"
+            if by_name:
+                work.name_bit(rule.event or (), work.counted_base + len(counted))
+                expr = _has_bit(work.counted_base + len(counted))
             counted.append(CountedRule(bit, column, rule.min_count or 1, rule.within))
             counted_matches[column] = expr
+        elif by_name:
+            work.name_bit(rule.event or (), bit)
         else:
-            by_bit.setdefault(bit, []).append(expr)
+            work.by_bit.setdefault(bit, []).append(expr)
     terms = [
         pl.when(pl.any_horizontal(exprs))
         .then(pl.lit(1 << bit, pl.UInt64))
         .otherwise(pl.lit(0, pl.UInt64))
-        for bit, exprs in sorted(by_bit.items())
+        for bit, exprs in sorted(work.by_bit.items())
     ]
-    simple_mask = pl.sum_horizontal(terms) if terms else pl.lit(0, pl.UInt64)
+    matches = work.matches
+    prelude: dict[str, pl.Expr] = {}
+    if work.codes:
+        names = list(work.codes)
+        prelude[RULE_CODE] = (
+            pl.col(event_col)
+            .replace_strict(
+                names, [work.codes[n] for n in names], default=0, return_dtype=pl.UInt64
+            )
+            .fill_null(0)
+        )
+        terms.insert(0, pl.col(RULE_CODE) & ((1 << work.counted_base) - 1))
+        matches = [_has_bit(_NAMED_BIT), *matches]
+    simple_mask = pl.lit(0, pl.UInt64)
+    for term in terms:
+        simple_mask = simple_mask | term
     step_bits: dict[str, tuple[int, ...]] = {}
     bit = len(STAGE_KEYS)
     for name, sub in config.subfunnels.items():
@@ -264,6 +323,7 @@ def compile_rules(
         stage_bits=tuple(range(len(STAGE_KEYS))),
         step_bits=step_bits,
         numeric_columns=frozenset(numeric),
+        prelude=prelude,
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Events = Annotated[
     list[str],
@@ -174,6 +176,8 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bu
 
 def stdout_console() -> Console:
     """The payload console: colour only on a TTY (NO_COLOR / FORCE_COLOR honoured by rich)."""
+    from rich.console import Console  # imported on use: JSON and file output never need rich
+
     width = None
     if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
         width = 80
@@ -182,4 +186,6 @@ def stdout_console() -> Console:
 
 def stderr_console(quiet: bool) -> Console:
     """Messages and progress go to stderr; --quiet keeps only errors."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, quiet=quiet, highlight=False, emoji=False, soft_wrap=True)

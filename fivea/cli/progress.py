@@ -7,8 +7,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-
 DELAY_SECONDS = 1.0
 
 
@@ -18,6 +16,8 @@ def progress(message: str, quiet: bool, delay: float = DELAY_SECONDS) -> Iterato
     if quiet or not sys.stderr.isatty():
         yield
         return
+    from rich.console import Console  # only on a TTY: a piped run never imports rich
+
     console = Console(file=sys.stderr)
     status = console.status(message, spinner="dots")
     started = threading.Event()

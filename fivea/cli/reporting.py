@@ -8,13 +8,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from fivea.errors import StdoutClosed, UsageError
 from fivea.result import Result
 
 REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ def print_payload(text: str) -> None:
 
 def emit_rich(draw: Callable[[Console], None]) -> None:
     """Draw rich output: live on a terminal; as plain text without colour or padding otherwise."""
+    from rich.console import Console
+
     from fivea.cli.options import stdout_console
 
     console = stdout_console()
