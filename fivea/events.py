@@ -72,6 +72,18 @@ class EventScan:
         marks = {**dict(self.build.marks), **columns}
         return self._rebuilt(dataclasses.replace(self.build, marks=tuple(marks.items())))
 
+    def spooled(self, path: Path) -> EventScan:
+        """This scan reading a Parquet copy of its sources, written to ``path`` (streaming).
+
+        Raw columns, their types and the input order are kept, so every count is unchanged.
+        """
+        if self.layout is None:
+            return self
+        self.layout.source.sink_parquet(path, compression="lz4", statistics=False)
+        layout = dataclasses.replace(self.layout, source=pl.scan_parquet(path))
+        frame, valid = layout.canonical(self.build)
+        return dataclasses.replace(self, layout=layout, frame=valid, raw=frame, temps=[])
+
     def _rebuilt(self, build: _Build) -> EventScan:
         assert self.layout is not None
         frame, valid = self.layout.canonical(build)

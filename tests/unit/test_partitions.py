@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -64,6 +65,37 @@ def test_the_epoch_unit_is_the_whole_column_s_not_a_partition_s(tmp_path: Path) 
         assert parted == whole
 
 
+@pytest.mark.parametrize("name", ["events.csv", "events.ndjson"])
+def test_text_sources_are_spooled_to_parquet_once_and_the_copy_removed(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in" / name
+    source.parent.mkdir()
+    frame = pl.read_csv(SAMPLE)
+    if name.endswith(".csv"):
+        frame.write_csv(source)
+    else:
+        frame.write_ndjson(source)
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
+    written: list[Path] = []
+    real_spooled = EventScan.spooled
+
+    def spy(self: EventScan, path: Path) -> EventScan:
+        written.append(path)
+        return real_spooled(self, path)
+
+    monkeypatch.setattr(EventScan, "spooled", spy)
+    whole, _ = _json(fivea.diagnose(source, segments=["channel"]))
+    assert written == []  # one partition: no copy
+    parted, _ = _json(fivea.diagnose(source, segments=["channel"], partitions=4))
+    assert len(written) == 1
+    assert written[0].parent == spool_dir
+    assert parted == whole
+    assert list(spool_dir.iterdir()) == []  # the copy is gone
+
+
 def test_a_partition_of_a_stitched_scan_is_refused() -> None:
     """Stitching maps alias ids across the whole log: the engine never partitions it."""
     loaded = fivea.load_config(None)
@@ -121,3 +153,31 @@ def test_a_bad_memory_size_is_a_usage_error(text: str) -> None:
 )
 def test_sizes(text: str, size: int) -> None:
     assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(
+    ("name", "budgets", "expected"),
+    [
+        ("events.parquet", 0.5, 1),
+        ("events.parquet", 1.2, 2),  # a second Parquet pass reads only its rows: cheap
+        ("events.csv", 1.2, 1),  # a second CSV pass parses the text again: one pass instead
+        ("events.csv", 1.6, 3),  # well over budget: copied to Parquet once, then 3 passes
+        ("events.csv", 7.5, 8),
+        ("events.parquet", 10_000, 1024),  # capped
+    ],
+)
+def test_partition_count_policy(
+    name: str, budgets: float, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fivea import local
+    from fivea.events import scan_events
+    from fivea.sources import resolve_sources
+
+    budget = 1_000_000
+    monkeypatch.setattr(
+        local, "estimated_bytes", lambda scan: budgets * budget / local.WORKING_SET_FACTOR
+    )
+    scan = scan_events(
+        resolve_sources([str(ROOT / "sample_data" / name)]), fivea.load_config(None).config
+    )
+    assert local.partition_count(scan, budget) == expected
