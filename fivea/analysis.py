@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import time as wallclock
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -87,11 +88,13 @@ def diagnose(
     trend: str | None = None,
     memory: int | None = None,
     partitions: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Run the whole pipeline on event files (or a polars frame) and return the result.
 
     ``memory``: the phase-1 working-set target in bytes (default ``fivea.local.default_budget``);
     a larger log is processed in person partitions. ``partitions`` sets their number instead.
+    ``on_progress`` receives a short line as each partition starts (for a progress display).
     """
     started = wallclock.perf_counter()
     config = loaded.config
@@ -107,7 +110,12 @@ def diagnose(
     options = Options(tuple(segments or config.segments), trend)
     try:
         return analyse_scan(
-            scan, loaded, request, options, started, LocalRunner(scan, memory, partitions)
+            scan,
+            loaded,
+            request,
+            options,
+            started,
+            LocalRunner(scan, memory, partitions, on_progress),
         )
     except pl.exceptions.PolarsError as exc:
         # raised lazily at collect time: name the file, and the line and byte when known

@@ -15,7 +15,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +130,7 @@ class LocalRunner:
     scan: EventScan
     budget: int | None = None  # bytes; None: ``default_budget()``
     count: int | None = None  # person partitions; None: as many as the budget needs
+    on_progress: Callable[[str], None] | None = None  # told as each partition starts
 
     def max_time(self) -> int | None:
         """The latest valid event time (reads the time column)."""
@@ -148,7 +149,12 @@ class LocalRunner:
             return run_phase1(self.scan, plan)
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
-            return combine([run_phase1(scan.partition(k, count, unit), plan) for k in range(count)])
+            parts = []
+            for k in range(count):
+                if self.on_progress is not None:
+                    self.on_progress(f"reading events… persons part {k + 1}/{count}")
+                parts.append(run_phase1(scan.partition(k, count, unit), plan))
+            return combine(parts)
 
     def info(self) -> dict[str, object]:
         """The local engine is plain polars."""

@@ -194,8 +194,8 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
         msg = f"{origin}: change.* and delta.* checks need --compare previous (and --since)"
         raise UsageError(msg)
     segments = [next(iter(c.segment)) for c in checks if c.segment]
-    with progress("reading events…", options.quiet):
-        result = analyse(request, loaded, segments)
+    with progress("reading events…", options.quiet) as update:
+        result = analyse(request, loaded, segments, on_progress=update)
     results = evaluate(config_obj, result, lines)
     code = exit_status(results, strict)
     verdict = result.verdict.status if result.verdict else None

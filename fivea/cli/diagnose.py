@@ -85,8 +85,8 @@ def diagnose(
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)
-    with progress("reading events…", quiet):
-        result = analyse(request, load(request))
+    with progress("reading events…", quiet) as update:
+        result = analyse(request, load(request), on_progress=update)
     write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     if outputs and fmt is None:
         return  # files only, unless a stdout format was asked for too

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 DELAY_SECONDS = 1.0
 
 
+def _ignore(_: str) -> None:
+    return None
+
+
 @contextmanager
-def progress(message: str, quiet: bool, delay: float = DELAY_SECONDS) -> Iterator[None]:
-    """Show a transient spinner on stderr if the work inside takes longer than ``delay``."""
+def progress(
+    message: str, quiet: bool, delay: float = DELAY_SECONDS
+) -> Iterator[Callable[[str], None]]:
+    """Show a transient spinner on stderr if the work inside takes longer than ``delay``.
+
+    Yields a function that changes the spinner's message (a no-op when nothing is shown).
+    """
     if quiet or not sys.stderr.isatty():
-        yield
+        yield _ignore
         return
     from rich.console import Console  # only on a TTY: a piped run never imports rich
 
@@ -34,7 +43,7 @@ def progress(message: str, quiet: bool, delay: float = DELAY_SECONDS) -> Iterato
     timer.daemon = True
     timer.start()
     try:
-        yield
+        yield lambda text: status.update(text)
     finally:
         with lock:
             done = True

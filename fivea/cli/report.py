@@ -94,8 +94,8 @@ def report(
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)
-    with progress("reading events…", quiet):
-        result = analyse(request, load(request))
+    with progress("reading events…", quiet) as update:
+        result = analyse(request, load(request), on_progress=update)
     written = write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
     status = result.verdict.status.replace("_", " ") if result.verdict else "no verdict"
     stderr_console(quiet).print(

@@ -85,8 +85,13 @@ def load(request: RunRequest):
     return resolve_config(request.config, request.preset, Path.cwd(), os.environ)
 
 
-def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None) -> Result:
-    """Run the diagnosis for the request."""
+def analyse(
+    request: RunRequest,
+    loaded,
+    extra_segments: list[str] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run the diagnosis for the request; ``on_progress`` gets a line on long local runs."""
     from fivea.analysis import WindowRequest, diagnose
 
     segments = list(dict.fromkeys([*request.segments, *(extra_segments or [])]))
@@ -117,6 +122,7 @@ def analyse(request: RunRequest, loaded, extra_segments: list[str] | None = None
         input_format=request.input_format,
         trend=request.trend,
         memory=parse_size(request.memory) if request.memory else None,
+        on_progress=on_progress,
     )
 
 

@@ -51,3 +51,30 @@ def test_progress_only_on_a_tty_and_only_when_long(monkeypatch: pytest.MonkeyPat
     with progress("reading events…", quiet=True, delay=0.01):
         time.sleep(0.1)
     assert quiet.getvalue() == ""
+
+
+def test_progress_names_the_partition_of_a_long_partitioned_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The local engine reports each person partition to the spinner (core -> callback)."""
+    import fivea
+    from fivea.analysis import diagnose
+
+    fake = _FakeTTY()
+    monkeypatch.setattr(sys, "stderr", fake)
+    seen: list[str] = []
+    with progress("reading events…", quiet=False, delay=0.0) as update:
+
+        def record(text: str) -> None:
+            seen.append(text)
+            update(text)
+            time.sleep(0.15)  # let the spinner draw the new line
+
+        diagnose(
+            ["sample_data/events.csv"], fivea.load_config(None), partitions=3, on_progress=record
+        )
+    assert seen == [f"reading events… persons part {k}/3" for k in (1, 2, 3)]
+    assert "persons part 3/3" in fake.getvalue()
+    with progress("reading events…", quiet=False, delay=5) as update:
+        update("ignored")  # never shown: the work was quick
+    assert "ignored" not in fake.getvalue()
