@@ -103,3 +103,9 @@ def test_s3a_without_hadoop_aws_says_what_to_add(spark) -> None:
 def test_gs_without_the_connector_says_what_to_add(spark) -> None:
     line = _one_line_error("gs://fivea-test-bucket/events.csv")
     assert "gcs-connector" in line
+
+
+def test_missing_local_path_is_the_local_engines_line(spark, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nothing.csv")
+    local = run_cli("diagnose", missing, code=2).stderr
+    assert _one_line_error(missing) == local.strip()
