@@ -86,3 +86,59 @@ def test_spark_that_does_not_start_is_one_line(monkeypatch: pytest.MonkeyPatch) 
     assert message.startswith("--engine spark: Spark did not start (")
     assert "JAVA_GATEWAY_EXITED" in message
     assert "\n" not in message
+
+
+class PythonException(Exception):
+    """Stands for pyspark's PythonException (a Python worker's traceback as its message)."""
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            PythonException(
+                "An exception was thrown from the Python worker.\nTraceback (most recent call last):\n"
+                '  File "fivea/events.py", line 9\nfivea.errors.InputError: events.csv: every time is unparsable; set columns.time_format\n'
+            ),
+            "events.csv: every time is unparsable; set columns.time_format",
+        ),
+        (
+            RuntimeError("[PATH_NOT_FOUND] Path does not exist: file:/data/x.csv. SQLSTATE: 42K03"),
+            "file:/data/x.csv: not found; check the path (globs and folders work too)",
+        ),
+        (
+            RuntimeError("java.lang.IllegalArgumentException: java.net.UnknownHostException: nn1"),
+            "hdfs://nn1/logs: unknown host nn1; check the URI",
+        ),
+        (
+            RuntimeError(
+                "java.nio.file.AccessDeniedException: s3a://b/k: getFileStatus on s3a://b/k: 403 Forbidden"
+            ),
+            "hdfs://nn1/logs: access denied; check the permissions or credentials for this path",
+        ),
+        (
+            RuntimeError(
+                'org.apache.hadoop.fs.UnsupportedFileSystemException: No FileSystem for scheme "wasbs"'
+            ),
+            None,  # checked below: names the Azure connector
+        ),
+    ],
+)
+def test_spark_input_errors_become_one_line(error: Exception, expected: str | None) -> None:
+    from fivea.engines.spark_errors import explain
+
+    explained = explain(error, ["hdfs://nn1/logs"], spark=None)
+    assert explained is not None
+    message = str(explained)
+    assert "\n" not in message
+    if expected is None:
+        assert "org.apache.hadoop:hadoop-azure" in message
+        assert "spark.jars.packages" in message
+    else:
+        assert message == expected
+
+
+def test_other_spark_errors_stay_internal() -> None:
+    from fivea.engines.spark_errors import explain
+
+    assert explain(RuntimeError("java.lang.OutOfMemoryError: Java heap space"), ["x"], None) is None
