@@ -18,7 +18,14 @@ from fivea.config import Config
 from fivea.errors import InputError
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
-from fivea.timeparse import drop_temps, dst_flags, epoch_numbers, epoch_unit_of, with_micros
+from fivea.timeparse import (
+    drop_temps,
+    dst_flags,
+    epoch_numbers,
+    epoch_unit_from_counts,
+    epoch_unit_partials,
+    with_micros,
+)
 
 USER = "__user"
 TIME = "__time"
@@ -28,6 +35,7 @@ _VALID = "__valid_reason"
 DROP_REASONS = ("missing_user", "missing_event", "unparsable_time", "future_time")
 _FUTURE_SLACK_US = 86_400_000_000  # a day of clock skew is not "the future"
 PARTITION_SEED = 0x5A5A5  # hash seed of the person partitions of the local engine
+_SPOOL_ROW_GROUP = 262_144
 
 
 @dataclass
@@ -79,7 +87,10 @@ class EventScan:
         """
         if self.layout is None:
             return self
-        self.layout.source.sink_parquet(path, compression="lz4", statistics=False)
+        # row groups of the usual size: a partition pass holds one decoded group at a time
+        self.layout.source.sink_parquet(
+            path, compression="lz4", statistics=False, row_group_size=_SPOOL_ROW_GROUP
+        )
         layout = dataclasses.replace(self.layout, source=pl.scan_parquet(path))
         frame, valid = layout.canonical(self.build)
         return dataclasses.replace(self, layout=layout, frame=valid, raw=frame, temps=[])
@@ -325,8 +336,12 @@ class _Layout:
         numbers = epoch_numbers(columns.time, self.schema[columns.time], columns.time_format)
         if numbers is None:
             return None
-        median = self.source.select(numbers.abs().median()).collect().item()
-        return epoch_unit_of(median)
+        # summable counts rather than a median: they stream, so a huge text column is never
+        # held in memory (a median over 50M text times peaked at 4.7 GB)
+        partials = self.source.select(numbers.abs().alias("x")).select(
+            epoch_unit_partials(pl.col("x"))
+        )
+        return epoch_unit_from_counts(partials.collect(engine="streaming").row(0, named=True))
 
 
 def drop_reason() -> pl.Expr:

@@ -25,13 +25,16 @@ import polars as pl
 from fivea.errors import UsageError
 from fivea.events import TIME, EventScan
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
+from fivea.sources import Source, head_bytes
 
-# measured: peak RSS of phase 1 is about 4.5x the in-memory size of the rows it holds (the
-# cached scan, the sort of the hits, group-by tables); benchmarks/RESULTS.md
-WORKING_SET_FACTOR = 4.5
+# measured: peak RSS of phase 1 is about 3.9x the rows' in-memory size as ``estimated_bytes``
+# gives it (the cached scan, the sort of the hits, group-by tables): 10M events of the sample
+# export, estimated 0.78 GB, peak 3.0 GB in one pass; 50M in 5 partitions, peak 3.6 GB
+WORKING_SET_FACTOR = 3.9
 DEFAULT_BUDGET = 3 * 1024**3  # bytes; phase 1 at 10M events of a typical export fits in one go
 _MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is smaller
 _HEAD_ROWS = 2000
+_SAMPLE_BYTES = 1 << 20  # of a text file, for its bytes per line
 MAX_PARTITIONS = 1024
 SPOOL_FROM = 3  # partitions from which a text source is first copied to Parquet
 TEXT_SLACK = 1.5  # a text log up to this many budgets runs in one pass rather than two
@@ -75,14 +78,38 @@ def default_budget() -> int:
 def estimated_bytes(scan: EventScan) -> int:
     """In-memory size of every row of the scan, from the row count and a sample of rows.
 
-    The row count is cheap on every format (Parquet metadata, a newline count for CSV).
+    The row count is cheap on every format: Parquet metadata, and for a text file its size over
+    the bytes per line of its first MiB (counting every newline would map the whole file into
+    memory: 4.7 GB of RSS for a 4.5 GB CSV before any work).
     """
     source = scan.layout.source if scan.layout is not None else scan.raw
-    rows = source.select(pl.len()).collect().item()
+    rows = _row_count(scan.sources)
+    if rows is None:
+        rows = source.select(pl.len()).collect().item()
     head = source.head(_HEAD_ROWS).collect()
     if head.height == 0:
         return 0
     return int(rows * head.estimated_size() / head.height)
+
+
+def _row_count(sources: list[Source]) -> int | None:
+    """Rows of the sources, estimated without reading them (None: count them instead)."""
+    total = 0
+    for source in sources:
+        if source.frame is not None:
+            total += source.frame.height
+        elif source.path is None or source.compression is not None:
+            return None  # stdin or compressed: no size to go by
+        elif source.format == "parquet":
+            total += pl.scan_parquet(source.path).select(pl.len()).collect().item()
+        else:
+            head, whole = head_bytes(source, _SAMPLE_BYTES)
+            lines = head.count(b"\n")
+            if whole or lines == 0:
+                total += lines + (0 if head.endswith(b"\n") else 1)
+            else:
+                total += math.ceil(source.path.stat().st_size * lines / len(head))
+    return total
 
 
 def partition_count(scan: EventScan, budget: int) -> int:

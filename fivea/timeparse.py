@@ -17,6 +17,7 @@ nested expressions would repeat the whole cascade at every reference.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -249,12 +250,43 @@ def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> p
     return _numeric(raw.cast(pl.String).str.strip_chars()).cast(pl.Float64, strict=False)
 
 
-def epoch_unit_of(median_magnitude: float | None) -> str | None:
-    """The unit ``with_micros`` picks for a column whose median magnitude is this (SPEC §2)."""
-    if median_magnitude is None:
+def epoch_unit_partials(x: pl.Expr) -> list[pl.Expr]:
+    """Exact, summable facts about the median of the magnitudes ``x``: their count, the count
+    below each unit limit and the values around it (``epoch_unit_from_counts`` reads them).
+
+    Unlike the median itself they stream in bounded memory and add up across partitions.
+    """
+    limits = list(enumerate(EPOCH_UNIT_LIMITS))
+    return [
+        x.count().cast(pl.Int64).alias("n"),
+        *[(x < limit).sum().cast(pl.Int64).alias(f"b{i}") for i, (_, limit) in limits],
+        *[x.filter(x < limit).max().alias(f"lo{i}") for i, (_, limit) in limits],
+        *[x.filter(x >= limit).min().alias(f"hi{i}") for i, (_, limit) in limits],
+    ]
+
+
+def epoch_unit_from_counts(total: dict[str, Any]) -> str | None:
+    """The unit of the median magnitude from counts below each limit and the values around it.
+
+    With n numbers sorted, the median is x[k] (n odd, k = (n-1)/2) or the mean of x[n/2-1] and
+    x[n/2]; it lies below a limit L when more than k (resp. n/2) numbers do, above when at most
+    n/2-1 do, and otherwise is (largest below + smallest at or above) / 2.
+    """
+    n = int(total["n"] or 0)
+    if n == 0:
         return None
-    for unit, limit in EPOCH_UNIT_LIMITS:
-        if median_magnitude < limit:
+    for i, (unit, limit) in enumerate(EPOCH_UNIT_LIMITS):
+        below = int(total[f"b{i}"] or 0)
+        if n % 2:
+            is_below = below > (n - 1) // 2
+        elif below > n // 2:
+            is_below = True
+        elif below <= n // 2 - 1:
+            is_below = False
+        else:
+            low, high = total[f"lo{i}"], total[f"hi{i}"]
+            is_below = low + (high - low) * 0.5 < limit
+        if is_below:
             return unit
     return "ns"
 

@@ -42,7 +42,12 @@ from fivea.events import EVENT, TIME, EventScan, scan_events
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine_frames, phase1_frames, run_phase1
 from fivea.rules import compile_rules
 from fivea.sources import frame_source
-from fivea.timeparse import EPOCH_UNIT_LIMITS, epoch_numbers
+from fivea.timeparse import (
+    EPOCH_UNIT_LIMITS,
+    epoch_numbers,
+    epoch_unit_from_counts,
+    epoch_unit_partials,
+)
 
 _KIND, _BLOB = "__sp_kind", "__sp_blob"
 _PERSON_KINDS = ("persons", "previous")
@@ -76,22 +81,7 @@ def _unit_partials(
         return
     numbers = epoch_numbers(column, dtype, time_format)
     assert numbers is not None
-    x = numbers.abs().alias("x")
-    row = frame.select(x).select(
-        pl.col("x").count().cast(pl.Int64).alias("n"),
-        *[
-            (pl.col("x") < limit).sum().cast(pl.Int64).alias(f"b{i}")
-            for i, (_, limit) in enumerate(EPOCH_UNIT_LIMITS)
-        ],
-        *[
-            pl.col("x").filter(pl.col("x") < limit).max().alias(f"lo{i}")
-            for i, (_, limit) in enumerate(EPOCH_UNIT_LIMITS)
-        ],
-        *[
-            pl.col("x").filter(pl.col("x") >= limit).min().alias(f"hi{i}")
-            for i, (_, limit) in enumerate(EPOCH_UNIT_LIMITS)
-        ],
-    )
+    row = frame.select(numbers.abs().alias("x")).select(epoch_unit_partials(pl.col("x")))
     yield from row.to_arrow().to_batches()
 
 
@@ -320,32 +310,6 @@ class SparkRunner:
             "spark_version": self.spark.version,
             "spark_partitions": self.partitions,
         }
-
-
-def epoch_unit_from_counts(total: dict[str, Any]) -> str | None:
-    """The unit of the median magnitude from counts below each limit and the values around it.
-
-    With n numbers sorted, the median is x[k] (n odd, k = (n-1)/2) or the mean of x[n/2-1] and
-    x[n/2]; it lies below a limit L when more than k (resp. n/2) numbers do, above when at most
-    n/2-1 do, and otherwise is (largest below + smallest at or above) / 2.
-    """
-    n = int(total["n"] or 0)
-    if n == 0:
-        return None
-    for i, (unit, limit) in enumerate(EPOCH_UNIT_LIMITS):
-        below = int(total[f"b{i}"] or 0)
-        if n % 2:
-            is_below = below > (n - 1) // 2
-        elif below > n // 2:
-            is_below = True
-        elif below <= n // 2 - 1:
-            is_below = False
-        else:
-            low, high = total[f"lo{i}"], total[f"hi{i}"]
-            is_below = low + (high - low) * 0.5 < limit
-        if is_below:
-            return unit
-    return "ns"
 
 
 def _combine_partials(partials: pl.DataFrame) -> Phase1Tables:

@@ -181,3 +181,26 @@ def test_partition_count_policy(
         resolve_sources([str(ROOT / "sample_data" / name)]), fivea.load_config(None).config
     )
     assert local.partition_count(scan, budget) == expected
+
+
+def test_rows_of_a_text_file_are_estimated_from_its_size(tmp_path: Path) -> None:
+    """No newline count over the whole file (it would map a huge CSV into memory)."""
+    import gzip
+
+    from fivea.local import _row_count
+    from fivea.sources import resolve_sources
+
+    big = tmp_path / "events.csv"
+    frame = pl.concat([pl.read_csv(SAMPLE)] * 20)  # several MiB: more than the sampled head
+    frame.write_csv(big)
+    estimate = _row_count(resolve_sources([str(big)]))
+    assert estimate is not None
+    assert abs(estimate - frame.height) / frame.height < 0.05
+    small = tmp_path / "small.csv"
+    frame.head(10).write_csv(small)
+    assert _row_count(resolve_sources([str(small)])) == 11  # read whole: header + 10 rows
+    packed = tmp_path / "events.csv.gz"
+    packed.write_bytes(gzip.compress(small.read_bytes()))
+    assert _row_count(resolve_sources([str(packed)])) is None  # counted by reading instead
+    parquet = ROOT / "sample_data" / "events.parquet"
+    assert _row_count(resolve_sources([str(parquet)])) == pl.read_parquet(parquet).height
