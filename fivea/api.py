@@ -46,13 +46,22 @@ def diagnose(
     trend: str | None = None,
     memory: int | str | None = None,
     partitions: int | None = None,
+    engine: str | None = None,
+    spark: Any = None,
+    spark_master: str | None = None,
+    spark_remote: str | None = None,
 ) -> Result:
-    """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame).
+    """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame), or a
+    ``pyspark.sql.DataFrame``.
 
     ``config`` is a YAML path, a mapping with the same keys, a loaded config, or None for the
     built-in 5a-default preset (``preset=`` picks another). ``memory`` (bytes or a size such as
     "2GB") bounds the local engine's working set; ``partitions`` forces its number of person
     partitions (see docs/performance.md).
+
+    A pyspark DataFrame, ``engine="spark"`` or a ``spark`` session runs on Spark (docs/spark.md):
+    ``spark`` is the session to use (else one is started, on ``spark_master`` or
+    ``spark_remote``) and ``partitions`` the number of person partitions there.
     """
     import polars as pl
 
@@ -60,6 +69,27 @@ def diagnose(
     from fivea.window import WindowRequest
 
     loaded = _loaded(config, preset)
+    on_spark = type(source).__module__.startswith("pyspark")
+    if on_spark or engine == "spark" or spark is not None:
+        return _on_spark(
+            source,
+            loaded,
+            since,
+            until,
+            as_of,
+            compare,
+            segments,
+            trend,
+            partitions,
+            spark=spark,
+            master=spark_master,
+            remote=spark_remote,
+        )
+    if engine not in (None, "polars"):
+        from fivea.errors import UsageError
+
+        msg = f"engine={engine!r}: use 'polars' (local, default) or 'spark'"
+        raise UsageError(msg)
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
     if not isinstance(source, pl.DataFrame) and type(source).__module__.startswith("pandas"):
@@ -83,4 +113,35 @@ def diagnose(
         trend=trend,
         memory=memory,
         partitions=partitions,
+    )
+
+
+def _on_spark(
+    source: Any,
+    loaded: LoadedConfig,
+    since: str | None,
+    until: str | None,
+    as_of: str | None,
+    compare: str | None,
+    segments: Sequence[str] | None,
+    trend: str | None,
+    partitions: int | None,
+    **where: Any,
+) -> Result:
+    from fivea.engines.spark import diagnose_spark
+    from fivea.window import WindowRequest
+
+    if isinstance(source, str | Path):
+        source = [str(source)]
+    elif isinstance(source, Sequence):
+        source = [str(p) for p in source]
+    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
+    return diagnose_spark(
+        source,
+        loaded,
+        request,
+        segments=list(segments or []) or None,
+        trend=trend,
+        partitions=partitions,
+        **where,
     )

@@ -220,3 +220,42 @@ def test_segment_top_twenty_and_other(spark, tmp_path: Path) -> None:
     assert labels.count("(other)") == 1
     assert labels[-1] == "(other)"
     assert len(labels) in (20, 21)
+
+
+def test_the_python_api_on_spark(spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fivea.diagnose`` takes a pyspark DataFrame, or a path with engine="spark"."""
+    import json
+
+    monkeypatch.delenv(
+        "SOURCE_DATE_EPOCH", raising=False
+    )  # keep the run block: it names the engine
+
+    import fivea
+
+    def without_run(result: fivea.Result) -> dict:
+        data = json.loads(render_json(result))
+        data.pop("run")
+        data.pop("generated_at")
+        return data
+
+    rows = _hand_rows(13, 40, 10)
+    path = tmp_path / "events.csv"
+    rows.write_csv(path)
+    config = tmp_path / "fivea.yaml"
+    config.write_text(HAND_CONFIG)
+    local = without_run(fivea.diagnose(path, config, since="90m"))
+    frame = spark.createDataFrame(
+        rows.to_dicts(), schema=", ".join(f"{c} string" for c in rows.columns)
+    ).coalesce(1)
+    on_frame = fivea.diagnose(frame, config, since="90m", spark=spark, partitions=3)
+    assert on_frame.run is not None
+    assert on_frame.run["engine"] == "spark"
+    frame_data = without_run(on_frame)
+    assert frame_data.pop("source")["files"] != local["source"]["files"]  # a frame, not the file
+    assert frame_data == {k: v for k, v in local.items() if k != "source"}
+    on_path = fivea.diagnose(path, config, since="90m", engine="spark", spark=spark)
+    assert without_run(on_path) == local
+    from fivea.errors import UsageError
+
+    with pytest.raises(UsageError, match="use 'polars'"):
+        fivea.diagnose(path, config, engine="duckdb")
