@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -29,6 +30,9 @@ from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import quality_frames
 from fivea.rules import RuleSet, numeric_casts
 from fivea.trend import trend_frame
+
+if TYPE_CHECKING:
+    from fivea.aggregate import PersonTable
 
 # the data-quality partials and how each column combines across partitions
 QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
@@ -53,9 +57,9 @@ class Phase1Plan:
 class Phase1Tables:
     """The collected output of phase 1: person tables and summable data-quality partials."""
 
-    persons: pl.DataFrame
+    persons: pl.DataFrame | PersonTable  # a PersonTable when it stays on the engine (Spark)
     quality: dict[str, pl.DataFrame]
-    previous: pl.DataFrame | None = None
+    previous: pl.DataFrame | PersonTable | None = None
     trend: pl.DataFrame | None = None
 
     def frames(self) -> dict[str, pl.DataFrame]:

@@ -169,7 +169,7 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
     return Path(name)
 
 
-def _sniff_separator(text: str) -> str:
+def sniff_separator(text: str) -> str:
     """The candidate giving the most fields, consistently over the first lines.
 
     When no candidate is consistent (ragged rows), the header decides: the candidate that
@@ -225,7 +225,7 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
             "convert the line endings to LF or CRLF, e.g. `tr '\\r' '\\n'`"
         )
         raise InputError(msg)
-    sep = separator or source.separator or _sniff_separator(text)
+    sep = separator or source.separator or sniff_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as exc:
@@ -260,7 +260,7 @@ def csv_separator(source: Source, encoding: str = "utf-8", separator: str | None
     if separator or source.separator:
         return separator or source.separator or ","
     head, complete = head_bytes(source)
-    return _sniff_separator(_decode_head(source, head, complete, encoding))
+    return sniff_separator(_decode_head(source, head, complete, encoding))
 
 
 def _open_ndjson(source: Source, encoding: str, temps: list[Path]) -> _Opened:

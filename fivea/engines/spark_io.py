@@ -23,7 +23,7 @@ import polars as pl
 
 from fivea.config import Config
 from fivea.errors import InputError
-from fivea.readers import _sniff_separator, csv_separator
+from fivea.readers import csv_separator, sniff_separator
 from fivea.sources import Source
 
 FILE, BLOCK, ROWID, KEY = "__sp_file", "__sp_block", "__sp_rowid", "__sp_key"
@@ -140,7 +140,7 @@ def _uri_separator(spark: Any, uris: list[str], config: Config) -> str:
         return implied.pop()  # type: ignore[return-value]
     # sniffed from the first lines Spark reads, by the local engine's rule
     lines = spark.read.option("encoding", config.input.encoding).text(uris).limit(20).collect()
-    return _sniff_separator("\n".join(str(r[0]) for r in lines))
+    return sniff_separator("\n".join(str(r[0]) for r in lines))
 
 
 def read_uris(spark: Any, uris: list[str], fmt: str, config: Config) -> Any:
