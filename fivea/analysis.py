@@ -49,7 +49,7 @@ from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
-from fivea.trend import PERIODS, build_trend
+from fivea.trend import build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
@@ -99,9 +99,7 @@ def diagnose(
     started = wallclock.perf_counter()
     config = loaded.config
     request = request or WindowRequest()
-    if trend is not None and trend not in PERIODS:
-        msg = f"--trend {trend}: use day, week or month"
-        raise InputError(msg)
+    check_period(trend)
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:

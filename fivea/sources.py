@@ -25,7 +25,8 @@ ORDER = "__order"
 ROW = "__row"
 ROW_BITS = 40  # rows per file < 2^40; the file index sits above them in one Int64
 HEAD_BYTES = 1 << 16  # bytes of a text file checked before the scan
-_SUFFIX_FORMAT = {
+# the format a file suffix implies (shared by the local readers and the Spark engine)
+SUFFIX_FORMAT = {
     ".csv": "csv",
     ".tsv": "csv",
     ".psv": "csv",
@@ -36,9 +37,9 @@ _SUFFIX_FORMAT = {
     ".jsonl": "ndjson",
     ".json": "ndjson",
 }
-_SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
+SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
 # a folder may hold notes next to the data: .txt is read only when named explicitly
-_FOLDER_SUFFIXES = tuple(s for s in _SUFFIX_FORMAT if s != ".txt")
+_FOLDER_SUFFIXES = tuple(s for s in SUFFIX_FORMAT if s != ".txt")
 _COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 PARQUET_MAGIC = b"PAR1"
@@ -237,7 +238,7 @@ def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
         format=fmt,
         compression=compression,
         hive=_hive(relative.parent),
-        separator=_SUFFIX_SEPARATOR.get(_suffix(file)),
+        separator=SUFFIX_SEPARATOR.get(_suffix(file)),
     )
 
 
@@ -252,7 +253,7 @@ def _detect(name: str, path: Path, magic: bytes, forced: str | None) -> tuple[st
         return forced, compression
     if magic.startswith(PARQUET_MAGIC):
         return "parquet", None
-    by_suffix = _SUFFIX_FORMAT.get(_suffix(path))
+    by_suffix = SUFFIX_FORMAT.get(_suffix(path))
     if by_suffix == "parquet":
         if compression is None and magic:
             looks = "text" if magic and b"\x00" not in magic else "something else"

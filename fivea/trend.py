@@ -10,12 +10,20 @@ import polars as pl
 
 from fivea.aggregate import safe_ratio
 from fivea.config import STAGE_KEYS
+from fivea.errors import InputError
 from fivea.events import TIME, USER
 from fivea.person import Window, in_window, stage_hits
 from fivea.result import Trend, TrendRow
 from fivea.rules import MASK, RuleSet
 
 PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+
+
+def check_period(trend: str | None) -> None:
+    """``--trend`` must name a period (before any event is read, on every engine)."""
+    if trend is not None and trend not in PERIODS:
+        msg = f"--trend {trend}: use day, week or month"
+        raise InputError(msg)
 
 
 def _bucket(period: str, timezone: str) -> pl.Expr:

@@ -45,7 +45,7 @@ from fivea.errors import InputError
 from fivea.events import scan_events
 from fivea.result import Result
 from fivea.sources import Source, frame_source, resolve_sources
-from fivea.trend import PERIODS
+from fivea.trend import check_period
 
 __all__ = [
     "SparkUnavailableError",
@@ -100,9 +100,7 @@ def diagnose_spark(
     started = wallclock.perf_counter()
     config = loaded.config
     request = request or WindowRequest()
-    if trend is not None and trend not in PERIODS:
-        msg = f"--trend {trend}: use day, week or month"
-        raise InputError(msg)
+    check_period(trend)
     require_pyspark()
     session = spark if spark is not None else spark_session(master, remote)
     now_us = int(wallclock.time() * 1_000_000)

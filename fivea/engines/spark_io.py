@@ -24,25 +24,13 @@ import polars as pl
 from fivea.config import Config
 from fivea.errors import InputError
 from fivea.readers import csv_separator, sniff_separator
-from fivea.sources import Source
+from fivea.sources import SUFFIX_FORMAT, SUFFIX_SEPARATOR, Source
 
 FILE, BLOCK, ROWID, KEY = "__sp_file", "__sp_block", "__sp_rowid", "__sp_key"
 ORDER_COLUMNS = (FILE, BLOCK, ROWID)
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-_SUFFIX_FORMAT = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".psv": "csv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-    ".json": "ndjson",
-}
-_SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
 _COMPRESSION = (".gz", ".bz2", ".zst", ".snappy", ".lz4", ".deflate")
 
 
@@ -67,10 +55,10 @@ def uri_format(uris: list[str], forced: str | None) -> str:
     """The format of URIs: ``--input-format`` / ``input.format``, else their extension."""
     if forced:
         return forced
-    found = {_SUFFIX_FORMAT.get(_suffix(u)) for u in uris}
+    found = {SUFFIX_FORMAT.get(_suffix(u)) for u in uris}
     if len(found) == 1 and None not in found:
         return found.pop()  # type: ignore[return-value]
-    unknown = [u for u in uris if _SUFFIX_FORMAT.get(_suffix(u)) is None]
+    unknown = [u for u in uris if SUFFIX_FORMAT.get(_suffix(u)) is None]
     what = f"{unknown[0]}: no known extension" if unknown else "the URIs mix formats"
     msg = f"{what}; pass --input-format csv|parquet|ndjson (or set input.format in the config)"
     raise InputError(msg)
@@ -135,7 +123,7 @@ def read_sources(spark: Any, sources: list[Source], config: Config) -> Any:
 def _uri_separator(spark: Any, uris: list[str], config: Config) -> str:
     if config.input.separator:
         return config.input.separator
-    implied = {_SUFFIX_SEPARATOR.get(_suffix(u)) for u in uris}
+    implied = {SUFFIX_SEPARATOR.get(_suffix(u)) for u in uris}
     if len(implied) == 1 and None not in implied:
         return implied.pop()  # type: ignore[return-value]
     # sniffed from the first lines Spark reads, by the local engine's rule
