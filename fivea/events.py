@@ -50,6 +50,7 @@ class EventScan:
     property_types: dict[str, pl.DataType]
     temps: list[Path] = field(default_factory=list)
     stitching: bool = False
+    deduplicated: bool = False  # ``frame`` keeps the first of identical rows (``dedupe``)
     layout: _Layout | None = None
     build: _Build = field(default_factory=lambda: _Build())
 
@@ -243,6 +244,7 @@ def _scan(
         property_types=dict(schema.items()),
         temps=temps,
         stitching=layout.stitching,
+        deduplicated=config.dedupe,
         layout=layout,
     )
 

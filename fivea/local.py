@@ -11,6 +11,7 @@ set plus the person table, whatever the size of the log.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -36,6 +37,7 @@ _MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is sm
 _HEAD_ROWS = 2000
 _SAMPLE_BYTES = 1 << 20  # of a text file, for its bytes per line
 MAX_PARTITIONS = 1024
+KERNEL_FROM_ROWS = 200_000  # below, loading the compiled kernel costs more than it saves
 SPOOL_FROM = 3  # partitions from which a text source is first copied to Parquet
 TEXT_SLACK = 1.5  # a text log up to this many budgets runs in one pass rather than two
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
@@ -112,6 +114,18 @@ def _row_count(sources: list[Source]) -> int | None:
     return total
 
 
+def use_kernel(scan: EventScan) -> bool:
+    """Whether phase 1 runs the compiled kernel: on logs large enough to repay loading it.
+
+    ``FIVEA_KERNEL=compiled|polars`` forces one implementation (the tests run both).
+    """
+    choice = os.environ.get("FIVEA_KERNEL", "auto").strip().lower()
+    if choice in ("compiled", "polars"):
+        return choice == "compiled"
+    rows = _row_count(scan.sources)
+    return rows is None or rows >= KERNEL_FROM_ROWS
+
+
 def partition_count(scan: EventScan, budget: int) -> int:
     """How many person partitions keep phase 1 under ``budget`` bytes (1 when it fits)."""
     if scan.layout is None or scan.stitching:
@@ -172,6 +186,7 @@ class LocalRunner:
     def run(self, plan: Phase1Plan) -> Phase1Tables:
         """Phase 1 on the whole scan, partition by partition when it does not fit."""
         count = self.partitions()
+        plan = dataclasses.replace(plan, compiled=use_kernel(self.scan))
         if count == 1 or self.scan.layout is None or self.scan.stitching:
             return run_phase1(self.scan, plan)
         with _spooled(self.scan, count) as scan:

@@ -257,4 +257,18 @@ def person_table(
         start = pl.when(level == 1).then(pl.col("last_time")).otherwise(pl.col("path_start"))
         fills.append(start.alias("path_start"))
     # the person key served its purpose: phase 2 reads only the per-person facts
-    return table.with_columns(level.cast(pl.Int32).alias("path_level"), *fills).drop(USER)
+    table = table.with_columns(level.cast(pl.Int32).alias("path_level"), *fills)
+    return table.select(person_columns(paths, segments, hash_ids))
+
+
+def person_columns(paths: list[PathSpec], segments: list[str], hash_ids: bool) -> list[str]:
+    """The person table's columns, in order (both implementations give this layout)."""
+    columns = ["first_time", "last_time", *[f"reach_{s}" for s in STAGE_KEYS]]
+    for spec in paths:
+        if spec.distinct_rows:
+            prefix = f"sub_{spec.name}"
+            columns += [f"{prefix}_level", *[f"{prefix}_t{k}" for k in range(len(spec.bits))]]
+        else:
+            columns += ["path_level", "path_start"]
+    columns += [f"seg_{c}" for c in segments]
+    return [*columns, ID_COLLISION] if hash_ids else columns

@@ -20,6 +20,7 @@ column, and the clock used for "future" times.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ import polars as pl
 
 from fivea.events import EVENT, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
-from fivea.quality import quality_frames
+from fivea.quality import ROW_HASH, quality_frames, row_hash
 from fivea.rules import RuleSet, numeric_casts
 from fivea.trend import trend_frame
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from fivea.aggregate import PersonTable
 
 # the data-quality partials and how each column combines across partitions
+KERNEL_INPUT = "kernel_input"
 QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
 
 
@@ -51,6 +53,7 @@ class Phase1Plan:
     trend: str | None = None  # --trend day|week|month
     timezone: str = "UTC"
     hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
+    compiled: bool = False  # person tables through the compiled kernel (fivea.kernel)
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,26 @@ class Phase1Tables:
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
     rules = plan.rules
-    scan = scan.marked(rules.prelude)  # the rule code, computed once for every output
+    # the kernel also counts duplicates, unless the valid rows are already deduplicated
+    kernel_duplicates = plan.compiled and not scan.deduplicated
+    marks = dict(rules.prelude)
+    if kernel_duplicates:
+        # hashed before the scan's cache, so the cache holds one column, not every property
+        marks[ROW_HASH] = row_hash(scan.properties)
+    scan = scan.marked(marks)  # computed once for every output
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
     paths = list(plan.paths)
-    lazy = {
-        "persons": person_table(
+    lazy: dict[str, pl.LazyFrame] = {}
+    if plan.compiled:
+        from fivea.person_compiled import kernel_input  # numpy and numba only when used
+
+        # the kernel's columns, grouped and reduced after the collect (run_phase1)
+        lazy[KERNEL_INPUT] = kernel_input(
+            events, rules, list(plan.segments), plan.hash_ids, kernel_duplicates
+        )
+    else:
+        lazy["persons"] = person_table(
             events,
             rules,
             plan.window,
@@ -89,21 +106,27 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             plan.last_touch,
             plan.hash_ids,
         )
-    }
-    if plan.previous is not None:
-        lazy["previous"] = person_table(
-            events, rules, plan.previous, paths, [], plan.last_touch, plan.hash_ids
-        )
+        if plan.previous is not None:
+            lazy["previous"] = person_table(
+                events, rules, plan.previous, paths, [], plan.last_touch, plan.hash_ids
+            )
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
-    lazy |= quality_frames(scan, rules, events, events.filter(in_window(plan.window)))
-    return lazy
+    quality = quality_frames(scan, rules, events, events.filter(in_window(plan.window)))
+    if kernel_duplicates:
+        del quality["distinct"]
+    return lazy | quality
 
 
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
     lazy = phase1_frames(scan, plan)
+    loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
     frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+    if loading is not None:
+        loading.result()
+    if KERNEL_INPUT in frames:
+        frames |= _compiled_persons(frames.pop(KERNEL_INPUT), plan)
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
         return run_phase1(scan, dataclasses.replace(plan, hash_ids=False))
@@ -111,6 +134,45 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
         if name in frames:
             frames[name] = frames[name].drop(ID_COLLISION, strict=False)
     return tables_from_frames(frames)
+
+
+def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
+    """Import and load the compiled kernel on a thread while polars reads the events.
+
+    numba's import and the first call of each compiled function (loading it from the on-disk
+    cache) take about 0.5 s; running the kernel once on a two-row frame of the input's schema
+    loads exactly the variants the real run calls, while the scan holds the cores.
+    """
+
+    def load() -> object:
+        from fivea.person_compiled import tiny_input
+
+        return _compiled_persons(tiny_input(schema), plan)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="fivea-kernel")
+    try:
+        return pool.submit(load)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _compiled_persons(frame: pl.DataFrame, plan: Phase1Plan) -> dict[str, pl.DataFrame]:
+    """The person tables (current and previous window) from the kernel's input columns."""
+    from fivea.person_compiled import Grouped, person_table_compiled
+
+    grouped = Grouped.of(frame)
+    paths = list(plan.paths)
+    out = {"distinct": grouped.distinct_rows()} if ROW_HASH in frame.columns else {}
+    out |= {
+        "persons": person_table_compiled(
+            grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch
+        )
+    }
+    if plan.previous is not None:
+        out["previous"] = person_table_compiled(
+            grouped, plan.rules, plan.previous, paths, [], plan.last_touch
+        )
+    return out
 
 
 def _collided(frames: dict[str, pl.DataFrame]) -> bool:

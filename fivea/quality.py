@@ -17,6 +17,7 @@ from fivea.rules import RuleSet, coercion_failures
 _TOP_NAMES = 10
 _ROW_SEED = 0xD15
 _HASH = "__row_hash"
+ROW_HASH = _HASH  # the row hash as a column of the events (the compiled kernel's duplicates)
 
 
 def iso_or_none(micros: int | None) -> str | None:
@@ -69,6 +70,13 @@ def quality_frames(
     return frames
 
 
+def row_hash(names: list[str]) -> pl.Expr:
+    """A 64-bit hash of a row's values in ``names``: one seeded hash per column, XORed."""
+    return functools.reduce(
+        operator.xor, [pl.col(name).hash(_ROW_SEED + i) for i, name in enumerate(names)]
+    )
+
+
 def distinct_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
     """The number of distinct rows, exactly but cheaply (one column ``distinct``).
 
@@ -78,10 +86,7 @@ def distinct_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
     hashes rather than a hash table over every row (10M rows: 4.5 s -> 1.2 s).
     """
     names = rows.collect_schema().names()
-    row_hash = functools.reduce(
-        operator.xor, [pl.col(name).hash(_ROW_SEED + i) for i, name in enumerate(names)]
-    )
-    hashed = rows.with_columns(row_hash.alias(_HASH))
+    hashed = rows.with_columns(row_hash(names).alias(_HASH))
     h = pl.col(_HASH)
     shared = (
         hashed.select(_HASH)

@@ -1,0 +1,223 @@
+"""Phase 1's person table through the compiled kernel (``fivea.kernel``) instead of the polars
+plan of ``fivea.person``: the same table, from one grouping of the events and one pass.
+
+The polars side selects the few columns the kernel reads (person keys, time, input order, the
+rule masks) in the same ``collect_all`` as the data-quality frames, so the scan is still read
+once. The kernel groups the rows by person and reduces each person; persons are split by key
+into one part per thread (the kernel releases the GIL). With ``--compare`` the grouping is
+shared: the previous window is one more pass. The grouping also finds the only rows that can
+be duplicates (same person, same instant), so the duplicate count compares just those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import polars as pl
+
+from fivea.config import STAGE_KEYS
+from fivea.events import TIME, USER
+from fivea.person import _CHECK_SEED, _KEY_SEED, ID_COLLISION, PathSpec, Window, person_columns
+from fivea.quality import ROW_HASH
+from fivea.rules import RuleSet
+from fivea.sources import ORDER
+
+_KEY, _CHECK, _SIMPLE, _COUNTED = "__key", "__check", "__simple", "__counted"
+_LOW, _HIGH = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+_ROWS_PER_PART = 100_000  # below this a thread costs more than it saves
+T = TypeVar("T")
+
+
+def kernel_input(
+    events: pl.LazyFrame, rules: RuleSet, segments: list[str], hash_ids: bool, duplicates: bool
+) -> pl.LazyFrame:
+    """The columns the kernel reads, for every valid event.
+
+    With ``duplicates`` the events carry ``ROW_HASH`` (a hash of every property) and the
+    kernel counts the duplicate rows; otherwise polars does.
+    """
+    if hash_ids:
+        keys = [
+            pl.col(USER).hash(_KEY_SEED).alias(_KEY),
+            pl.col(USER).hash(_CHECK_SEED).alias(_CHECK),
+        ]
+    else:  # after a hash collision: exact dense codes of the ids
+        keys = [
+            pl.col(USER).rank("dense").cast(pl.UInt64).alias(_KEY),
+            pl.lit(0, pl.UInt64).alias(_CHECK),
+        ]
+    counted = pl.lit(0, pl.UInt64)
+    for r, column in enumerate(rules.counted_matches.values()):
+        counted = counted | pl.when(column).then(pl.lit(1 << r, pl.UInt64)).otherwise(
+            pl.lit(0, pl.UInt64)
+        )
+    return events.select(
+        *keys,
+        pl.col(TIME).cast(pl.Int64),
+        pl.col(ORDER).cast(pl.Int64),
+        rules.simple_mask.alias(_SIMPLE),
+        counted.cast(pl.UInt64).alias(_COUNTED),
+        (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
+        *[pl.col(c).cast(pl.String).alias(f"seg_{c}") for c in segments],
+    )
+
+
+def tiny_input(schema: pl.Schema) -> pl.DataFrame:
+    """Two rows of one person with the kernel input's columns (to load the kernel on)."""
+    columns = []
+    for name, dtype in schema.items():
+        if dtype.is_numeric():
+            columns.append(pl.Series(name, [0, 1]).cast(dtype))
+        elif dtype == pl.String:
+            columns.append(pl.Series(name, ["", ""]))
+        else:
+            columns.append(pl.Series(name, [None, None], dtype=dtype))
+    return pl.DataFrame(columns)
+
+
+def _array(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A column as numpy (no copy for one chunk without nulls), always read-only.
+
+    numba compiles one variant per argument type and read-only is part of the type: always
+    read-only, the variant the loading thread loads is the one the run calls.
+    """
+    values = frame.get_column(name).to_numpy()
+    values.setflags(write=False)
+    return values
+
+
+def _bits(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy)."""
+    return _array(frame, name).view(np.int64)
+
+
+def _each_part(task: Callable[[int], T], parts: int) -> list[T]:
+    if parts == 1:
+        return [task(0)]
+    with ThreadPoolExecutor(parts) as pool:
+        return list(pool.map(task, range(parts)))
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The kernel input with its rows grouped by person (per part), by (time, input order)."""
+
+    frame: pl.DataFrame
+    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Grouped:
+        from fivea import kernel
+
+        sequence = kernel.input_sequence(_array(frame, ORDER))
+        columns = [_array(frame, c) for c in (_KEY, _CHECK)]
+        columns.append(sequence)
+        columns.append(_array(frame, TIME))
+        columns += [_bits(frame, c) for c in (_SIMPLE, _COUNTED, ROW_HASH)]
+        count = max(1, min(pl.thread_pool_size(), frame.height // _ROWS_PER_PART))
+        parts = _each_part(lambda k: kernel.group_persons(*columns, k, count), count)
+        return cls(frame, parts)
+
+    def distinct_rows(self) -> pl.DataFrame:
+        """The ``distinct`` quality partial: the rows, less the repeats among shared instants.
+
+        Identical rows share person, time and row hash, so only rows sharing those with
+        another row (found while grouping, a few per cent at most) are compared: by person
+        key, time and the full 64-bit row hash, one more independent 64 bits besides the two
+        the person key and time already match on.
+        """
+        from fivea import kernel
+
+        shared = np.concatenate([kernel.shared_instants(s, packed) for s, packed, _ in self.parts])
+        unique = self.frame.select(_KEY, TIME, ROW_HASH)[shared].n_unique()
+        return pl.DataFrame({"distinct": [self.frame.height - shared.shape[0] + unique]})
+
+
+def person_table_compiled(
+    grouped: Grouped,
+    rules: RuleSet,
+    window: Window,
+    paths: list[PathSpec],
+    segments: list[str],
+    last_touch: bool,
+) -> pl.DataFrame:
+    """The person table of ``fivea.person.person_table``, computed by the kernel."""
+    from fivea import kernel
+
+    frame = grouped.frame
+    steps = max((len(s.bits) for s in paths), default=1)
+    path_bits = np.zeros((len(paths), steps), np.int64)
+    for q, spec in enumerate(paths):
+        path_bits[q, : len(spec.bits)] = spec.bits
+    counted = rules.counted
+    arguments = (
+        _LOW if window.since is None else window.since,
+        _HIGH if window.until is None else window.until,
+        np.array([c.bit for c in counted], np.int64),
+        np.array([c.min_count for c in counted], np.int64),
+        np.array([-1 if c.within_us is None else c.within_us for c in counted], np.int64),
+        path_bits,
+        np.array([len(s.bits) for s in paths], np.int64),
+        np.array([s.window_us for s in paths], np.int64),
+        np.array([s.distinct_rows for s in paths], np.bool_),
+        rules.aware_is_any_event,
+        last_touch,
+    )
+
+    def facts(k: int) -> pl.DataFrame:
+        starts, packed, collided = grouped.parts[k]
+        facts = kernel.person_facts(starts, packed, *arguments)
+        return _facts_frame(facts, collided, paths, segments, frame)
+
+    table = pl.concat(_each_part(facts, len(grouped.parts)))
+    if rules.aware_is_any_event:
+        # persons whose only events are aware-only still stand at level 1, latest start = last
+        level = pl.max_horizontal(pl.col("path_level"), pl.lit(1, pl.Int32))
+        table = table.with_columns(
+            level.alias("path_level"),
+            pl.when(level == 1)
+            .then(pl.col("last_time"))
+            .otherwise(pl.col("path_start"))
+            .alias("path_start"),
+        )
+    return table.select(person_columns(paths, segments, hash_ids=True))
+
+
+def _facts_frame(
+    facts: tuple[np.ndarray, ...],
+    collided: np.ndarray,
+    paths: list[PathSpec],
+    segments: list[str],
+    frame: pl.DataFrame,
+) -> pl.DataFrame:
+    """The kernel's arrays as person rows (persons with an event in the window)."""
+    from fivea.kernel import NULL
+
+    first, last, reach, touch, levels, starts, times = facts
+    kept = first != NULL
+    columns: dict[str, np.ndarray] = {"first_time": first, "last_time": last}
+    for b, stage in enumerate(STAGE_KEYS):
+        columns[f"reach_{stage}"] = reach[b]
+    for q, spec in enumerate(paths):
+        if spec.distinct_rows:
+            prefix = f"sub_{spec.name}"
+            columns[f"{prefix}_level"] = levels[q]
+            for k in range(len(spec.bits)):
+                columns[f"{prefix}_t{k}"] = times[q, k]
+        else:
+            columns["path_level"] = levels[q]
+            columns["path_start"] = starts[q]
+    table = pl.DataFrame({k: v[kept] for k, v in columns.items()})
+    table = table.with_columns(
+        pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
+        for c, dtype in table.schema.items()
+        if dtype == pl.Int64
+    )
+    if segments:
+        picked = frame.select([f"seg_{c}" for c in segments])[touch[kept]]
+        table = pl.concat([table, picked], how="horizontal")
+    return table.with_columns(pl.Series(ID_COLLISION, collided[kept]))
