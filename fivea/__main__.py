@@ -1,5 +1,5 @@
 """``python -m fivea``."""
 
-from fivea.cli import main
+from fivea.cli import run
 
-main()
+run()

@@ -55,6 +55,31 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+def run() -> None:
+    """The ``fivea`` console script: ``main``, then exit without tearing the interpreter down.
+
+    Outputs are written, renamed into place and flushed by then; finalising the interpreter
+    would only free a run's frames and modules one by one (10M events: 0.2 s of a 4 s run).
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # the reader went away, or the stream is closed
+        code = code or ExitCode.BROKEN_PIPE
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # SystemExit("message"): Python prints it and exits 1
+        sys.stderr.write(f"{code}\n")
+        sys.stderr.flush()
+        code = 1
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to one exit code and at most one line."""
     args = list(sys.argv[1:] if argv is None else argv)

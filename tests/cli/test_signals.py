@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -57,3 +58,54 @@ def test_interrupt_exits_130_and_leaves_no_output(tmp_path: Path) -> None:
     assert stderr.strip().endswith(b"interrupted")
     assert not report.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet"]
+
+
+def test_the_fast_exit_flushes_stdout_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    # the console script ends with os._exit (no interpreter teardown): what was written to a
+    # pipe and to -o must be complete, and the exit code the command's own
+    sample = str(ROOT / "sample_data" / "events.csv")
+    proc = subprocess.run(
+        [*FIVEA, "diagnose", sample, "-f", "json"], capture_output=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["persons"] > 0
+    report = tmp_path / "report.md"
+    proc = subprocess.run(
+        [*FIVEA, "diagnose", sample, "-o", str(report)], capture_output=True, timeout=120
+    )
+    assert proc.returncode == 0
+    assert report.read_text(encoding="utf-8").startswith("# ")
+    missing = subprocess.run(
+        [*FIVEA, "diagnose", str(tmp_path / "none.csv")], capture_output=True, timeout=120
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.decode().count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "stderr"), [(None, 0, ""), (3, 3, ""), ("bad", 1, "bad\n")]
+)
+def test_the_console_script_maps_every_system_exit(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: object,
+    code: int,
+    stderr: str,
+) -> None:
+    import fivea.cli as cli
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(status: int) -> None:
+        raise Exited(status)
+
+    def fake_main() -> None:
+        raise SystemExit(raised)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    with pytest.raises(Exited) as exited:
+        cli.run()
+    assert exited.value.args == (code,)
+    assert capsys.readouterr().err == stderr
