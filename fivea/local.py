@@ -188,7 +188,7 @@ class LocalRunner:
         count = self.partitions()
         plan = dataclasses.replace(plan, compiled=use_kernel(self.scan))
         if count == 1 or self.scan.layout is None or self.scan.stitching:
-            return run_phase1(self.scan, plan)
+            return run_phase1(self.scan.with_guessed_unit(), plan)
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
             parts = []

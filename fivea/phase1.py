@@ -30,6 +30,7 @@ from fivea.events import EVENT, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import ROW_HASH, quality_frames, row_hash
 from fivea.rules import RuleSet, numeric_casts
+from fivea.timeparse import epoch_unit_from_counts
 from fivea.trend import trend_frame
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 # the data-quality partials and how each column combines across partitions
 KERNEL_INPUT = "kernel_input"
+UNIT_CHECK = "unit_check"  # facts of the epoch unit, when the scan's unit is a guess
 QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
 
 
@@ -115,6 +117,9 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     quality = quality_frames(scan, rules, events, events.filter(in_window(plan.window)))
     if kernel_duplicates:
         del quality["distinct"]
+    unit_check = scan.unit_check()
+    if unit_check is not None:
+        lazy[UNIT_CHECK] = unit_check
     return lazy | quality
 
 
@@ -125,6 +130,11 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
     if loading is not None:
         loading.result()
+    if UNIT_CHECK in frames:
+        unit = epoch_unit_from_counts(frames.pop(UNIT_CHECK).row(0, named=True))
+        if unit is not None and unit != scan.build.unit:
+            # the first rows' epoch unit is not the column's (rare): redo with the column's
+            return run_phase1(scan.with_unit(unit), plan)
     if KERNEL_INPUT in frames:
         frames |= _compiled_persons(frames.pop(KERNEL_INPUT), plan)
     if plan.hash_ids and _collided(frames):

@@ -49,12 +49,18 @@ def _epoch_factor(number: pl.Expr, unit: str | None) -> pl.Expr:
 
 
 def _with_epoch(
-    frame: pl.LazyFrame, floats: pl.Expr, integers: pl.Expr, unit: str | None, out: str
+    frame: pl.LazyFrame,
+    floats: pl.Expr,
+    integers: pl.Expr,
+    unit: str | None,
+    out: str,
+    magnitudes: str | None = None,
 ) -> pl.LazyFrame:
     """``out`` = epoch numbers -> µs (null when out of range).
 
     ``floats`` holds every number (for the magnitude and the range), ``integers`` the integral
-    ones: integer arithmetic keeps 19-digit ns epochs exact to the microsecond.
+    ones: integer arithmetic keeps 19-digit ns epochs exact to the microsecond. ``magnitudes``
+    names a column to keep the numbers' magnitudes in (to check a guessed ``unit``).
     """
     f, i, factor = pl.col(_F), pl.col(_I), pl.col(_FACTOR)
     frame = frame.with_columns(floats.cast(pl.Float64).alias(_F), integers.cast(pl.Int64).alias(_I))
@@ -67,7 +73,8 @@ def _with_epoch(
     )
     value = pl.when(i.is_not_null()).then(exact).otherwise(scaled.round(0).cast(pl.Int64))
     micros = pl.when(scaled.is_between(_MIN_US, _MAX_US)).then(value)
-    return frame.with_columns(micros.alias(out)).drop(_F, _I, _FACTOR)
+    kept = [f.abs().alias(magnitudes)] if magnitudes is not None else []
+    return frame.with_columns(micros.alias(out), *kept).drop(_F, _I, _FACTOR)
 
 
 def _localize(naive: pl.Expr, timezone: str) -> pl.Expr:
@@ -161,6 +168,7 @@ def _with_text(
     timezone: str,
     unit: str | None,
     time_format: str | None,
+    magnitudes: str | None,
 ) -> tuple[pl.LazyFrame, str | None]:
     """``out`` = µs of a text column; also the temp column of its naive datetimes (or None)."""
     text = pl.col(column).cast(pl.String).str.strip_chars()
@@ -187,6 +195,7 @@ def _with_text(
         integral.cast(pl.Int64, strict=False),
         unit,
         _EPOCH,
+        magnitudes,
     )
     frame = frame.with_columns(pl.coalesce(done["naive"]).alias(_NAIVE))
     micros = pl.coalesce(
@@ -206,12 +215,14 @@ def with_micros(
     timezone: str = "UTC",
     unit: str | None = None,
     time_format: str | None = None,
+    magnitudes: str | None = None,
 ) -> tuple[pl.LazyFrame, pl.Expr | None]:
     """Add ``out``: the time column of ``dtype`` as Int64 µs UTC (null if unparsable).
 
     Also returns an expression of the naive datetimes read in ``timezone`` (for counting DST
     folds and gaps), or None when the column carries zones or epochs; ``drop_temps`` removes
-    the temp column it may refer to.
+    the temp column it may refer to. With ``magnitudes``, a column that can hold epochs also
+    gets that column: the magnitude of each epoch number (``epoch_unit_partials`` reads it).
     """
     raw = pl.col(column)
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
@@ -220,11 +231,11 @@ def with_micros(
         naive = raw.cast(pl.Datetime("us"))
         return frame.with_columns(_localize(naive, timezone).alias(out)), naive
     if dtype.is_integer():
-        return _with_epoch(frame, raw, raw, unit, out), None
+        return _with_epoch(frame, raw, raw, unit, out, magnitudes), None
     if dtype.is_numeric():
         whole = pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
-        return _with_epoch(frame, raw, whole, unit, out), None
-    frame, naive = _with_text(frame, column, out, timezone, unit, time_format)
+        return _with_epoch(frame, raw, whole, unit, out, magnitudes), None
+    frame, naive = _with_text(frame, column, out, timezone, unit, time_format, magnitudes)
     return frame, (pl.col(naive) if naive else None)
 
 
