@@ -35,6 +35,7 @@ from fivea.trend import trend_frame
 
 if TYPE_CHECKING:
     from fivea.aggregate import PersonTable
+    from fivea.person_compiled import Grouped
 
 # the data-quality partials and how each column combines across partitions
 KERNEL_INPUT = "kernel_input"
@@ -136,7 +137,11 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
             # the first rows' epoch unit is not the column's (rare): redo with the column's
             return run_phase1(scan.with_unit(unit), plan)
     if KERNEL_INPUT in frames:
-        frames |= _compiled_persons(frames.pop(KERNEL_INPUT), plan)
+        from fivea.person_compiled import Grouped
+
+        # popped into the call: Grouped.of frees each column as it takes it
+        grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
+        frames |= _compiled_persons(grouped, plan)
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
         return run_phase1(scan, dataclasses.replace(plan, hash_ids=False))
@@ -155,9 +160,9 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
     """
 
     def load() -> object:
-        from fivea.person_compiled import tiny_input
+        from fivea.person_compiled import Grouped, tiny_input
 
-        return _compiled_persons(tiny_input(schema), plan)
+        return _compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="fivea-kernel")
     try:
@@ -166,18 +171,15 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
         pool.shutdown(wait=False)
 
 
-def _compiled_persons(frame: pl.DataFrame, plan: Phase1Plan) -> dict[str, pl.DataFrame]:
-    """The person tables (current and previous window) from the kernel's input columns."""
-    from fivea.person_compiled import Grouped, person_table_compiled
+def _compiled_persons(grouped: Grouped, plan: Phase1Plan) -> dict[str, pl.DataFrame]:
+    """The person tables (current and previous window) of the grouped kernel input."""
+    from fivea.person_compiled import person_table_compiled
 
-    grouped = Grouped.of(frame)
     paths = list(plan.paths)
-    out = {"distinct": grouped.distinct_rows()} if ROW_HASH in frame.columns else {}
-    out |= {
-        "persons": person_table_compiled(
-            grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch
-        )
-    }
+    out = {"distinct": grouped.distinct} if grouped.distinct is not None else {}
+    out["persons"] = person_table_compiled(
+        grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch
+    )
     if plan.previous is not None:
         out["previous"] = person_table_compiled(
             grouped, plan.rules, plan.previous, paths, [], plan.last_touch

@@ -71,3 +71,24 @@ def test_kernel_counts_the_duplicates_of_a_real_log(monkeypatch: pytest.MonkeyPa
 def test_kernel_falls_back_to_the_ids_on_a_hash_collision(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIVEA_KERNEL", "compiled")
     engine.test_a_hash_collision_falls_back_to_the_ids(monkeypatch)
+
+
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_kernel_counts_duplicates_alike_with_dedupe(
+    monkeypatch: pytest.MonkeyPatch, dedupe: bool
+) -> None:
+    # one true duplicate, and a row at the same instant that differs only by its event: with
+    # dedupe the kernel's input is deduplicated already, so polars counts the duplicates
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u1", "u2"],
+            "event_time": ["2025-01-01T10:00:00Z"] * 3 + ["2025-01-01T11:00:00Z"],
+            "event": ["page_view", "page_view", "purchase", "page_view"],
+        }
+    )
+    config = {"preset": "5a-default", "dedupe": dedupe}
+    compiled, plan = _both(monkeypatch, frame, config)
+    assert compiled["quality"]["duplicates"] == plan["quality"]["duplicates"] == 1
+    assert compiled == plan
