@@ -28,10 +28,11 @@ from fivea.events import TIME, EventScan
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
 from fivea.sources import Source, head_bytes
 
-# measured: peak RSS of phase 1 is about 3.9x the rows' in-memory size as ``estimated_bytes``
-# gives it (the cached scan, the sort of the hits, group-by tables): 10M events of the sample
-# export, estimated 0.78 GB, peak 3.0 GB in one pass; 50M in 5 partitions, peak 3.6 GB
-WORKING_SET_FACTOR = 3.9
+# measured: peak RSS of phase 1 is about 2.4x the rows' in-memory size as ``estimated_bytes``
+# gives it (the scan streamed into the kernel's columns, their numpy copies, the grouped rows):
+# 10M events of the sample export, estimated 0.78 GB (Parquet) / 0.89 GB (CSV), peak 1.85 /
+# 2.0 GB in one pass; 50M Parquet in 4 partitions, peak 3.2 GB
+WORKING_SET_FACTOR = 2.5
 DEFAULT_BUDGET = 3 * 1024**3  # bytes; phase 1 at 10M events of a typical export fits in one go
 _MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is smaller
 _HEAD_ROWS = 2000
