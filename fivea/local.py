@@ -28,11 +28,13 @@ from fivea.events import TIME, EventScan
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
 from fivea.sources import Source, head_bytes
 
-# measured: peak RSS of phase 1 is about 2.4x the rows' in-memory size as ``estimated_bytes``
-# gives it (the scan streamed into the kernel's columns, their numpy copies, the grouped rows):
-# 10M events of the sample export, estimated 0.78 GB (Parquet) / 0.89 GB (CSV), peak 1.85 /
-# 2.0 GB in one pass; 50M Parquet in 4 partitions, peak 3.2 GB
-WORKING_SET_FACTOR = 2.5
+# measured peak RSS of phase 1 in one pass, per row: 185 B for the 10-column sample export
+# (78 B per row in memory), 168 B for a 3-column export (35 B), 191 B for the sample as CSV
+# (89 B): mostly a fixed cost per row (the kernel's columns, their numpy copies, the grouped
+# rows), plus a share of the row's width. Rounded up, so 50M sample events take 4 partitions
+# (peak 3.1 GB) rather than 3 (3.6 GB).
+ROW_BYTES = 160
+WIDTH_SHARE = 0.6
 DEFAULT_BUDGET = 3 * 1024**3  # bytes; phase 1 at 10M events of a typical export fits in one go
 _MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is smaller
 _HEAD_ROWS = 2000
@@ -78,12 +80,13 @@ def default_budget() -> int:
     return min(DEFAULT_BUDGET, int(memory * _MEMORY_SHARE))
 
 
-def estimated_bytes(scan: EventScan) -> int:
-    """In-memory size of every row of the scan, from the row count and a sample of rows.
+def working_set(scan: EventScan) -> int:
+    """Bytes phase 1 needs to hold every row of the scan at once (its peak RSS in one pass).
 
-    The row count is cheap on every format: Parquet metadata, and for a text file its size over
-    the bytes per line of its first MiB (counting every newline would map the whole file into
-    memory: 4.7 GB of RSS for a 4.5 GB CSV before any work).
+    From the row count and the in-memory width of the first rows. The row count is cheap on
+    every format: Parquet metadata, and for a text file its size over the bytes per line of its
+    first MiB (counting every newline would map the whole file into memory: 4.7 GB of RSS for a
+    4.5 GB CSV before any work).
     """
     source = scan.layout.source if scan.layout is not None else scan.raw
     rows = _row_count(scan.sources)
@@ -92,7 +95,8 @@ def estimated_bytes(scan: EventScan) -> int:
     head = source.head(_HEAD_ROWS).collect()
     if head.height == 0:
         return 0
-    return int(rows * head.estimated_size() / head.height)
+    width = head.estimated_size() / head.height
+    return int(rows * (ROW_BYTES + WIDTH_SHARE * width))
 
 
 def _row_count(sources: list[Source]) -> int | None:
@@ -132,7 +136,7 @@ def partition_count(scan: EventScan, budget: int) -> int:
     if scan.layout is None or scan.stitching:
         # stitching maps an alias id to its person across the whole log: one partition
         return 1
-    need = estimated_bytes(scan) * WORKING_SET_FACTOR
+    need = working_set(scan)
     count = min(MAX_PARTITIONS, max(1, math.ceil(need / budget)))
     if count == 2 and _has_text_source(scan):
         # two passes over a text log parse it twice (or copy it once to Parquet): as slow as

@@ -20,7 +20,7 @@ column, and the clock used for "future" times.
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -128,7 +128,13 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
     lazy = phase1_frames(scan, plan)
     loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
-    frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+    try:
+        frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+    finally:
+        if loading is not None:
+            # also when the read fails: a first run may be writing numba's cache (the CLI
+            # ends with os._exit, which would cut it off)
+            wait([loading])
     if loading is not None:
         loading.result()
     if UNIT_CHECK in frames:

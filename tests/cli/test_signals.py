@@ -109,3 +109,37 @@ def test_the_console_script_maps_every_system_exit(
         cli.run()
     assert exited.value.args == (code,)
     assert capsys.readouterr().err == stderr
+
+
+def test_a_closed_stdout_is_no_traceback() -> None:
+    import os
+
+    proc = subprocess.run(
+        [*FIVEA, "--version"],
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),  # the child starts with stdout closed
+        timeout=60,
+        check=False,
+    )
+    assert b"Traceback" not in proc.stderr
+    assert proc.returncode == 0
+
+
+def test_after_spark_the_console_script_exits_normally(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyspark stops its JVM and releases its Connect session in exit handlers: keep them
+    import types
+
+    import fivea.cli as cli
+
+    def no_fast_exit(status: int) -> None:
+        raise AssertionError(f"os._exit({status}) after Spark")
+
+    def fake_main() -> None:
+        raise SystemExit(1)
+
+    monkeypatch.setitem(sys.modules, "pyspark", types.ModuleType("pyspark"))
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", no_fast_exit)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 1

@@ -174,9 +174,7 @@ def test_partition_count_policy(
     from fivea.sources import resolve_sources
 
     budget = 1_000_000
-    monkeypatch.setattr(
-        local, "estimated_bytes", lambda scan: budgets * budget / local.WORKING_SET_FACTOR
-    )
+    monkeypatch.setattr(local, "working_set", lambda scan: budgets * budget)
     scan = scan_events(
         resolve_sources([str(ROOT / "sample_data" / name)]), fivea.load_config(None).config
     )
@@ -204,3 +202,20 @@ def test_rows_of_a_text_file_are_estimated_from_its_size(tmp_path: Path) -> None
     assert _row_count(resolve_sources([str(packed)])) is None  # counted by reading instead
     parquet = ROOT / "sample_data" / "events.parquet"
     assert _row_count(resolve_sources([str(parquet)])) == pl.read_parquet(parquet).height
+
+
+def test_a_narrow_log_still_counts_the_kernels_bytes_per_row(tmp_path: Path) -> None:
+    """Phase 1 holds about the same columns per row whatever the log's width (measured 168 B
+    per row for 3 columns, 185 B for 10): a narrow log must not look almost free."""
+    from fivea import local
+    from fivea.events import scan_events
+    from fivea.sources import resolve_sources
+
+    narrow = tmp_path / "narrow.parquet"
+    frame = pl.read_csv(SAMPLE).select("user_id", "event_time", "event")
+    frame.write_parquet(narrow)
+    config = fivea.load_config(None).config
+    scan = scan_events(resolve_sources([str(narrow)]), config)
+    wide = scan_events(resolve_sources([str(SAMPLE)]), config)
+    per_row = local.working_set(scan) / frame.height
+    assert local.ROW_BYTES <= per_row < local.working_set(wide) / frame.height
