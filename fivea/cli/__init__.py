@@ -61,8 +61,8 @@ def run() -> None:
 
     Outputs are written, renamed into place and flushed by then; finalising the interpreter
     would only free a run's frames and modules one by one (10M events: 0.2 s of a 4 s run).
-    After a Spark run the usual exit stays: pyspark stops its JVM and releases its Connect
-    session in exit handlers.
+    The usual exit stays after a Spark run (pyspark stops its JVM and releases its Connect
+    session in exit handlers) and under a profiler, debugger or coverage (they write at exit).
     """
     try:
         main()
@@ -82,8 +82,8 @@ def run() -> None:
         except (OSError, ValueError):  # the reader went away, or the stream is closed
             if stream is sys.stdout:
                 code = code or ExitCode.BROKEN_PIPE
-    if "pyspark" in sys.modules:
-        raise SystemExit(code)
+    if "pyspark" in sys.modules or sys.gettrace() is not None or sys.getprofile() is not None:
+        raise SystemExit(code)  # a profiler or coverage writes its report at exit
     os._exit(code)
 
 

@@ -143,3 +143,23 @@ def test_after_spark_the_console_script_exits_normally(monkeypatch: pytest.Monke
     with pytest.raises(SystemExit) as exited:
         cli.run()
     assert exited.value.code == 1
+
+
+def test_under_a_profiler_the_console_script_exits_normally(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # cProfile, pyinstrument and coverage write their report at exit: no os._exit under them
+    import fivea.cli as cli
+
+    def no_fast_exit(status: int) -> None:
+        raise AssertionError(f"os._exit({status}) under a profiler")
+
+    def fake_main() -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", no_fast_exit)
+    monkeypatch.setattr(cli.sys, "getprofile", lambda: object())
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 0
