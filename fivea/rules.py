@@ -11,6 +11,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -261,35 +262,25 @@ def _code_lookup(event: pl.Expr, codes: dict[str, int]) -> pl.Expr:
     """
     names = list(codes)
     hashes = pl.Series(names, dtype=pl.String).hash(_CODE_SEED).to_list()
-    by_hash: dict[int, int] = {}
-    for name, hashed in zip(names, hashes, strict=True):
-        by_hash[hashed] = by_hash.get(hashed, codes[name]) | codes[name]
-    if any(by_hash[h] != codes[n] for n, h in zip(names, hashes, strict=True)):
-        # two listed names share a 64-bit hash and not their code: test the names themselves
-        return _exact_lookup(event, codes)
-    by_code: dict[int, list[int]] = {}
-    for hashed, code in by_hash.items():
-        by_code.setdefault(code, []).append(hashed)
-    hashed_event = event.hash(_CODE_SEED)
+    if len(set(hashes)) < len(names):
+        # two listed names share a 64-bit hash: test the names themselves
+        return _first_code(event, dict(zip(names, codes.values(), strict=True)), pl.String)
+    by_hash = _first_code(
+        event.hash(_CODE_SEED), dict(zip(hashes, codes.values(), strict=True)), pl.UInt64
+    )
+    listed = pl.Series(names, dtype=pl.String).implode()
+    return pl.when(event.is_in(listed)).then(by_hash).otherwise(pl.lit(0, pl.UInt64))
+
+
+def _first_code(value: pl.Expr, codes: dict[Any, int], dtype: pl.DataType) -> pl.Expr:
+    """The code of ``value`` in ``codes`` (0 when absent): one ``is_in`` per distinct code."""
+    by_code: dict[int, list[Any]] = {}
+    for member, code in codes.items():
+        by_code.setdefault(code, []).append(member)
     looked_up = pl.lit(0, pl.UInt64)
     for code, members in by_code.items():
-        listed = pl.Series(members, dtype=pl.UInt64).implode()
-        looked_up = (
-            pl.when(hashed_event.is_in(listed)).then(pl.lit(code, pl.UInt64)).otherwise(looked_up)
-        )
-    listed_names = pl.Series(names, dtype=pl.String).implode()
-    return pl.when(event.is_in(listed_names)).then(looked_up).otherwise(pl.lit(0, pl.UInt64))
-
-
-def _exact_lookup(event: pl.Expr, codes: dict[str, int]) -> pl.Expr:
-    """The rule code by testing the names: one ``is_in`` per distinct code."""
-    by_code: dict[int, list[str]] = {}
-    for name, code in codes.items():
-        by_code.setdefault(code, []).append(name)
-    looked_up = pl.lit(0, pl.UInt64)
-    for code, names in by_code.items():
-        listed = pl.Series(names, dtype=pl.String).implode()
-        looked_up = pl.when(event.is_in(listed)).then(pl.lit(code, pl.UInt64)).otherwise(looked_up)
+        listed = pl.Series(members, dtype=dtype).implode()
+        looked_up = pl.when(value.is_in(listed)).then(pl.lit(code, pl.UInt64)).otherwise(looked_up)
     return looked_up
 
 
