@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from fivea.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = ROOT.parent / "shared" / "real-data"
+# Small excerpts of public real logs, vendored with their attribution (tests/fixtures/real-data/README.md)
+REAL_DATA = ROOT / "tests" / "fixtures" / "real-data"
 SAMPLE_DATA = ROOT / "sample_data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -21,6 +21,11 @@ def test_first_code_block_is_the_two_commands() -> None:
     assert commands[1].endswith("pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci, ".ci/run must run the README's test command"
+    # ...first, in a clean venv, before any optional extra is installed (a fresh clone has none)
+    readme_run = ci.index(commands[1])
+    assert "rm -rf .venv" in ci[:readme_run]
+    assert "[spark]" not in ci[:readme_run]
+    assert "spark" in ci[readme_run:]
 
 
 def test_readme_session_matches_golden_output() -> None:

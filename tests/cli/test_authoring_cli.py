@@ -73,7 +73,6 @@ def test_validate_with_data_checks_where_columns(tmp_path: Path) -> None:
     assert f"{config}:4" in result.stderr
 
 
-@pytest.mark.skipif(not REAL_DATA.exists(), reason="../shared/real-data is absent")
 def test_validate_real_data_config() -> None:
     config = str(ROOT / "tests" / "fixtures" / "configs" / "otto.yaml")
     out = run_cli("validate", config, str(REAL_DATA / "otto-20-sessions" / "events.csv"))

@@ -20,14 +20,20 @@ import polars as pl
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.limits import run_limited
 
 BAD = ROOT / "tests" / "fixtures" / "bad"
 HEADER = "user_id,event,timestamp\n"
 
 
-def error_line(*args: str, stdin: bytes | None = None) -> str:
-    """Run diagnose expecting exit 2; return its one stderr line (without the prefix)."""
-    result = run_cli("diagnose", *args, "-f", "json", code=2, stdin=stdin)
+def error_line(*args: str, stdin: bytes | None = None, in_process: bool = False) -> str:
+    """Run diagnose expecting exit 2; return its one stderr line (without the prefix).
+
+    Each case runs in its own process under the corpus limits (tests/limits.py); in_process is
+    for the cases that patch the standard library to simulate what root cannot see.
+    """
+    runner = run_cli if in_process else run_limited
+    result = runner("diagnose", *args, "-f", "json", code=2, stdin=stdin)
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -37,8 +43,8 @@ def error_line(*args: str, stdin: bytes | None = None) -> str:
 
 
 def report(*args: str, stdin: bytes | None = None) -> dict:
-    """Run diagnose expecting exit 0; return the parsed JSON report."""
-    result = run_cli("diagnose", *args, "-f", "json", stdin=stdin)
+    """Run diagnose expecting exit 0 (under the corpus limits); return the parsed JSON report."""
+    result = run_limited("diagnose", *args, "-f", "json", stdin=stdin)
     return json.loads(result.stdout)
 
 
@@ -153,7 +159,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         real = os.access
         monkeypatch.setattr(os, "access", lambda p, m: Path(p) != target and real(p, m))
     try:
-        line = error_line(str(target))
+        line = error_line(str(target), in_process=True)
     finally:
         target.chmod(0o644)
     assert_all(line, "locked.csv", "permission denied", "chmod +r")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import builtins
+import importlib.util
 
 import pytest
 
 from fivea.engines import spark_session as engine
 from fivea.errors import FiveaError
 from tests.conftest import SAMPLE_DATA, run_cli
+
+# These simulate a missing Java or an unreachable master on top of an installed pyspark.
+needs_pyspark = pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None,
+    reason='pyspark is not installed (pip install "fivea[spark]")',
+)
 
 
 def test_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +65,7 @@ def test_java_home_without_java_says_so(monkeypatch: pytest.MonkeyPatch, tmp_pat
         ("--spark-remote", "sc://127.0.0.1:9", "Spark Connect server"),
     ],
 )
+@needs_pyspark
 def test_unreachable_master_is_one_line(flag: str, url: str, what: str) -> None:
     """Checked before any JVM starts: one TCP connection instead of a minute of retries."""
     result = run_cli(
@@ -69,6 +77,7 @@ def test_unreachable_master_is_one_line(flag: str, url: str, what: str) -> None:
     assert f"check that the {what} is running" in result.stderr
 
 
+@needs_pyspark
 def test_spark_that_does_not_start_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     from pyspark.sql import SparkSession
 

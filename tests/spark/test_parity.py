@@ -49,10 +49,6 @@ def test_sample_data_window_and_compare(spark) -> None:
     _assert_parity(spark, [str(SAMPLE_DATA / "events.csv")], request=request, partitions=(3,))
 
 
-real = pytest.mark.skipif(not REAL_DATA.exists(), reason="../shared/real-data is absent")
-
-
-@real
 @pytest.mark.parametrize(
     ("path", "config"),
     [

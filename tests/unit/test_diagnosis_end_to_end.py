@@ -25,8 +25,6 @@ def test_sample_archetype_is_recognised(shape: str, seed: int) -> None:
 
 def test_rees46_short_window_is_said_not_scored() -> None:
     path = REAL_DATA / "rees46-oct2019-head" / "events.csv"
-    if not path.exists():
-        pytest.skip("../shared/real-data is absent")
     config = load_config(ROOT / "tests" / "fixtures" / "configs" / "rees46-cart-in-ask.yaml")
     result = diagnose([str(path)], config)
     affinity = next(t for t in result.transitions if t.name == "affinity")

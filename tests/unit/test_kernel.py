@@ -60,7 +60,6 @@ def test_kernel_equals_polars_on_the_sample(
     assert compiled == plan
 
 
-@pytest.mark.skipif(not REES46.exists(), reason="../shared/real-data is absent")
 def test_kernel_counts_the_duplicates_of_a_real_log(monkeypatch: pytest.MonkeyPatch) -> None:
     config = ROOT / "tests" / "fixtures" / "configs" / "rees46.yaml"
     compiled, plan = _both(monkeypatch, REES46 / "events.csv", config)

@@ -36,7 +36,6 @@ def test_partitions_change_no_number_on_the_sample(partitions: int) -> None:
     assert parted == whole
 
 
-@pytest.mark.skipif(not REES46.exists(), reason="../shared/real-data is absent")
 def test_partitions_keep_the_duplicates_and_quality_of_a_real_log() -> None:
     config = ROOT / "tests" / "fixtures" / "configs" / "rees46.yaml"
     whole, _ = _json(fivea.diagnose(REES46 / "events.csv", config))

@@ -1,4 +1,4 @@
-"""Known counts of the real public excerpts in ../shared/real-data (see its README)."""
+"""Known counts of the real public excerpts in tests/fixtures/real-data (see its README)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from tests.conftest import REAL_DATA, ROOT, run_cli
 CONFIGS = ROOT / "tests" / "fixtures" / "configs"
 REES46 = REAL_DATA / "rees46-oct2019-head"
 OTTO = REAL_DATA / "otto-20-sessions"
-pytestmark = pytest.mark.skipif(not REAL_DATA.exists(), reason="../shared/real-data is absent")
 
 
 def _diagnose(path: str, config: str) -> dict:
