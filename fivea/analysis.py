@@ -218,7 +218,7 @@ def analyse_scan(
     transitions, findings = grade(
         table.transitions,
         config.targets,
-        GradeContext(measured, span_too_short, target_source, config.actions),
+        GradeContext(measured, span_too_short, target_source, config.actions, config.business),
     )
     table = StageTable(
         table.persons,
@@ -230,9 +230,9 @@ def analyse_scan(
         table.path_conversion,
     )
     par, bar = productivity(table, config.targets)
-    neck = bottleneck(transitions, table, config.actions)
+    neck = bottleneck(transitions, table, config.actions, config.business)
     shape = archetype(table, config)
-    findings += shape_findings(table, shape)
+    findings += shape_findings(table, shape, config.business)
     breakdowns = tuple(
         breakdown(persons, column, totals, config.diagnosis.min_stage, config.segment_attribution)
         for column in options.segments

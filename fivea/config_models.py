@@ -292,6 +292,11 @@ class Check(_Model):
         return self
 
 
+def _advice_shorthand(value: object) -> object:
+    """`commitment: [a, b]` is short for `commitment: {actions: [a, b]}`."""
+    return {"actions": value} if isinstance(value, list) else value
+
+
 class ActionAdvice(_Model):
     """What to do about a weak transition; replaces the shipped advice key by key."""
 
@@ -303,16 +308,19 @@ class ActionAdvice(_Model):
 class Actions(_Model):
     """Per-transition advice overrides (the shipped text is fivea/data/actions.yaml)."""
 
-    attraction: ActionAdvice | None = None
-    curiosity_low: ActionAdvice | None = None
-    curiosity_high: ActionAdvice | None = None
-    commitment: ActionAdvice | None = None
-    affinity: ActionAdvice | None = None
+    attraction: Annotated[ActionAdvice | None, BeforeValidator(_advice_shorthand)] = None
+    curiosity_low: Annotated[ActionAdvice | None, BeforeValidator(_advice_shorthand)] = None
+    curiosity_high: Annotated[ActionAdvice | None, BeforeValidator(_advice_shorthand)] = None
+    commitment: Annotated[ActionAdvice | None, BeforeValidator(_advice_shorthand)] = None
+    affinity: Annotated[ActionAdvice | None, BeforeValidator(_advice_shorthand)] = None
 
     def for_key(self, key: str) -> dict[str, object]:
         """The overriding fields for an advice key (unset fields keep the shipped text)."""
         advice = getattr(self, key)
         return {} if advice is None else advice.model_dump(exclude_none=True)
+
+
+Business = Literal["ecommerce", "saas", "leadgen", "app", "generic"]
 
 
 class Config(_Model):
@@ -333,6 +341,7 @@ class Config(_Model):
     segment_attribution: Literal["first", "last"] = "first"
     targets: Targets = Targets()
     diagnosis: DiagnosisSettings = DiagnosisSettings()
+    business: Business = "generic"  # picks the action catalogue (docs/metrics.md#actions)
     actions: Actions = Actions()
     checks: list[Check] = []
 

@@ -56,11 +56,14 @@ _INVERSIONS = (  # (archetype, transition index, larger stage, smaller stage)
 )
 
 
+SHOP_BUSINESSES = ("ecommerce", "generic")  # the kinds of business a cart warning fits
+
+
 @cache
-def default_actions() -> dict[str, dict]:
-    """The shipped actions per transition (fivea/data/actions.yaml)."""
+def default_actions(business: str = "generic") -> dict[str, dict]:
+    """The shipped actions per transition for a kind of business (fivea/data/actions.yaml)."""
     text = (resources.files("fivea") / "data" / "actions.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.safe_load(text)[business]
 
 
 def _target(targets: Targets, name: str) -> float:
@@ -121,6 +124,7 @@ class GradeContext:
     span_too_short: bool  # observed span shorter than funnel.window
     target_source: str
     actions: Actions | None = None  # the config's advice overrides
+    business: str = "generic"  # picks the action catalogue (docs/metrics.md#actions)
 
 
 def grade(
@@ -150,7 +154,7 @@ def grade(
                     "over_curiosity",
                     f"curiosity {t.ratio:.2f} is above its band's top {targets.curiosity[1]:.2f}: "
                     "the message may be unclear and questions pile up",
-                    tuple(advice("curiosity_high", ctx.actions)["actions"]),
+                    tuple(advice("curiosity_high", ctx.actions, ctx.business)["actions"]),
                 )
             )
         else:
@@ -164,13 +168,16 @@ def grade(
     return tuple(graded), findings
 
 
-def advice(key: str, overrides: Actions | None = None) -> dict:
-    """The shipped advice for a transition key, with the config's overrides on top."""
-    return {**default_actions()[key], **(overrides.for_key(key) if overrides else {})}
+def advice(key: str, overrides: Actions | None = None, business: str = "generic") -> dict:
+    """The business's shipped advice for a transition key, with the config's overrides on top."""
+    return {**default_actions(business)[key], **(overrides.for_key(key) if overrides else {})}
 
 
 def bottleneck(
-    transitions: tuple[Transition, ...], table: StageTable, overrides: Actions | None = None
+    transitions: tuple[Transition, ...],
+    table: StageTable,
+    overrides: Actions | None = None,
+    business: str = "generic",
 ) -> Bottleneck | None:
     """The graded transition with the largest uplift to target; ratio 0 wins (unbounded)."""
     reached = {s.key: s.reached for s in table.stages}
@@ -186,7 +193,7 @@ def bottleneck(
     if chosen is None:
         return None
     key = chosen.name if chosen.name != "curiosity" else "curiosity_low"
-    entry = advice(key, overrides)
+    entry = advice(key, overrides, business)
     unit, base = (
         ("advocates", reached["advocate"])
         if chosen.name == "affinity"
@@ -259,7 +266,7 @@ def archetype(table: StageTable, config: Config) -> Archetype:
     )
 
 
-def shape_findings(table: StageTable, shape: Archetype) -> list[Finding]:
+def shape_findings(table: StageTable, shape: Archetype, business: str = "generic") -> list[Finding]:
     """Expected-archetype mismatch and a config that hides the door knob (issue "Diagnosis")."""
     findings = []
     if shape.expected and shape.primary not in (shape.expected, "insufficient_data"):
@@ -273,7 +280,9 @@ def shape_findings(table: StageTable, shape: Archetype) -> list[Finding]:
         )
     act = table.stages[3].reached
     both = table.transitions[2].flow_count
-    if act >= 20 and both / act >= DOOR_KNOB_BLIND:
+    # Only a shop has carts to misplace: a lead or a trial must come before every deal
+    # (docs/metrics.md#actions).
+    if business in SHOP_BUSINESSES and act >= 20 and both / act >= DOOR_KNOB_BLIND:
         findings.append(
             Finding(
                 "door_knob_undetectable",
