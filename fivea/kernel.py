@@ -266,6 +266,7 @@ def person_facts(
     path_distinct: np.ndarray,
     aware_is_any: bool,
     last_touch: bool,
+    present: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """Every fact of the person table, one person at a time (times in µs, NULL if none).
 
@@ -273,7 +274,9 @@ def person_facts(
     ``since``/``until``: the window [since, until) (pass int64 min / max for no bound);
     counted rules: stage bit, ``min_count`` and ``within`` (µs, < 0 for none); paths: step bits
     (one row per path), step count, window (µs) and whether steps need distinct rows.
-    Returns first, last, reach (5 x P), touch row, levels (paths x P), path starts (paths x P)
+    ``present``: segments x input rows, whether the row has a non-empty value of the segment.
+    Returns first, last, reach (5 x P), touch rows (segments x P: each segment's first, or last,
+    non-empty row before ``until``, -1 if none), levels (paths x P), path starts (paths x P)
     and step times (paths x steps x P).
     """
     persons = starts.shape[0] - 1
@@ -281,7 +284,8 @@ def person_facts(
     first = np.full(persons, NULL, np.int64)
     last = np.full(persons, NULL, np.int64)
     reach = np.full((5, persons), NULL, np.int64)
-    touch = np.full(persons, -1, np.int64)
+    n_segments = present.shape[0]
+    touch = np.full((n_segments, persons), -1, np.int64)
     levels = np.zeros((n_paths, persons), np.int32)
     path_start = np.full((n_paths, persons), NULL, np.int64)
     step_times = np.full((n_paths, max(max_steps, 1), persons), NULL, np.int64)
@@ -338,7 +342,14 @@ def person_facts(
                     count += 1
         if first[p] == NULL:
             continue  # no event in the window: not in the table
-        touch[p] = packed[last_at if last_touch else lo, ROW_AND_HASH] & _LOW32
+        for s in range(n_segments):  # first (last) touch: the first (last) non-empty value
+            j = last_at if last_touch else lo
+            while lo <= j <= last_at:
+                row = packed[j, ROW_AND_HASH] & _LOW32
+                if present[s, row]:
+                    touch[s, p] = row
+                    break
+                j += -1 if last_touch else 1
         for j in range(count):
             m = hit_masks[j]
             for b in range(5):

@@ -163,11 +163,25 @@ def _subfunnel_table(hits: pl.LazyFrame, spec: PathSpec) -> pl.LazyFrame:
     )
 
 
+def segment_value(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A property as a segment value: text, null when empty (null, NaN or blank after trimming).
+
+    A person's value is their first non-empty one (docs/metrics.md#segments): a lead log whose
+    first row is the bare contact must not put everyone in "(none)".
+    """
+    value = pl.col(column)
+    if dtype.is_float():
+        value = value.fill_nan(None)
+    text = value.cast(pl.String).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
 def _segment_values(events: pl.LazyFrame, segments: list[str], last: bool) -> list[pl.Expr]:
     order = [pl.col(TIME), pl.col(ORDER)]
+    schema = events.collect_schema() if segments else {}
     exprs = []
     for column in segments:
-        value = pl.col(column).cast(pl.String).sort_by(order)
+        value = segment_value(column, schema[column]).sort_by(order).drop_nulls()
         exprs.append((value.last() if last else value.first()).alias(f"seg_{column}"))
     return exprs
 

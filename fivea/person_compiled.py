@@ -21,7 +21,15 @@ import polars as pl
 
 from fivea.config import STAGE_KEYS
 from fivea.events import TIME, USER
-from fivea.person import _CHECK_SEED, _KEY_SEED, ID_COLLISION, PathSpec, Window, person_columns
+from fivea.person import (
+    _CHECK_SEED,
+    _KEY_SEED,
+    ID_COLLISION,
+    PathSpec,
+    Window,
+    person_columns,
+    segment_value,
+)
 from fivea.quality import ROW_HASH
 from fivea.rules import RuleSet
 from fivea.sources import ORDER
@@ -50,6 +58,7 @@ def kernel_input(
             pl.col(USER).rank("dense").cast(pl.UInt64).alias(_KEY),
             pl.lit(0, pl.UInt64).alias(_CHECK),
         ]
+    schema = events.collect_schema() if segments else {}
     counted = pl.lit(0, pl.UInt64)
     for r, column in enumerate(rules.counted_matches.values()):
         counted = counted | pl.when(column).then(pl.lit(1 << r, pl.UInt64)).otherwise(
@@ -62,7 +71,7 @@ def kernel_input(
         rules.simple_mask.alias(_SIMPLE),
         counted.cast(pl.UInt64).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
-        *[pl.col(c).cast(pl.String).alias(f"seg_{c}") for c in segments],
+        *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
     )
 
 
@@ -182,6 +191,12 @@ def person_table_compiled(
     for q, spec in enumerate(paths):
         path_bits[q, : len(spec.bits)] = spec.bits
     counted = rules.counted
+    # which rows carry a non-empty value of each segment column: the kernel picks per column
+    # the person's first (or last) such row
+    present = np.zeros((len(segments), max(frame.height, 1)), np.uint8)
+    for s, column in enumerate(segments):
+        present[s, : frame.height] = frame.get_column(f"seg_{column}").is_not_null().to_numpy()
+    present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,
         _HIGH if window.until is None else window.until,
@@ -194,6 +209,7 @@ def person_table_compiled(
         np.array([s.distinct_rows for s in paths], np.bool_),
         rules.aware_is_any_event,
         last_touch,
+        present,
     )
 
     def facts(k: int) -> pl.DataFrame:
@@ -246,6 +262,10 @@ def _facts_frame(
         if dtype == pl.Int64
     )
     if segments:
-        picked = frame.select([f"seg_{c}" for c in segments])[touch[kept]]
-        table = pl.concat([table, picked], how="horizontal")
+        picked = []
+        for s, column in enumerate(segments):
+            rows = pl.Series(touch[s][kept])
+            rows = pl.when(rows >= 0).then(rows)  # -1: no non-empty value, "(none)"
+            picked.append(frame.get_column(f"seg_{column}").gather(pl.select(rows).to_series()))
+        table = pl.concat([table, pl.DataFrame(picked)], how="horizontal")
     return table.with_columns(pl.Series(ID_COLLISION, collided[kept]))
