@@ -244,13 +244,12 @@ def analyse_scan(
             f"not measured: {', '.join(unmeasured)} (no event matches the rules; "
             "its transitions are not graded)"
         )
-    for seg in breakdowns:
-        for row in seg.rows:
-            for lag in row.lagging:
-                reasons.append(
-                    f"lagging segment: {seg.column} = {row.value} at {lag.transition} "
-                    f"(flow {lag.flow:.1%} vs {lag.rest_flow:.1%} elsewhere)"
-                )
+    reasons += [
+        f"lagging segment by {seg.column}: {finding.text}"
+        for seg in breakdowns
+        for finding in seg.findings
+        if finding.direction == "lagging"
+    ]
     reasons += _data_limits(quality, span_too_short)
     judged_verdict = verdict(
         par,

@@ -222,14 +222,21 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class SegmentLag:
-    """A segment whose flow at a transition is significantly below everyone else's."""
+class SegmentCell:
+    """One tested cell: a segment's flow at a transition (or its PAR) against everyone else's.
 
-    transition: str
+    ``direction`` is ``lagging`` or ``leading`` when the two-sided test is significant after
+    Benjamini-Hochberg over every cell of the column, else ``same`` (docs/metrics.md#segments).
+    """
+
+    transition: str  # attraction, curiosity, commitment, affinity, or par
+    persons: int  # the segment's persons at the from-stage (PAR: at Aware)
     flow: float
     rest_flow: float
     z: float
     p_value: float
+    q_value: float
+    direction: str
 
 
 @dataclass(frozen=True)
@@ -243,7 +250,17 @@ class SegmentRow:
     flows: dict[str, float | None]
     par: float | None
     bar: float | None
-    lagging: tuple[SegmentLag, ...]
+    lagging: tuple[SegmentCell, ...]
+    leading: tuple[SegmentCell, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentFinding:
+    """One line about a segment value that lags or leads, both flows side by side."""
+
+    value: str
+    direction: str  # lagging or leading
+    text: str
 
 
 @dataclass(frozen=True)
@@ -254,6 +271,7 @@ class SegmentBreakdown:
     attribution: str
     rows: tuple[SegmentRow, ...]
     tests_run: int
+    findings: tuple[SegmentFinding, ...] = ()  # lagging first (by lost conversions), then leading
 
 
 @dataclass(frozen=True)

@@ -46,3 +46,16 @@ def benjamini_hochberg(p_values: list[float], q: float = 0.05) -> list[bool]:
     for rank, index in enumerate(order, start=1):
         rejected[index] = rank <= cutoff
     return rejected
+
+
+def bh_adjusted(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values): q ≤ level exactly when BH rejects."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [1.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):  # from the largest p down: q_(i) = min over j ≥ i of m·p_(j)/j
+        index = order[rank - 1]
+        running = min(running, p_values[index] * m / rank)
+        adjusted[index] = running
+    return adjusted

@@ -12,7 +12,7 @@ from html import escape
 
 from fivea.render import svg
 from fivea.render import text as fmt
-from fivea.result import Ratio, Result, Transition
+from fivea.result import Ratio, Result, SegmentCell, Transition
 
 STAGE_KEYS = ("aware", "appeal", "ask", "act", "advocate")
 GRADE_ORDER = ("critical", "watch", "ok", "not_judged", "not_measured", "ungraded")
@@ -65,7 +65,7 @@ th:last-child,td:last-child{padding-right:0}
 thead th{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);
 font-weight:600;border-bottom:1.5px solid var(--ink);white-space:nowrap}
 tbody th{font-weight:600;overflow-wrap:anywhere}.num{text-align:right;white-space:nowrap}
-tr.sum th,tr.sum td{border-top:1.5px solid var(--ink)}.lag{color:var(--critical);font-weight:600}
+tr.sum th,tr.sum td{border-top:1.5px solid var(--ink)}.lag{color:var(--critical);font-weight:600}.lead{color:var(--ok);font-weight:600}
 .note{font-size:12.5px;color:var(--muted);margin:6px 0 0}.direction{margin:0 0 16px}
 footer{margin-top:40px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);
 padding-top:10px}
@@ -330,19 +330,22 @@ def _segments(result: Result) -> str:
     for seg in result.segments:
         rows = []
         for row in seg.rows:
-            lags = "; ".join(
-                f"{lag.transition} ({fmt.percent(lag.flow)} vs {fmt.percent(lag.rest_flow)}, "
-                f"p {lag.p_value:.3f})"
-                for lag in row.lagging
-            )
-            flag = Safe(f'<span class="lag">▼ {escape(lags)}</span>') if lags else "—"
+            flags = [
+                f'<span class="{css}">{marker} {escape(_cell_text(cell))}</span>'
+                for marker, css, cells in (("▼", "lag", row.lagging), ("▲", "lead", row.leading))
+                for cell in cells
+            ]
+            flag = Safe(" ".join(flags)) if flags else "—"
             reached = [fmt.count(row.reached.get(k, 0)) for k in STAGE_KEYS]
             rows.append([row.value, fmt.count(row.persons), *reached[1:], fmt.ratio(row.par),
                          fmt.ratio(row.bar), flag])  # fmt: skip
         title = f"By {seg.column} ({fmt.words(seg.attribution)} touch)"
-        note = f"{seg.tests_run} lag tests run; flagged after Benjamini–Hochberg at q = 0.05."
+        note = (
+            f"{seg.tests_run} tests of each value against the rest; flagged after "
+            "Benjamini–Hochberg at q = 0.05. " + " ".join(f"{f.text}." for f in seg.findings)
+        )
         cols = ["value", "#persons", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]
-        out.append(_table(title, [*cols, "lags at"], rows, note))
+        out.append(_table(title, [*cols, "vs the rest"], rows, note))
     return _section("segments", "Segments", out) if out else ""
 
 
@@ -437,3 +440,10 @@ def render_html(result: Result) -> str:
         f" · generated {escape(result.generated_at)} · a self-contained report: no scripts, no "
         "network access needed.</footer></body></html>\n"
     )
+
+
+def _cell_text(cell: SegmentCell) -> str:
+    """ "commitment 57% vs 63%" or "PAR 0.078 vs 0.050": the value's figure, then the rest's."""
+    if cell.transition == "par":
+        return f"PAR {fmt.ratio(cell.flow)} vs {fmt.ratio(cell.rest_flow)}"
+    return f"{cell.transition} {fmt.percent(cell.flow)} vs {fmt.percent(cell.rest_flow)}"

@@ -127,7 +127,7 @@ def render_markdown(result: Result) -> str:
     for seg in result.segments:
         lines += [f"## Segments by {md(seg.column)}", ""]
         lines += _table(
-            ["value", "persons", "act", "advocate", "PAR", "lags at"],
+            ["value", "persons", "act", "advocate", "PAR", "lags at", "leads at"],
             [
                 [
                     md(r.value),
@@ -135,12 +135,15 @@ def render_markdown(result: Result) -> str:
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
                     fmt.ratio(r.par),
-                    ", ".join(lag.transition for lag in r.lagging),
+                    ", ".join(_cell_name(c.transition) for c in r.lagging),
+                    ", ".join(_cell_name(c.transition) for c in r.leading),
                 ]
                 for r in seg.rows
             ],
             right={1, 2, 3, 4},
         )
+        lines += [f"- {md(f.text)}" for f in seg.findings]
+        lines += [""] if seg.findings else []
     if result.compare is not None:
         c = result.compare
         lines += [f"## Compared with the previous period: {c.direction}", ""]
@@ -190,3 +193,7 @@ def _num(value: float | None) -> str:
     if value is None:
         return "—"
     return fmt.count(int(value)) if float(value).is_integer() and value > 1 else fmt.ratio(value)
+
+
+def _cell_name(transition: str) -> str:
+    return "PAR" if transition == "par" else transition

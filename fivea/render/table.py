@@ -63,8 +63,11 @@ def render_table(result: Result, console: Console) -> None:
     console.print(fit(console, sections.timing_table(result)))
     for title, table in sections.subfunnel_tables(result):
         console.print(fit(console, table, title))
-    for title, table in sections.segment_tables(result):
+    for title, table, findings in sections.segment_tables(result):
         console.print(fit(console, table, title))
+        if findings:
+            console.print(sections.bullets(findings))
+            console.print()
     comparison = sections.compare_table(result)
     if comparison is not None:
         console.print(comparison)

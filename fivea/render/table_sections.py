@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fivea.render import text as fmt
-from fivea.result import Result, Transition
+from fivea.result import Result, SegmentRow, Transition
 
 BAR_WIDTH = 30
 VERDICT_STYLE = {"healthy": "bold green", "needs_attention": "bold yellow", "at_risk": "bold red"}
@@ -333,13 +333,24 @@ def subfunnel_tables(result: Result) -> list[tuple[str, Table]]:
     return out
 
 
-def segment_tables(result: Result) -> list[tuple[str, Table]]:
-    """Per segment column: each value's stage counts, PAR/BAR and lag flags."""
+def _marks(row: SegmentRow) -> Text:
+    """▼ lags / ▲ leads / ▼▲ both: where and by how much is said in the lines under the table
+    (kept short so the table fits 80 columns)."""
+    if row.lagging and row.leading:
+        return Text("▼▲ both", style="yellow")
+    if row.lagging:
+        return Text("▼ lags", style="red")
+    return Text("▲ leads", style="green") if row.leading else Text("")
+
+
+def segment_tables(result: Result) -> list[tuple[str, Table, tuple[str, ...]]]:
+    """Per segment column: each value's stage counts, PAR, where it lags or leads, and one line
+    per such value with both flows (docs/metrics.md#segments)."""
     out = []
     for seg in result.segments:
         title = (
-            f"Segments by {seg.column} ({seg.attribution} touch; {seg.tests_run} lag tests, "
-            "BH q=0.05)"
+            f"Segments by {seg.column} ({seg.attribution} touch; {seg.tests_run} tests against "
+            "the rest, BH q=0.05)"
         )
         table = new_table(
             title,
@@ -350,10 +361,9 @@ def segment_tables(result: Result) -> list[tuple[str, Table]]:
             ("act", "right"),
             ("advocate", "right"),
             ("PAR", "right"),
-            ("lags at", "left"),
+            ("vs rest", "left"),
         )
         for row in seg.rows:
-            lags = ", ".join(lag.transition for lag in row.lagging)
             table.add_row(
                 Text(row.value),
                 fmt.count(row.persons),
@@ -362,9 +372,9 @@ def segment_tables(result: Result) -> list[tuple[str, Table]]:
                 fmt.count(row.reached["act"]),
                 fmt.count(row.reached["advocate"]),
                 fmt.ratio(row.par),
-                Text(lags, style="red"),
+                _marks(row),
             )
-        out.append((title, table))
+        out.append((title, table, tuple(f.text for f in seg.findings)))
     return out
 
 
