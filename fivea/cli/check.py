@@ -11,12 +11,12 @@ import typer
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
+    CheckFormatOpt,
     CompareOpt,
     ConfigOpt,
     DebugOpt,
     EngineOpt,
     Events,
-    FormatOpt,
     InputFormatOpt,
     MemoryOpt,
     OutputOpt,
@@ -68,7 +68,7 @@ def check(
     events: Events,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
-    fmt: FormatOpt = None,
+    fmt: CheckFormatOpt = None,
     output: OutputOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,

@@ -42,7 +42,21 @@ PresetOpt = Annotated[
 FormatOpt = Annotated[
     str | None,
     typer.Option(
-        "--format", "-f", help="table (default), json.", show_default=False, metavar="FORMAT"
+        "--format",
+        "-f",
+        help="table (default), json, markdown, csv or html.",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+CheckFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (default), json, junit, github, markdown or csv.",
+        show_default=False,
+        metavar="FORMAT",
     ),
 ]
 OutputOpt = Annotated[

@@ -1,4 +1,7 @@
-"""The 5A stage table as CSV, safe to open in a spreadsheet (SPEC §5, §6)."""
+"""The 5A stage table as CSV, safe to open in a spreadsheet (docs/checks.md, README formats).
+
+With --segment or --trend, each follows as a further block: a blank line, its own header row,
+its rows (README.md, Formats)."""
 
 from __future__ import annotations
 
@@ -83,4 +86,35 @@ def render_csv(result: Result) -> str:
             ]
         )
         writer.writerow([safe_cell(v) for v in row])
+    _segment_rows(writer, result)
+    _trend_rows(writer, result)
     return out.getvalue()
+
+
+def _segment_rows(writer: csv.Writer, result: Result) -> None:
+    """With --segment: a blank line, then one row per segment value under its own header."""
+    if not result.segments:
+        return
+    stages = [s.key for s in result.stages]
+    writer.writerow([])
+    reached = [f"reached_{k}" for k in stages]
+    writer.writerow(["segment", "value", "persons", *reached, "par", "bar", "lagging", "leading"])
+    for seg in result.segments:
+        for row in seg.rows:
+            cells = [seg.column, row.value, row.persons, *[row.reached.get(k) for k in stages]]
+            cells += [row.par, row.bar]
+            cells += [" ".join(c.transition for c in row.lagging)]
+            cells += [" ".join(c.transition for c in row.leading)]
+            writer.writerow([safe_cell(v) for v in cells])
+
+
+def _trend_rows(writer: csv.Writer, result: Result) -> None:
+    """With --trend: a blank line, then one row per calendar bucket under its own header."""
+    if result.trend is None:
+        return
+    stages = [s.key for s in result.stages]
+    writer.writerow([])
+    writer.writerow([result.trend.period, *[f"reached_{k}" for k in stages], "par", "bar"])
+    for row in result.trend.rows:
+        cells = [row.period, *[row.reached.get(k) for k in stages], row.par, row.bar]
+        writer.writerow([safe_cell(v) for v in cells])
