@@ -204,9 +204,18 @@ def analyse_scan(
         [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
     )
     if totals.count(PERSONS.name) == 0:
+        first, last = frames["valid"]["time_min"].item(), frames["valid"]["time_max"].item()
+        bounds = " and ".join(
+            text
+            for text in (
+                window.since is not None and f"from {iso(window.since)}",
+                window.until is not None and f"before {iso(window.until)}",
+            )
+            if text
+        )
         msg = (
-            f"{scan.sources[0].name}: no events in the analysis window "
-            f"[{iso(window.since)}, {iso(window.until)}); widen --since/--until"
+            f"{scan.sources[0].name}: no events {bounds} (the log runs from {iso(first)} "
+            f"to {iso(last)}); widen --since/--until"
         )
         raise InputError(msg)
     table = stage_table(totals, config)

@@ -98,7 +98,15 @@ def resolve_window(
         else:
             since = parse_instant(request.since, timezone, "--since")
     if since is not None and until is not None and since >= until:
-        msg = f"--since {request.since} is not before --until {request.until or iso(until)}; swap them"
+        if request.until:
+            msg = f"--since {request.since} is not before --until {request.until}; swap them"
+        elif request.as_of:
+            msg = f"--since {request.since} is not before --as-of {request.as_of}; pick an earlier --since"
+        else:  # the end is the log's last event
+            msg = (
+                f"--since {request.since} is after the log's last event ({iso(as_of)}); "
+                "pick an earlier --since"
+            )
         raise UsageError(msg)
     return Window(since=since, until=until, as_of=as_of if as_of is not None else 0), latest
 
