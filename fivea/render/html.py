@@ -267,8 +267,7 @@ def _stage_tables(result: Result) -> str:
     grades = []
     for t in result.transitions:
         ratio = fmt.ratio(t.ratio) if t.ratio is not None else f"— {t.ratio_reason or ''}".strip()
-        uplift = f"×{t.uplift:.2f}" if t.uplift else "—"
-        uplift = "∞" if t.grade == "critical" and t.ratio == 0 else uplift
+        uplift = fmt.uplift(t.uplift, t.grade, t.ratio)
         grade = _badge(t.grade) if t.grade else "—"
         grades.append([t.name, ratio, _target(t), grade, fmt.percent(t.dropoff), uplift])
     notes = "; ".join(f"{t.name}: {t.grade_reason}" for t in result.transitions if t.grade_reason)

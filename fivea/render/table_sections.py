@@ -193,11 +193,7 @@ def grades_table(result: Result) -> Table:
             if isinstance(t.target, tuple)
             else fmt.ratio(t.target)
         )
-        uplift = (
-            "∞"
-            if t.grade == "critical" and t.ratio == 0
-            else (f"×{t.uplift:.2f}" if t.uplift else "—")
-        )
+        uplift = fmt.uplift(t.uplift, t.grade, t.ratio)
         grade = Text(fmt.words(t.grade or "—"), style=GRADE_STYLE.get(t.grade or "", ""))
         table.add_row(
             f"{t.name} ({t.from_stage}→{t.to_stage})",

@@ -40,6 +40,14 @@ def duration(seconds: float | None) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
+def uplift(value: float | None, grade: str | None, ratio: float | None) -> str:
+    """The uplift to target: only where a ratio is below its target (u > 1); "∞" for a ratio of
+    0 between measured stages; "—" otherwise (an ok ratio has nothing to lift)."""
+    if grade == "critical" and ratio == 0:
+        return "∞"
+    return f"×{value:.2f}" if value is not None and value > 1 else "—"
+
+
 def words(identifier: str) -> str:
     """snake_case identifier -> words: 'door_knob' -> 'door knob'."""
     return identifier.replace("_", " ")

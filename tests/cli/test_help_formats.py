@@ -30,3 +30,19 @@ def test_check_lists_every_check_format() -> None:
 def test_each_listed_report_format_works(fmt: str) -> None:
     out = run_cli("diagnose", str(SAMPLE_DATA / "events.csv"), "-f", fmt).stdout
     assert out.strip()
+
+
+@pytest.mark.parametrize(
+    ("value", "grade", "ratio", "shown"),
+    [
+        (0.10, "ok", 3.0, "—"),  # above target: nothing to lift
+        (1.0, "ok", 0.3, "—"),
+        (1.14, "watch", 0.26, "×1.14"),
+        (None, "critical", 0.0, "∞"),
+        (None, "not_measured", None, "—"),
+    ],
+)
+def test_uplift_is_shown_only_below_target(value, grade, ratio, shown) -> None:
+    from fivea.render.text import uplift
+
+    assert uplift(value, grade, ratio) == shown
