@@ -27,12 +27,12 @@ from fivea.aggregate import (
     subfunnel_measures,
     subfunnels,
 )
+from fivea.compare import Coverage, compare
 from fivea.config import STAGE_KEYS, LoadedConfig
 from fivea.diagnosis import (
     GradeContext,
     archetype,
     bottleneck,
-    compare,
     grade,
     productivity,
     shape_findings,
@@ -282,8 +282,21 @@ def analyse_scan(
                 )
             )
         else:
+            assert previous.since is not None
+            assert previous.until is not None
+            coverage = Coverage(
+                frames["valid"]["time_min"].item(),
+                frames["valid"]["time_max"].item(),
+                previous.since,
+                window.until if window.until is not None else window.as_of + 1,
+            )
             comparison = compare(
-                table, previous_table, iso(previous.since) or "", iso(previous.until) or ""
+                table,
+                previous_table,
+                iso(previous.since) or "",
+                iso(previous.until) or "",
+                coverage,
+                measured,
             )
     return Result(
         source=source_info(scan, loaded),

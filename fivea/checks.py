@@ -242,6 +242,8 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             return None, "needs --compare previous"
         delta = next((d for d in result.compare.deltas if d.metric == tail), None)
         value = None if delta is None else (delta.change if head == "change" else delta.delta)
+        if delta is not None and value is None:  # partial_period, zero_base, not_measured
+            return None, (delta.change_reason if head == "change" else delta.delta_reason)
     elif head == "subfunnel":
         sub_name, _, what = tail.rpartition(".")
         sub = next(s for s in result.subfunnels if s.name == sub_name)

@@ -15,12 +15,10 @@ from importlib import resources
 import yaml
 
 from fivea.aggregate import StageTable, safe_ratio
-from fivea.config import STAGE_KEYS, Actions, Config, Targets
+from fivea.config import Actions, Config, Targets
 from fivea.result import (
     Archetype,
     Bottleneck,
-    Comparison,
-    Delta,
     ExpectedGain,
     Finding,
     Inversion,
@@ -28,7 +26,7 @@ from fivea.result import (
     Transition,
     Verdict,
 )
-from fivea.stats import Z95, two_proportion_z, wilson
+from fivea.stats import wilson
 
 EPS = 0.05  # an inversion must exceed 1 by this much (SPEC §4.3)
 TOL = 0.15  # bow-tie tolerance, and the distance change that counts as improving (§4.5)
@@ -353,67 +351,3 @@ def verdict(
         reasons.append("no bottleneck: every graded transition meets its target")
     reasons.extend(extra_reasons)
     return Verdict(status, tuple(reasons))
-
-
-def bow_tie_distance(table: StageTable) -> float | None:
-    """d = |Advocate/Aware - 1| + |Act/Appeal - 1| (SPEC §4.5)."""
-    r = {s.key: s.reached for s in table.stages}
-    if not r["aware"] or not r["appeal"]:
-        return None
-    return abs(r["advocate"] / r["aware"] - 1) + abs(r["act"] / r["appeal"] - 1)
-
-
-def _delta(metric: str, now: float | None, before: float | None, z: float | None = None) -> Delta:
-    delta = None if now is None or before is None else now - before
-    change = None if delta is None or not before else delta / before
-    significant = None if z is None else abs(z) >= Z95
-    return Delta(metric, now, before, delta, change, z, significant)
-
-
-def compare(current: StageTable, previous: StageTable, since: str, until: str) -> Comparison:
-    """Deltas of every count and ratio, z-tests for PAR and BAR, the direction (SPEC §4.5)."""
-    now = {s.key: s.reached for s in current.stages}
-    before = {s.key: s.reached for s in previous.stages}
-    deltas = [_delta(f"reached.{k}", now[k], before[k]) for k in STAGE_KEYS]
-    deltas += [
-        _delta(f"ratio.{t.name}", t.ratio, p.ratio)
-        for t, p in zip(current.transitions, previous.transitions, strict=True)
-    ]
-    deltas += [
-        _delta(f"flow.{t.name}", t.flow, p.flow)
-        for t, p in zip(current.transitions, previous.transitions, strict=True)
-    ]
-    tests = {}
-    for name, stage in (("par", "act"), ("bar", "advocate")):
-        z = None
-        if now[stage] <= now["aware"] and before[stage] <= before["aware"]:
-            z = two_proportion_z(now[stage], now["aware"], before[stage], before["aware"])
-        tests[name] = z
-        deltas.append(
-            _delta(
-                name,
-                safe_ratio(now[stage], now["aware"]),
-                safe_ratio(before[stage], before["aware"]),
-                z,
-            )
-        )
-    d_now, d_before = bow_tie_distance(current), bow_tie_distance(previous)
-    reasons = []
-    fell = [n.upper() for n, z in tests.items() if z is not None and z <= -Z95]
-    bar_rose = tests["bar"] is not None and tests["bar"] >= Z95
-    closer = d_now is not None and d_before is not None and d_before - d_now >= TOL - ULP
-    if fell:
-        direction = "declining"
-        reasons.append(f"{' and '.join(fell)} fell significantly (|z| >= {Z95})")
-    elif bar_rose or closer:
-        direction = "improving"
-        if bar_rose:
-            reasons.append("BAR rose significantly")
-        if closer:
-            reasons.append(f"the shape moved {d_before - d_now:.2f} closer to the bow tie")
-    else:
-        direction = "stable"
-        reasons.append("no significant change in PAR or BAR")
-    return Comparison(
-        since, until, previous.persons, tuple(deltas), d_now, d_before, direction, tuple(reasons)
-    )

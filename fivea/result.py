@@ -285,6 +285,9 @@ class Delta:
     change: float | None  # relative change
     z: float | None = None
     significant: bool | None = None
+    delta_reason: str | None = None  # why delta is null: not_measured, partial_period
+    change_reason: str | None = None  # ... and zero_base for the relative change
+    z_reason: str | None = None  # why untested: a count, not_a_proportion, zero_variance, ...
 
 
 @dataclass(frozen=True)
@@ -297,8 +300,9 @@ class Comparison:
     deltas: tuple[Delta, ...]
     bow_tie_distance: float | None
     previous_bow_tie_distance: float | None
-    direction: str  # improving / stable / declining
+    direction: str  # improving / stable / declining / not_judged
     reasons: tuple[str, ...]
+    direction_reason: str | None = None  # partial_period when a period is not covered
 
 
 @dataclass(frozen=True)

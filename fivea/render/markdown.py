@@ -146,15 +146,22 @@ def render_markdown(result: Result) -> str:
         lines += [""] if seg.findings else []
     if result.compare is not None:
         c = result.compare
-        lines += [f"## Compared with the previous period: {c.direction}", ""]
+        lines += [f"## Compared with the previous period: {fmt.words(c.direction)}", ""]
         lines += _table(
-            ["metric", "now", "before", "change"],
+            ["metric", "now", "before", "change", "z"],
             [
-                [d.metric, _num(d.current), _num(d.previous), fmt.signed_percent(d.change)]
+                [
+                    d.metric,
+                    _num(d.current),
+                    _num(d.previous),
+                    fmt.signed_percent(d.change),
+                    "" if d.z is None else f"{d.z:+.2f}" + (" *" if d.significant else ""),
+                ]
                 for d in c.deltas
             ],
-            right={1, 2, 3},
+            right={1, 2, 3, 4},
         )
+        lines += [f"- {md(reason)}" for reason in c.reasons] + [""]
     if result.trend is not None:
         lines += [f"## Trend by {result.trend.period}", ""]
         lines += _table(

@@ -7,13 +7,13 @@ import math
 import pytest
 
 from fivea.aggregate import StageTable, safe_ratio
+from fivea.compare import compare
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Config, Targets
 from fivea.diagnosis import (
     GradeContext,
     archetype,
     bar_target,
     bottleneck,
-    compare,
     grade,
     productivity,
     shape_findings,
