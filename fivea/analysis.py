@@ -28,7 +28,7 @@ from fivea.aggregate import (
     subfunnels,
 )
 from fivea.compare import Coverage, compare
-from fivea.config import STAGE_KEYS, LoadedConfig
+from fivea.config import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import (
     GradeContext,
     archetype,
@@ -45,11 +45,11 @@ from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
 from fivea.readers import explain_read_error
-from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
+from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
-from fivea.trend import build_trend, check_period
+from fivea.trend import bucket_of, build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
@@ -324,9 +324,25 @@ def analyse_scan(
         findings=tuple(findings),
         segments=breakdowns,
         compare=comparison,
-        trend=build_trend(frames["trend"], options.trend) if options.trend else None,
+        trend=_trend(frames, options.trend, window, config, measured) if options.trend else None,
         **_run_info(started, runner.info()),
     )
+
+
+def _trend(
+    frames: dict, period: str, window: Window, config: Config, measured: dict[str, bool]
+) -> Trend:
+    """Every calendar bucket of the window's events, empty ones included (docs/metrics.md#trend)."""
+    first, last = frames["valid"]["time_min"].item(), frames["valid"]["time_max"].item()
+    if window.since is not None:
+        first = max(first, window.since)
+    if window.until is not None:
+        last = min(last, window.until - 1)
+    span = None
+    if first <= last:
+        zone = config.time.timezone
+        span = (bucket_of(first, period, zone), bucket_of(last, period, zone))
+    return build_trend(frames["trend"], period, span, config.diagnosis.min_stage, measured)
 
 
 def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:

@@ -313,6 +313,9 @@ class TrendRow:
     reached: dict[str, int]
     par: float | None
     bar: float | None
+    ratios: dict[str, float | None] = field(default_factory=dict)
+    flows: dict[str, float | None] = field(default_factory=dict)
+    small_sample: bool = False  # fewer than min_stage aware persons: read with care
 
 
 @dataclass(frozen=True)

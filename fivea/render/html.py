@@ -374,12 +374,19 @@ def _over_time(result: Result) -> str:
         out.append(_table(title, ["metric", "#now", "#before", "#change", "#z"], rows))
     if result.trend is not None:
         rows = [
-            [r.period, *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS), fmt.ratio(r.par),
+            [r.period + (" (small)" if r.small_sample else ""),
+             *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS), fmt.ratio(r.par),
              fmt.ratio(r.bar)]
             for r in result.trend.rows
         ]  # fmt: skip
         cols = ["period", "#aware", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]
-        out.append(_table(f"Trend by {result.trend.period}", cols, rows))
+        note = (
+            "(small): fewer aware persons than diagnosis.min_stage, drawn hollow in the charts; "
+            "read with care."
+            if any(r.small_sample for r in result.trend.rows)
+            else None
+        )
+        out.append(_table(f"Trend by {result.trend.period}", cols, rows, note))
     return _section("over-time", "Over time", out) if out else ""
 
 

@@ -168,7 +168,7 @@ def render_markdown(result: Result) -> str:
             ["period", "aware", "act", "advocate", "PAR", "BAR"],
             [
                 [
-                    r.period,
+                    r.period + (" (small)" if r.small_sample else ""),
                     fmt.count(r.reached["aware"]),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
@@ -179,6 +179,8 @@ def render_markdown(result: Result) -> str:
             ],
             right={1, 2, 3, 4, 5},
         )
+        if any(r.small_sample for r in result.trend.rows):
+            lines += ["(small): fewer aware persons than `diagnosis.min_stage`; read with care", ""]
     q = result.quality
     lines += ["## Data quality", ""]
     quality_rows = [["rows read", fmt.count(q.rows_read)]]

@@ -422,11 +422,14 @@ def trend_table(result: Result) -> Table | None:
     )
     for row in result.trend.rows:
         table.add_row(
-            row.period,
+            Text(row.period + (" (small)" if row.small_sample else "")),
             *[fmt.count(row.reached[k]) for k in ("aware", "appeal", "ask", "act", "advocate")],
             fmt.ratio(row.par),
             fmt.ratio(row.bar),
         )
+    if any(row.small_sample for row in result.trend.rows):
+        table.caption = "(small): fewer aware persons than diagnosis.min_stage; read with care"
+        table.caption_justify = "left"
     return table
 
 
