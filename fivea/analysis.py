@@ -7,6 +7,7 @@ the only step that reads events; every number after ``collect_all`` comes from t
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import time as wallclock
@@ -27,7 +28,8 @@ from fivea.aggregate import (
     subfunnel_measures,
     subfunnels,
 )
-from fivea.compare import Coverage, compare
+from fivea.change import what_changed
+from fivea.compare import PARTIAL_PERIOD, Coverage, compare
 from fivea.config import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import (
     GradeContext,
@@ -272,8 +274,10 @@ def analyse_scan(
         measured["advocate"],
     )
     comparison = None
+    change = None
     if previous is not None:
-        before = person_table(frames["previous"]).aggregate(stage_measures(config, previous))
+        previous_persons = person_table(frames["previous"])
+        before = previous_persons.aggregate(stage_measures(config, previous))
         previous_table = stage_table(before, config) if before.count(PERSONS.name) else None
         if previous_table is None:
             findings.append(
@@ -298,6 +302,17 @@ def analyse_scan(
                 coverage,
                 measured,
             )
+            change = what_changed(
+                "previous",
+                (table, persons),
+                (previous_table, previous_persons),
+                options.segments[0] if options.segments else None,
+                measured,
+                rules.aware_is_any_event,
+                partial=comparison.direction_reason == PARTIAL_PERIOD,
+            )
+            reasons = (*judged_verdict.reasons, *change.summary)
+            judged_verdict = dataclasses.replace(judged_verdict, reasons=reasons)
     return Result(
         source=source_info(scan, loaded),
         window=WindowInfo(
@@ -324,6 +339,7 @@ def analyse_scan(
         findings=tuple(findings),
         segments=breakdowns,
         compare=comparison,
+        change=change,
         trend=_trend(frames, options.trend, window, config, measured) if options.trend else None,
         **_run_info(started, runner.info()),
     )

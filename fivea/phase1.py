@@ -111,7 +111,13 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
         )
         if plan.previous is not None:
             lazy["previous"] = person_table(
-                events, rules, plan.previous, paths, [], plan.last_touch, plan.hash_ids
+                events,
+                rules,
+                plan.previous,
+                paths,
+                list(plan.segments),
+                plan.last_touch,
+                plan.hash_ids,
             )
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
@@ -188,7 +194,7 @@ def _compiled_persons(grouped: Grouped, plan: Phase1Plan) -> dict[str, pl.DataFr
     )
     if plan.previous is not None:
         out["previous"] = person_table_compiled(
-            grouped, plan.rules, plan.previous, paths, [], plan.last_touch
+            grouped, plan.rules, plan.previous, paths, list(plan.segments), plan.last_touch
         )
     return out
 

@@ -306,6 +306,53 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class RatioChange:
+    """PAR or BAR before and after, and the exact split of its log change by transition."""
+
+    before: float | None
+    after: float | None
+    delta: float | None
+    log_change: float | None  # ln(after / before) = the sum of by_transition
+    by_transition: dict[str, float] | None  # ln(ratio' / ratio) per transition
+    status: str  # ok / not_judged
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MixGroup:
+    """One segment value's part of the change of PAR: its mix and its rate term."""
+
+    value: str
+    mix: float
+    rate: float
+    share_before: float  # of aware persons
+    share_after: float
+
+
+@dataclass(frozen=True)
+class MixRate:
+    """The change of PAR split into mix (who came) and rate (how they converted)."""
+
+    column: str
+    mix: float | None
+    rate: float | None
+    groups: tuple[MixGroup, ...]
+    status: str = "ok"  # ok / not_judged
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed since the baseline (docs/metrics.md#what-changed)."""
+
+    baseline: str  # "previous" or the baseline report's path
+    par: RatioChange
+    bar: RatioChange
+    mix_rate: MixRate | None
+    summary: tuple[str, ...] = ()  # the sentences, also among the verdict's reasons
+
+
+@dataclass(frozen=True)
 class TrendRow:
     """One calendar bucket of reached counts, PAR and BAR."""
 
@@ -350,6 +397,7 @@ class Result:
     findings: tuple[Finding, ...] = ()
     segments: tuple[SegmentBreakdown, ...] = ()
     compare: Comparison | None = None
+    change: Change | None = None
     trend: Trend | None = None
     run: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)

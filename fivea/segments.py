@@ -28,7 +28,7 @@ OTHER_LABEL = "(other)"
 FDR_Q = 0.05
 
 
-def _label(column: str) -> pl.Expr:
+def segment_label(column: str) -> pl.Expr:
     """The segment value of a person; null and empty values form the "(none)" group."""
     value = pl.col(f"seg_{column}").cast(pl.String).str.strip_chars()
     return pl.when(value.is_null() | (value == "")).then(pl.lit(NONE_LABEL)).otherwise(value)
@@ -37,7 +37,7 @@ def _label(column: str) -> pl.Expr:
 def _rows(persons: PersonTable, column: str, totals: Aggregates) -> list[dict[str, Any]]:
     """The top values by persons (ties by value) and "(other)" for the rest, listed last."""
     measures = population_measures()
-    top = persons.top_groups(_label(column), measures, TOP)
+    top = persons.top_groups(segment_label(column), measures, TOP)
     rows = [
         {"__segment": row[GROUP_KEY], **{m.name: int(row[m.name]) for m in measures}}
         for row in top.iter_rows(named=True)
