@@ -117,6 +117,10 @@ def diagnose(
             started,
             LocalRunner(scan, memory, partitions, on_progress),
         )
+    except (pl.exceptions.ColumnNotFoundError, pl.exceptions.SchemaFieldNotFoundError):
+        # columns are checked against the data before the scan (docs/config.md): one missing
+        # here is fivea's own plan at fault, a bug to report (exit 3), not the user's file
+        raise
     except pl.exceptions.PolarsError as exc:
         # raised lazily at collect time: name the file, and the line and byte when known
         raise explain_read_error(scan.sources, exc) from exc
