@@ -42,6 +42,7 @@ from fivea.diagnosis import (
 )
 from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
+from fivea.fingerprint import fingerprint, resolved_parts
 from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
@@ -317,8 +318,12 @@ def analyse_scan(
             )
             reasons = (*judged_verdict.reasons, *change.summary)
             judged_verdict = dataclasses.replace(judged_verdict, reasons=reasons)
+    source = source_info(scan, loaded)
+    resolved = resolved_parts(config, source.columns)
     return Result(
-        source=source_info(scan, loaded),
+        source=source,
+        config_fingerprint=fingerprint(resolved),
+        config_resolved=resolved,
         window=WindowInfo(
             since=iso(window.since),
             until=iso(window.until if window.until is not None else window.as_of + 1) or "",

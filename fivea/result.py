@@ -399,6 +399,8 @@ class Result:
     compare: Comparison | None = None
     change: Change | None = None
     trend: Trend | None = None
+    config_fingerprint: str | None = None  # sha256 of config_resolved (docs/metrics.md#baseline)
+    config_resolved: dict[str, Any] | None = None  # the parts of the config the counts depend on
     run: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
