@@ -11,6 +11,7 @@ import typer
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
+    BaselineOpt,
     CheckFormatOpt,
     CompareOpt,
     ConfigOpt,
@@ -75,6 +76,7 @@ def check(
     as_of: AsOfOpt = None,
     segment: SegmentOpt = None,
     compare: CompareOpt = None,
+    baseline: BaselineOpt = None,
     only: Annotated[
         list[str] | None,
         typer.Option(
@@ -122,6 +124,7 @@ def check(
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
         memory=memory,
+        baseline=baseline,
     )
     options = CheckOptions(
         fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet
@@ -190,8 +193,11 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
     config_obj = loaded.config.model_copy(update={"checks": checks})
     validate_checks(config_obj, lines, origin)
     needs_compare = any(c.metric.startswith(("change.", "delta.")) for c in checks)
-    if needs_compare and request.compare is None:
-        msg = f"{origin}: change.* and delta.* checks need --compare previous (and --since)"
+    if needs_compare and request.compare is None and request.baseline is None:
+        msg = (
+            f"{origin}: change.* and delta.* checks need --compare previous (and --since) or "
+            "--baseline REPORT.json"
+        )
         raise UsageError(msg)
     segments = [next(iter(c.segment)) for c in checks if c.segment]
     with progress("reading events…", options.quiet) as update:

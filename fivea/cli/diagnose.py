@@ -5,6 +5,7 @@ from __future__ import annotations
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
+    BaselineOpt,
     CompareOpt,
     ConfigOpt,
     DebugOpt,
@@ -52,6 +53,7 @@ def diagnose(
     as_of: AsOfOpt = None,
     segment: SegmentOpt = None,
     compare: CompareOpt = None,
+    baseline: BaselineOpt = None,
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
@@ -82,6 +84,7 @@ def diagnose(
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
         memory=memory,
+        baseline=baseline,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)

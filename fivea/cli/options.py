@@ -116,6 +116,19 @@ CompareOpt = Annotated[
         metavar="previous",
     ),
 ]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        help=(
+            "Compare with a JSON report written earlier (e.g. by cron with "
+            "-o 'report-{as_of}.json') instead of the previous period; same config and window "
+            "length."
+        ),
+        show_default=False,
+        metavar="REPORT.json",
+    ),
+]
 TrendOpt = Annotated[
     str | None,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from fivea.cli import app
 from fivea.cli.options import (
     AsOfOpt,
+    BaselineOpt,
     CompareOpt,
     ConfigOpt,
     DebugOpt,
@@ -64,6 +65,7 @@ def report(
     as_of: AsOfOpt = None,
     segment: SegmentOpt = None,
     compare: CompareOpt = None,
+    baseline: BaselineOpt = None,
     trend: TrendOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
@@ -91,6 +93,7 @@ def report(
         spark_remote=spark_remote,
         spark_partitions=spark_partitions,
         memory=memory,
+        baseline=baseline,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)

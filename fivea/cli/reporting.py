@@ -38,6 +38,7 @@ class RunRequest:
     spark_remote: str | None = None
     spark_partitions: int | None = None
     memory: str | None = None
+    baseline: str | None = None  # an earlier JSON report (docs/metrics.md#baseline)
 
 
 ENGINES = ("polars", "spark")
@@ -63,6 +64,9 @@ def check_flags(request: RunRequest) -> None:
     if request.spark_partitions is not None and request.spark_partitions < 1:
         msg = f"--spark-partitions {request.spark_partitions}: must be at least 1"
         raise UsageError(msg)
+    if request.compare is not None and request.baseline is not None:
+        msg = "--compare and --baseline exclude each other: compare with the previous period or with a report"
+        raise UsageError(msg)
     if request.compare is not None and request.compare != "previous":
         msg = f"--compare {request.compare}: only 'previous' is supported"
         raise UsageError(msg)
@@ -86,6 +90,22 @@ def load(request: RunRequest):
 
 
 def analyse(
+    request: RunRequest,
+    loaded,
+    extra_segments: list[str] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run the diagnosis for the request, compared with ``--baseline`` when given."""
+    result = _analyse(request, loaded, extra_segments, on_progress)
+    if request.baseline is None:
+        return result
+    from fivea.baseline import apply_baseline
+
+    aware_is_any = any(r.is_any_event for r in loaded.config.stages.aware.rules)
+    return apply_baseline(result, request.baseline, aware_is_any)
+
+
+def _analyse(
     request: RunRequest,
     loaded,
     extra_segments: list[str] | None = None,
