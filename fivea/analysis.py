@@ -51,6 +51,7 @@ from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
 from fivea.trend import build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
+from fivea.zero_config import with_detected_preset
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
 
@@ -97,13 +98,14 @@ def diagnose(
     ``on_progress`` receives a short line as each partition starts (for a progress display).
     """
     started = wallclock.perf_counter()
-    config = loaded.config
     request = request or WindowRequest()
     check_period(trend)
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:
-        sources = resolve_sources(list(paths), input_format or config.input.format)
+        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+    loaded = with_detected_preset(loaded, sources)  # zero config: the export's preset
+    config = loaded.config
     scan = scan_events(sources, config)
     options = Options(tuple(segments or config.segments), trend)
     try:

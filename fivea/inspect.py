@@ -36,6 +36,7 @@ from fivea.result import NameCount, SourceInfo
 from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
 from fivea.sources import ORDER, frame_source, resolve_sources
 from fivea.window import iso
+from fivea.zero_config import with_detected_preset
 
 TOP_UNMATCHED = 10
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
@@ -170,11 +171,12 @@ def inspect_stages(
     if examples < 0:
         msg = f"--examples {examples}: must be 0 or more"
         raise InputError(msg)
-    config = loaded.config
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:
-        sources = resolve_sources(list(paths), input_format or config.input.format)
+        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+    loaded = with_detected_preset(loaded, sources)  # zero config: the export's preset
+    config = loaded.config
     scan = scan_events(sources, config)
     try:
         return _inspect(scan, loaded, examples)

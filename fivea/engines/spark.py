@@ -46,6 +46,7 @@ from fivea.events import scan_events
 from fivea.result import Result
 from fivea.sources import Source, frame_source, resolve_sources
 from fivea.trend import check_period
+from fivea.zero_config import with_detected_preset
 
 __all__ = [
     "SparkUnavailableError",
@@ -107,6 +108,9 @@ def diagnose_spark(
     given = [] if _is_frame(paths) else ([paths] if isinstance(paths, str) else list(paths))
     with spark_errors(given, session):
         raw, sources = _open(session, paths, given, input_format or config.input.format, config)
+        # zero config: the export's preset (its input settings are the default ones `raw` used)
+        loaded = with_detected_preset(loaded, sources)
+        config = loaded.config
         scan = scan_events(sources, config, now_us)
         try:
             if scan.stitching:
