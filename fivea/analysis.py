@@ -39,7 +39,7 @@ from fivea.diagnosis import (
     verdict,
 )
 from fivea.errors import ConfigError, InputError
-from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
+from fivea.events import EVENT, EventScan, all_dropped_message
 from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
@@ -51,7 +51,7 @@ from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
 from fivea.trend import build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
-from fivea.zero_config import with_detected_preset
+from fivea.zero_config import scan_with_preset
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
 
@@ -104,9 +104,8 @@ def diagnose(
         sources = [frame_source(paths)]
     else:
         sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
-    loaded = with_detected_preset(loaded, sources)  # zero config: the export's preset
+    loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
     config = loaded.config
-    scan = scan_events(sources, config)
     options = Options(tuple(segments or config.segments), trend)
     try:
         return analyse_scan(
