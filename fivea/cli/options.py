@@ -25,7 +25,10 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="YAML config (default: $FIVEA_CONFIG, ./fivea.yaml, else the 5a-default preset).",
+        help=(
+            "YAML config (default: $FIVEA_CONFIG, ./fivea.yaml up to the git root, else the "
+            "preset of the detected export, else 5a-default)."
+        ),
         show_default=False,
         metavar="CONFIG",
     ),
