@@ -246,6 +246,20 @@ def test_a_block_mapping_nested_thousands_deep(tmp_path: Path) -> None:
     assert line.startswith("fivea.yaml:35: stages.k0.k1.k2.k3.k4.k5.k6…: nested more than 32")
 
 
+def test_aliases_of_aliases_do_not_expand_without_bound(tmp_path: Path) -> None:
+    # "billion laughs": 10 lines, 10^9 values; was walked until killed
+    lines = ["version: 1", "preset: 5a-default", "x:", "  a0: &a0 [" + ",".join(["lol"] * 10) + "]"]
+    lines += [f"  a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    started = time.perf_counter()
+    line = config_error(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 20
+    assert line.startswith("fivea.yaml:4: x.a4[")
+    assert line.endswith(
+        ": the config expands to more than 100,000 values (aliases of aliases?); a fivea "
+        "config holds a few hundred"
+    )
+
+
 def test_a_where_with_thousands_of_ors(tmp_path: Path) -> None:
     where = " OR ".join(f"event = 'e{i}'" for i in range(5000))
     text = (
