@@ -77,6 +77,9 @@ def render_junit(results: Sequence[CheckResult], config_path: str | None, strict
         elif r.status == "warn":
             out = ET.SubElement(case, "system-out")
             out.text = f"warning: {r.message}"
+        else:  # a pass shows its value and conditions too
+            out = ET.SubElement(case, "system-out")
+            out.text = r.message
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -445,6 +445,11 @@ def test_every_check_shows_its_condition_and_value(tmp_path: Path) -> None:
     assert par["conditions"] == "fail if < 0.02, warn if < 0.03"
     assert par["condition"] is None  # none fired
     assert par["message"] == "par = 0.3057 (pass; fail if < 0.02, warn if < 0.03)"
+    junit = run_checks(tmp_path, "-f", "junit")
+    assert (
+        '<testcase classname="fivea.checks" name="par-floor" file="fivea.yaml" line="7">\n'
+        "      <system-out>par = 0.3057 (pass; fail if &lt; 0.02, warn if &lt; 0.03)</system-out>"
+    ) in junit.replace(str(tmp_path / "fivea.yaml"), "fivea.yaml")
     csv = run_checks(tmp_path, "-f", "csv").splitlines()
     assert csv[0] == "name,metric,segment,value,status,condition,conditions,message"
     assert csv[2].startswith('par-floor,par,,0.30566666666666664,pass,,"fail if < 0.02, warn')
