@@ -1,4 +1,4 @@
-"""Why a check's metric is null, in the words of the report (docs/checks.md, "Not observable").
+"""Why a check's metric is null, in the words of the report (docs/checks.md, "What a check prints").
 
 A check on a null metric is resolved by ``on_missing``; its output gives this sentence once:
 ``ratio.commitment not observable: no one reached Ask``.
@@ -14,8 +14,8 @@ def _label(result: Result, key: str) -> str:
     return result.stage(key).label
 
 
-def _transition_reason(result: Result, head: str, tail: str, who: str = "one") -> str:
-    """Why a transition metric is null, in words (docs/checks.md, "Not observable")."""
+def _transition_reason(result: Result, head: str, tail: str) -> str:
+    """Why a transition metric is null, in words (docs/checks.md, "What a check prints")."""
     transition = next(t for t in result.transitions if t.name == tail)
     low, high = _label(result, transition.from_stage), _label(result, transition.to_stage)
     if head in ("path_conversion", "settled_conversion"):
@@ -26,9 +26,7 @@ def _transition_reason(result: Result, head: str, tail: str, who: str = "one") -
         return f"no one reached {high} after {low}"
     if head == "uplift" and transition.ratio is not None:
         return f"the {tail} ratio is 0, so no uplift reaches the target"
-    if head == "grade" and transition.grade_reason:
-        return transition.grade_reason.removeprefix("not observable: ")
-    return f"no {who} reached {low}"
+    return f"no one reached {low}"
 
 
 def null_reason(result: Result, check: Check) -> str:
@@ -60,4 +58,7 @@ def null_reason(result: Result, check: Check) -> str:
         sub = next(s for s in result.subfunnels if s.name == sub_name)
         first = sub.steps[0].name if sub.steps else "its first step"
         return f"no one reached {first}, the first step of sub-funnel {sub_name}"
+    if head == "quality":
+        # span and shares have no base when no valid event was read (or none in the window)
+        return "no events in the window" if tail == "unmatched_share" else "no valid events"
     return "the report has no value for it"

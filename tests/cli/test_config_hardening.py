@@ -481,3 +481,36 @@ def test_a_threshold_that_overflows_to_infinity_is_a_config_error(tmp_path: Path
         "fivea.yaml:4: checks[0].fail: expected a finite number such as 0.2, 5% or -0.5pp, "
         "got '1e400'"
     )
+
+
+def test_the_reason_of_each_kind_of_null_metric() -> None:
+    from fivea.checks import evaluate
+    from tests.unit.test_checks import _config, _result
+
+    metrics = [
+        "ratio.commitment",
+        "flow.commitment",
+        "dropoff.affinity",
+        "median_seconds.commitment",
+        "path_conversion.commitment",
+        "uplift.commitment",
+        "grade.affinity",
+        "in_window.advocate",
+        "change.par",
+    ]
+    config = _config(*({"id": m, "metric": m, "fail": "> 1e9"} for m in metrics))
+    reasons = {r.name: r.not_observable for r in evaluate(config, _result([1000, 500, 0, 0, 0]))}
+    assert reasons == {
+        "ratio.commitment": "no one reached Ask",
+        "flow.commitment": "no one reached Ask",
+        "dropoff.affinity": "no one reached Act",
+        "median_seconds.commitment": "no one reached Act after Ask",
+        "path_conversion.commitment": "no one reached Ask on the ordered path",
+        "uplift.commitment": "no one reached Ask",
+        "grade.affinity": "no one reached Act",
+        "in_window.advocate": "Advocate is the last stage: no one can be on the way past it",
+        "change.par": "needs --compare previous",
+    }
+    empty = evaluate(_config({"metric": "par", "fail": "< 0.1"}), _result([0, 0, 0, 0, 0]))
+    assert empty[0].not_observable == "nobody reached Aware"
+    assert empty[0].message == "par not observable: nobody reached Aware; on_missing: fail"
