@@ -62,8 +62,8 @@ def _positive(value: int) -> int:
 
 def _count_size(value: object) -> object:
     # YAML reads 1.0e+29 as a float, which pydantic cannot even turn into an int: say the bound
-    if isinstance(value, float) and abs(value) > MAX_MIN_COUNT:
-        msg = f"must be ≤ {MAX_MIN_COUNT:,}"
+    if isinstance(value, float) and not 1 <= value <= MAX_MIN_COUNT:
+        msg = f"must be ≤ {MAX_MIN_COUNT:,}" if value > 1 else "must be ≥ 1"
         raise ValueError(msg)
     return value
 
