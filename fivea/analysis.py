@@ -41,7 +41,7 @@ from fivea.diagnosis import (
     verdict,
 )
 from fivea.errors import ConfigError, InputError
-from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
+from fivea.events import EVENT, EventScan, all_dropped_message
 from fivea.fingerprint import fingerprint, resolved_parts
 from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
@@ -54,6 +54,7 @@ from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
 from fivea.trend import bucket_of, build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
+from fivea.zero_config import scan_with_preset
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
 
@@ -100,14 +101,14 @@ def diagnose(
     ``on_progress`` receives a short line as each partition starts (for a progress display).
     """
     started = wallclock.perf_counter()
-    config = loaded.config
     request = request or WindowRequest()
     check_period(trend)
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:
-        sources = resolve_sources(list(paths), input_format or config.input.format)
-    scan = scan_events(sources, config)
+        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+    loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
+    config = loaded.config
     options = Options(tuple(segments or config.segments), trend)
     try:
         return analyse_scan(

@@ -8,10 +8,12 @@ A condition names the *bad* state: ``fail: "< 0.02"`` fails when the metric is b
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from fivea.check_reasons import null_reason
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Check, Config
 from fivea.errors import ConfigError
 from fivea.result import Result, SegmentRow
@@ -85,6 +87,9 @@ def _number(text: str, where: str) -> float:
         msg = f"{where}: expected a number such as 0.2, 5% or -0.5pp, got {text.strip()!r}"
         raise ConfigError(msg)
     value = float(match.group(1))
+    if not math.isfinite(value):
+        msg = f"{where}: expected a finite number such as 0.2, 5% or -0.5pp, got {text.strip()!r}"
+        raise ConfigError(msg)
     unit = match.group(2)
     return value / 100 if unit in ("%", "pp") else value
 
@@ -100,6 +105,13 @@ def parse_condition(text: str, where: str) -> Condition:
                 msg = f'{where}: write the set in brackets, e.g. "{op} [goldfish, trumpet]"'
                 raise ConfigError(msg)
             items = tuple(i.strip().strip("'\"") for i in body[1:-1].split(",") if i.strip())
+            if not items:
+                never = "never holds" if op == "in" else "always holds"
+                msg = (
+                    f'{where}: "{raw}" names an empty set, so the condition {never}; list the '
+                    'bad values, e.g. "in [goldfish, trumpet]"'
+                )
+                raise ConfigError(msg)
             return Condition(raw, op, items)
     if lowered.startswith("between "):
         parts = re.split(r"\s+and\s+", raw[len("between ") :], flags=re.IGNORECASE)
@@ -199,6 +211,13 @@ def _segment_row(result: Result, segment: dict[str, str]) -> SegmentRow | None:
 
 def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
     """(value, reason when null) of the metric a check names."""
+    value, reason = _metric_value(result, check)
+    if value is None and reason is None:
+        reason = null_reason(result, check)
+    return value, reason
+
+
+def _metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
     name = check.metric
     head, _, tail = name.partition(".")
     if check.segment:
@@ -208,9 +227,8 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             return None, f"no persons with {column} = {value}"
         table = {"reached": row.reached, "ratio": row.ratios, "flow": row.flows}
         if head in table:
-            return table[head][tail], None if table[head][tail] is not None else "not observable"
-        value = {"par": row.par, "bar": row.bar, "persons": row.persons}[head]
-        return value, None if value is not None else "not observable"
+            return table[head][tail], None
+        return {"par": row.par, "bar": row.bar, "persons": row.persons}[head], None
     value: Any = None
     if name in ("par", "bar"):
         ratio = getattr(result, name)
@@ -248,7 +266,7 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         sub_name, _, what = tail.rpartition(".")
         sub = next(s for s in result.subfunnels if s.name == sub_name)
         value = sub.overall_conversion if what == "conversion" else sub.steps[-1].reached
-    return value, None if value is not None else "not observable"
+    return value, None
 
 
 @dataclass(frozen=True)
@@ -263,7 +281,8 @@ class CheckResult:
     condition: str | None  # the condition that triggered, if any
     message: str
     line: int | None
-    not_observable: str | None = None
+    not_observable: str | None = None  # why the metric is null, e.g. "no one reached Ask"
+    conditions: str = ""  # every condition of the check: "fail if < 0.02, warn if < 0.03"
 
 
 def evaluate(
@@ -274,13 +293,23 @@ def evaluate(
     for index, check in enumerate(config.checks):
         line = lines[index] if index < len(lines) else None
         name = check_name(check)
+        conditions = condition_words(check)
         value, reason = metric_value(result, check)
         if value is None:
             status = {"fail": "fail", "warn": "warn", "pass": "pass"}[check.on_missing]
-            message = f"{check.metric} is not observable ({reason}); on_missing: {check.on_missing}"
+            message = f"{check.metric} not observable: {reason}; on_missing: {check.on_missing}"
             out.append(
                 CheckResult(
-                    name, check.metric, check.segment, None, status, None, message, line, reason
+                    name,
+                    check.metric,
+                    check.segment,
+                    None,
+                    status,
+                    None,
+                    message,
+                    line,
+                    reason,
+                    conditions,
                 )
             )
             continue
@@ -291,11 +320,30 @@ def evaluate(
                 status, triggered = level, text
                 break
         shown = _show(value)
-        message = f"{check.metric} = {shown}" + (f" ({triggered})" if triggered else " (ok)")
+        if triggered:
+            message = f"{check.metric} = {shown} ({triggered.strip()})"
+        else:
+            message = f"{check.metric} = {shown} (pass; {conditions})"
         out.append(
-            CheckResult(name, check.metric, check.segment, value, status, triggered, message, line)
+            CheckResult(
+                name,
+                check.metric,
+                check.segment,
+                value,
+                status,
+                triggered,
+                message,
+                line,
+                conditions=conditions,
+            )
         )
     return out
+
+
+def condition_words(check: Check) -> str:
+    """The check's conditions in the order they are evaluated: 'fail if < 0.02, warn if < 0.03'."""
+    levels = (("fail", check.fail), ("warn", check.warn))
+    return ", ".join(f"{level} if {text.strip()}" for level, text in levels if text is not None)
 
 
 def _show(value: Any) -> str:

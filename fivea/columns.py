@@ -57,6 +57,22 @@ _SIGNATURES: tuple[tuple[str, frozenset[str], tuple[str, ...], str, str, str | N
         None,
     ),
 )
+_EXPORT_NAMES = {"ga4": "a GA4", "segment": "a Segment", "amplitude": "an Amplitude"}
+_EXPORT_NAMES["mixpanel"] = "a Mixpanel"
+
+
+def export_signature(names: list[str]) -> str | None:
+    """The export whose whole column signature the data has: ga4, segment, amplitude, mixpanel."""
+    present = set(names)
+    return next((sig[0] for sig in _SIGNATURES if sig[1] <= present), None)
+
+
+def export_reason(export: str) -> str:
+    """Why an export was detected: 'an Amplitude export: user_id + device_id, event_type, ...'."""
+    _, _, user, time, event, _ = next(sig for sig in _SIGNATURES if sig[0] == export)
+    return f"{_EXPORT_NAMES[export]} export: {' + '.join(user)}, {event}, {time}"
+
+
 _PLAIN = {
     "user": ("user_id", "userid", "user"),
     "event": ("event", "event_name", "event_type"),
@@ -106,14 +122,11 @@ def _require(name: str, names: list[str], role: str, origin: str) -> str:
 def resolve_columns(names: list[str], configured: Columns, origin: str) -> ColumnMap:
     """Configured columns win; the rest come from an export signature or plain names."""
     data_names = [n for n in names if not n.startswith("__")]
-    export = None
+    export = export_signature(data_names)
     detected: dict[str, object] = {}
-    present = set(data_names)
-    for name, required, user, time, event, unit in _SIGNATURES:
-        if required <= present:
-            export = name
+    for name, _, user, time, event, unit in _SIGNATURES:
+        if name == export:
             detected = {"user": user, "time": time, "event": event, "unit": unit}
-            break
     if configured.user:
         user = tuple(_require(u, data_names, "user", origin) for u in configured.user)
     elif export:

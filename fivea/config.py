@@ -44,6 +44,7 @@ from fivea.config_models import (
     TimeSettings,
     parse_duration,
 )
+from fivea.config_yaml import parse_yaml
 from fivea.errors import ConfigError
 
 # the models are part of this module's interface (``from fivea.config import Rule``)
@@ -133,87 +134,6 @@ class LoadedConfig:
 
 def _parent_key(key: str) -> str:
     return re.sub(r"(\[\d+\]|\.?[^.\[\]]+)$", "", key)
-
-
-# --- YAML with line numbers -------------------------------------------------------------------
-
-
-# libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster (it is
-# most of fivea's start-up work on a small log: the preset is parsed on every run)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The document's node tree; a syntax error is raised by the pure-Python parser, whose
-    messages name the offending character (libyaml's do not)."""
-    for loader_class in dict.fromkeys((_LOADER, yaml.SafeLoader)):
-        loader = loader_class(text)
-        try:
-            return loader.get_single_node()
-        except yaml.YAMLError:
-            if loader_class is yaml.SafeLoader:
-                raise
-        finally:
-            loader.dispose()
-    return None
-
-
-def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse YAML safely, rejecting duplicate keys; return data and a key-path -> line map."""
-    try:
-        node = _compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = ""
-        if "\t" in problem or "'\\t'" in problem:
-            hint = "; YAML indentation must use spaces, not tabs"
-        msg = f"{origin}{line}: invalid YAML: {problem}{hint}"
-        raise ConfigError(msg) from exc
-    if node is None:
-        msg = (
-            f"{origin}: the config is empty; start from `fivea init` or `fivea presets 5a-default`"
-        )
-        raise ConfigError(msg)
-    lines: dict[KeyPath, int] = {}
-    _walk_nodes(node, (), lines, origin)
-    try:
-        data = _LOADER("").construct_document(node)
-    except yaml.YAMLError as exc:  # e.g. an unhashable key such as `[a]: 1`
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        msg = f"{origin}{line}: invalid YAML: {problem}"
-        raise ConfigError(msg) from exc
-    return data, lines
-
-
-def _walk_nodes(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], origin: str) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[object, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                msg = (
-                    f"{origin}:{key_node.start_mark.line + 1}: {format_path(path) or '(top level)'}: "
-                    "a key must be a plain name, not a list or a mapping"
-                )
-                raise ConfigError(msg)
-            key = key_node.value
-            if key in seen:
-                msg = (
-                    f"{origin}:{key_node.start_mark.line + 1}: "
-                    f"{format_path((*path, key))}: duplicate key (first given on line "
-                    f"{seen[key]}); keep one"
-                )
-                raise ConfigError(msg)
-            seen[key] = key_node.start_mark.line + 1
-            _walk_nodes(value_node, (*path, key), lines, origin)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk_nodes(item, (*path, index), lines, origin)
 
 
 # --- presets and merging ----------------------------------------------------------------------
@@ -321,7 +241,7 @@ def _resolve(
     text: str, origin: str, seen: tuple[str, ...], folder: Path | None = None
 ) -> tuple[dict, Located]:
     """Parse one config and its ``preset:`` chain; return merged data and key locations."""
-    data, lines = _parse_yaml(text, origin)
+    data, lines = parse_yaml(text, origin)
     if not isinstance(data, dict):
         msg = (
             f"{origin}:1: the config must be a YAML mapping (key: value), got {type(data).__name__}"

@@ -68,8 +68,10 @@ _TYPE_MESSAGES = {
     "int_type": "expected a whole number",
     "int_parsing": "expected a whole number",
     "int_from_float": "expected a whole number",
+    "int_parsing_size": "too large a number",
     "float_type": "expected a number",
     "float_parsing": "expected a number",
+    "finite_number": "expected a finite number",
     "string_type": "expected text; quote values that YAML reads as numbers or booleans",
 }
 
@@ -84,7 +86,9 @@ def _describe(error: dict, path: KeyPath) -> str:
     bounds |= {"less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}
     if kind in bounds:
         sign, name = bounds[kind]
-        return f"must be {sign} {ctx[name]:g}"
+        bound = ctx[name]
+        shown = f"{bound:,}" if isinstance(bound, int) else f"{bound:g}"
+        return f"must be {sign} {shown}"
     if kind == "literal_error":
         return f"must be {ctx['expected']}"
     if kind == "too_short":

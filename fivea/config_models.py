@@ -25,6 +25,17 @@ DEFAULT_PRESET = "5a-default"
 MICROS = {"s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000}
 MICROS["w"] = 7 * MICROS["d"]
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+# upper bounds of numeric values (docs/config.md, "Limits"): far above any real use, and low
+# enough that no time arithmetic on microseconds overflows 64 bits (a day count of 14 digits did)
+MAX_DURATION_DAYS = 36_500  # 100 years
+MAX_MIN_COUNT = 1_000_000
+MAX_COUNT_SETTING = 1_000_000_000_000  # diagnosis.min_aware / min_stage: persons
+# `where:` operators (AND, OR, NOT, WHEN, comparisons, arithmetic): polars parses a long chain
+# of them into a tree as deep as the chain, and crashes (segfault) from ~6,000; fivea's own
+# checks of the tree recurse and stop near 450 (docs/config.md, "where:")
+MAX_WHERE_OPERATORS = 250
+_WHERE_STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_WHERE_OPERATORS = re.compile(r"\b(?:and|or|not|when)\b|[-+*/%<>=!|&^]+", re.IGNORECASE)
 
 
 def parse_duration(value: object) -> int:
@@ -43,7 +54,23 @@ def _positive(value: int) -> int:
     if value <= 0:
         msg = "must be longer than zero, e.g. 30d, 12h, 90m, 45s or 2w"
         raise ValueError(msg)
+    if value > MAX_DURATION_DAYS * MICROS["d"]:
+        msg = f"must be at most {MAX_DURATION_DAYS}d (100 years)"
+        raise ValueError(msg)
     return value
+
+
+def _count_size(value: object) -> object:
+    # YAML reads 1.0e+29 as a float, which pydantic cannot even turn into an int: say the bound
+    if isinstance(value, float) and not 1 <= value <= MAX_MIN_COUNT:
+        msg = f"must be ≤ {MAX_MIN_COUNT:,}" if value > 1 else "must be ≥ 1"
+        raise ValueError(msg)
+    return value
+
+
+def where_operators(text: str) -> int:
+    """How many operators a ``where:`` chains (quoted text and names do not count)."""
+    return len(_WHERE_OPERATORS.findall(_WHERE_STRINGS.sub(" ", text)))
 
 
 _QUOTE_HINT = "; quote names that YAML reads as numbers or booleans"
@@ -81,7 +108,9 @@ class Rule(_Model):
     event_matches: str | None = None
     where: str | None = None
     any_event: bool = False
-    min_count: int | None = Field(default=None, ge=1)
+    min_count: Annotated[int | None, BeforeValidator(_count_size)] = Field(
+        default=None, ge=1, le=MAX_MIN_COUNT
+    )
     within: Duration | None = None
 
     @field_validator("event_matches")
@@ -101,6 +130,14 @@ class Rule(_Model):
         # syntax only; rules.parse_where checks the column names against the data before the scan
         if value is None:
             return value
+        operators = where_operators(value)
+        if operators > MAX_WHERE_OPERATORS:
+            msg = (
+                f"too long a condition: got {operators:,} operators, at most "
+                f"{MAX_WHERE_OPERATORS}; for many event names use event: [a, b, ...] or "
+                "event_matches:, for many values `column IN ('a', 'b', ...)`"
+            )
+            raise ValueError(msg)
         import polars as pl
 
         try:
@@ -247,10 +284,12 @@ class FunnelSettings(_Model):
 class Targets(_Model):
     """Target value of each transition ratio (SPEC §4.2); curiosity is a band."""
 
-    attraction: float = Field(default=0.35, gt=0)
-    curiosity: tuple[float, float] = (0.15, 0.80)
-    commitment: float = Field(default=0.30, gt=0)
-    affinity: float = Field(default=0.30, gt=0)
+    attraction: float = Field(default=0.35, gt=0, allow_inf_nan=False)
+    curiosity: tuple[
+        Annotated[float, Field(allow_inf_nan=False)], Annotated[float, Field(allow_inf_nan=False)]
+    ] = (0.15, 0.80)
+    commitment: float = Field(default=0.30, gt=0, allow_inf_nan=False)
+    affinity: float = Field(default=0.30, gt=0, allow_inf_nan=False)
 
     @field_validator("curiosity")
     @classmethod
@@ -268,8 +307,8 @@ Archetype = Literal["funnel", "bow_tie", "goldfish", "door_knob", "trumpet"]
 class DiagnosisSettings(_Model):
     """Guards of the archetype diagnosis (SPEC §4.3)."""
 
-    min_aware: int = Field(default=200, ge=1)
-    min_stage: int = Field(default=20, ge=0)
+    min_aware: int = Field(default=200, ge=1, le=MAX_COUNT_SETTING)
+    min_stage: int = Field(default=20, ge=0, le=MAX_COUNT_SETTING)
     expected_archetype: Archetype | None = None
 
 

@@ -28,7 +28,6 @@ from fivea.events import (
     EventScan,
     all_dropped_message,
     drop_reason,
-    scan_events,
 )
 from fivea.person import Window, stage_hits
 from fivea.readers import explain_read_error
@@ -36,6 +35,7 @@ from fivea.result import NameCount, SourceInfo
 from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
 from fivea.sources import ORDER, frame_source, resolve_sources
 from fivea.window import iso
+from fivea.zero_config import scan_with_preset
 
 TOP_UNMATCHED = 10
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
@@ -170,12 +170,11 @@ def inspect_stages(
     if examples < 0:
         msg = f"--examples {examples}: must be 0 or more"
         raise InputError(msg)
-    config = loaded.config
     if isinstance(paths, pl.DataFrame):
         sources = [frame_source(paths)]
     else:
-        sources = resolve_sources(list(paths), input_format or config.input.format)
-    scan = scan_events(sources, config)
+        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+    loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
     try:
         return _inspect(scan, loaded, examples)
     except pl.exceptions.PolarsError as exc:

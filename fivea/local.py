@@ -47,15 +47,42 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 
-def parse_size(text: str) -> int:
-    """'3GiB', '2GB', '512M', '1.5g', '1000000' -> bytes (GB = 10^9, GiB = 2^30)."""
+# the smallest budget (docs/performance.md, "Tuning"): one partition then still holds ~5,000
+# events of a typical export. Below it each partition costs more than its rows (a re-read and a
+# collect, ~0.1 s): `--memory 1KB` split the 27,000-event sample into 1,024 partitions, 85 s
+MIN_BUDGET = 1_000_000
+
+
+def _where(text: str, name: str) -> str:
+    return f"{name} {text!r}" if name.startswith("-") else f"{name}={text!r} (environment variable)"
+
+
+def parse_size(text: str, name: str = "--memory") -> int:
+    """'3GiB', '2GB', '512M', '1.5g', '1000000' -> bytes (GB = 10^9, GiB = 2^30).
+
+    ``name`` is where the size was given (``--memory`` or ``FIVEA_MEMORY``), for the message.
+    """
+    where = _where(text, name)
     match = _SIZE.match(text)
     if match is None or float(match.group(1)) <= 0:
-        msg = f"--memory {text!r}: give a size such as 2GB, 3GiB or 512MB"
+        msg = f"{where}: give a size such as 2GB, 3GiB or 512MB"
         raise UsageError(msg)
     number, power, binary = match.groups()
     base = 1024 if binary or not power else 1000
     return int(float(number) * base ** _POWERS[power.lower()])
+
+
+def parse_budget(text: str, name: str = "--memory") -> int:
+    """A memory budget: a size (``parse_size``) of at least ``MIN_BUDGET``."""
+    size = parse_size(text, name)
+    if size < MIN_BUDGET:
+        where = _where(text, name)
+        msg = (
+            f"{where}: below the minimum of 1MB (smaller person partitions cost more "
+            "than they save); give at least 1MB, e.g. 512MB"
+        )
+        raise UsageError(msg)
+    return size
 
 
 def machine_memory() -> int | None:
@@ -185,7 +212,8 @@ class LocalRunner:
     def partitions(self) -> int:
         """The number of person partitions this run uses (estimated once)."""
         if self.count is None:
-            self.count = partition_count(self.scan, self.budget or default_budget())
+            budget = max(MIN_BUDGET, self.budget or default_budget())
+            self.count = partition_count(self.scan, budget)
         return self.count
 
     def run(self, plan: Phase1Plan) -> Phase1Tables:

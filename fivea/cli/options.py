@@ -25,7 +25,10 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="YAML config (default: $FIVEA_CONFIG, ./fivea.yaml, else the 5a-default preset).",
+        help=(
+            "YAML config (default: $FIVEA_CONFIG, ./fivea.yaml up to the git root, else the "
+            "preset of the detected export, else 5a-default)."
+        ),
         show_default=False,
         metavar="CONFIG",
     ),
@@ -155,14 +158,29 @@ EngineOpt = Annotated[
         metavar="ENGINE",
     ),
 ]
+
+
+def _memory_size(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Check the size where it was given: a bad FIVEA_MEMORY names the variable, not the flag."""
+    if value is None or ctx.resilient_parsing:
+        return value
+    from fivea.local import parse_budget
+
+    source = ctx.get_parameter_source(param.name or "memory")
+    parse_budget(value, "FIVEA_MEMORY" if source and source.name == "ENVIRONMENT" else "--memory")
+    return value
+
+
 MemoryOpt = Annotated[
     str | None,
     typer.Option(
         "--memory",
         envvar="FIVEA_MEMORY",
+        callback=_memory_size,
         help=(
             "Working-set target of the local engine, e.g. 2GB or 512MiB (default: 3GiB, or 40% "
-            "of the machine's memory if less); a larger log is processed in person partitions."
+            "of the machine's memory if less; at least 1MB); a larger log is processed in person "
+            "partitions."
         ),
         show_default=False,
         metavar="SIZE",

@@ -55,9 +55,9 @@ def check_flags(request: RunRequest) -> None:
         msg = "--spark-master, --spark-remote and --spark-partitions need --engine spark"
         raise UsageError(msg)
     if request.memory is not None:
-        from fivea.local import parse_size
+        from fivea.local import parse_budget
 
-        parse_size(request.memory)  # a bad size is a usage error before any reading
+        parse_budget(request.memory)  # a bad size is a usage error before any reading
     if request.spark_master and request.spark_remote:
         msg = "--spark-master and --spark-remote exclude each other; give one"
         raise UsageError(msg)
@@ -132,7 +132,7 @@ def _analyse(
             remote=request.spark_remote,
             partitions=request.spark_partitions,
         )
-    from fivea.local import parse_size
+    from fivea.local import parse_budget
 
     return diagnose(
         request.events,
@@ -141,7 +141,7 @@ def _analyse(
         segments=segments or None,
         input_format=request.input_format,
         trend=request.trend,
-        memory=parse_size(request.memory) if request.memory else None,
+        memory=parse_budget(request.memory) if request.memory else None,
         on_progress=on_progress,
     )
 

@@ -42,10 +42,10 @@ from fivea.engines.spark_session import (
     spark_session,
 )
 from fivea.errors import InputError
-from fivea.events import scan_events
 from fivea.result import Result
 from fivea.sources import Source, frame_source, resolve_sources
 from fivea.trend import check_period
+from fivea.zero_config import scan_with_preset
 
 __all__ = [
     "SparkUnavailableError",
@@ -107,7 +107,9 @@ def diagnose_spark(
     given = [] if _is_frame(paths) else ([paths] if isinstance(paths, str) else list(paths))
     with spark_errors(given, session):
         raw, sources = _open(session, paths, given, input_format or config.input.format, config)
-        scan = scan_events(sources, config, now_us)
+        # zero config: the export's preset (its input settings are the default ones `raw` used)
+        loaded, scan = scan_with_preset(sources, loaded, now_us)
+        config = loaded.config
         try:
             if scan.stitching:
                 msg = (

@@ -38,6 +38,7 @@ def render_checks_json(results: Sequence[CheckResult], verdict: str | None, exit
                 "value": r.value,
                 "status": r.status,
                 "condition": r.condition,
+                "conditions": r.conditions,
                 "message": r.message,
                 "line": r.line,
                 "not_observable": r.not_observable,
@@ -76,6 +77,9 @@ def render_junit(results: Sequence[CheckResult], config_path: str | None, strict
         elif r.status == "warn":
             out = ET.SubElement(case, "system-out")
             out.text = f"warning: {r.message}"
+        else:  # a pass shows its value and conditions too
+            out = ET.SubElement(case, "system-out")
+            out.text = r.message
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
@@ -133,10 +137,9 @@ def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) 
         lines += [f"Verdict: **{verdict.replace('_', ' ')}**", ""]
     lines += ["| check | metric | value | status | condition |", "| --- | --- | ---: | --- | --- |"]
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
-        value = "not observable" if r.value is None else _plain(r.value)
         lines.append(
-            f"| {md(r.name)} | {md(r.metric)} | {value} | {icon[r.status]} | "
-            f"{md(r.condition or '')} |"
+            f"| {md(r.name)} | {md(r.metric)} | {md(shown_value(r))} | {icon[r.status]} | "
+            f"{md(r.conditions)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -148,17 +151,21 @@ def render_checks_csv(results: Sequence[CheckResult]) -> str:
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["name", "metric", "segment", "value", "status", "condition", "message"])
+    # `condition`: the one that fired (empty on a pass); `conditions`: all of the check's
+    writer.writerow(
+        ["name", "metric", "segment", "value", "status", "condition", "conditions", "message"]
+    )
     for r in results:
         segment = "" if not r.segment else ";".join(f"{k}={v}" for k, v in r.segment.items())
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (r.name, r.metric, segment, r.value, r.status, r.condition, r.message)
-            ]
-        )
+        row = (r.name, r.metric, segment, r.value, r.status, r.condition, r.conditions, r.message)
+        writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()
 
 
-def _plain(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else md(value)
+def shown_value(result: CheckResult) -> str:
+    """The observed value as text; a null metric gives its reason once."""
+    if result.value is None:
+        return f"not observable: {result.not_observable}"
+    if isinstance(result.value, float):
+        return f"{result.value:.4g}"
+    return str(result.value)

@@ -146,10 +146,7 @@ def _target(t: Transition) -> str:
 
 def _header(result: Result) -> str:
     src, window = result.source, result.window
-    if src.config:
-        config = src.config + (f" (preset {src.preset})" if src.preset else "")
-    else:
-        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
+    config = fmt.config_label(src, prefix=False)
     start = fmt.moment(window.since or result.quality.time_min)
     rows = [
         ("Files", ", ".join(src.files) + (f" ({src.export} export)" if src.export else "")),

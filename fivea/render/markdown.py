@@ -26,7 +26,7 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
 def _headline(result: Result) -> list[str]:
     src = result.source
     files = ", ".join(md(f) for f in src.files[:3]) + (" …" if len(src.files) > 3 else "")
-    config = md(src.config) if src.config else f"preset {md(src.preset)}"
+    config = md(fmt.config_label(src, prefix=False, show_preset=False, mark_default=False))
     lines = [
         f"# fivea 5A diagnosis: {fmt.words(result.verdict.status) if result.verdict else ''}",
         "",

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from fivea.checks import CheckResult
-from fivea.render.checks import summary
+from fivea.render.checks import shown_value, summary
 from fivea.render.table_sections import new_table
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
@@ -21,22 +21,17 @@ def render_check_table(
     table = new_table(
         "fivea check",
         ("check", "left"),
-        ("value", "right"),
+        ("value", "left"),
         ("status", "left"),
         ("condition", "left"),
     )
     order = {"fail": 0, "warn": 1, "pass": 2}
     for r in sorted(results, key=lambda r: order[r.status]):
-        value = (
-            "not observable"
-            if r.value is None
-            else (f"{r.value:.4g}" if isinstance(r.value, float) else str(r.value))
-        )
         table.add_row(
             Text(r.name),
-            Text(value),
+            Text(shown_value(r)),
             Text(r.status, style=_STYLE[r.status]),
-            Text(r.condition or ""),
+            Text(r.conditions),
         )
     console.print(table)
     line = Text(summary(results))

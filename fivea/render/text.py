@@ -68,8 +68,35 @@ def moment(iso_text: str | None) -> str:
 def source_labels(src: SourceInfo) -> tuple[str, str]:
     """The header's 'what was read' and 'with which config', shared by every report."""
     files = src.files[0] if len(src.files) == 1 else f"{src.files[0]} (+{len(src.files) - 1} files)"
+    return files, config_label(src)
+
+
+def config_reason(src: SourceInfo) -> str | None:
+    """How the config was chosen, in words (docs/config.md, "Where the config comes from");
+    None when the user named it (``-c``, ``--preset``, the Python API)."""
+    if src.config_from == "detected" and src.export:
+        from fivea.columns import export_reason
+
+        return f"detected {export_reason(src.export)}"
+    return {
+        "env": "from FIVEA_CONFIG",
+        "discovered": "found from the working directory",
+        "default": "default",
+    }.get(src.config_from)
+
+
+def config_label(
+    src: SourceInfo, *, prefix: bool = True, show_preset: bool = True, mark_default: bool = True
+) -> str:
+    """'config fivea.yaml (preset saas)', 'preset amplitude (detected an Amplitude export: ...)'."""
+    details = []
     if src.config:
-        config = f"config {src.config}" + (f" (preset {src.preset})" if src.preset else "")
+        label = f"config {src.config}" if prefix else src.config
+        if src.preset and show_preset:
+            details.append(f"preset {src.preset}")
     else:
-        config = f"preset {src.preset}" + (" (default)" if src.config_from == "default" else "")
-    return files, config
+        label = f"preset {src.preset}"
+    reason = config_reason(src)
+    if reason and (mark_default or src.config_from != "default"):
+        details.append(reason)
+    return label + (f" ({'; '.join(details)})" if details else "")

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fivea.change import BAR_TRANSITIONS, PAR_TRANSITIONS, funnel_split, mix_rate, shown_parts
@@ -19,6 +19,7 @@ ALL = dict.fromkeys(("aware", "appeal", "ask", "act", "advocate"), True)
 COUNTS = st.lists(st.integers(1, 5000), min_size=5, max_size=5)
 
 
+@settings(deadline=None)  # the machine may be loaded: no timing in unit tests
 @given(COUNTS, COUNTS)
 def test_funnel_split_sums_to_the_log_change(now: list[int], before: list[int]) -> None:
     for names, last in ((PAR_TRANSITIONS, 3), (BAR_TRANSITIONS, 4)):
@@ -46,6 +47,7 @@ def test_a_zero_ratio_or_an_unmeasured_stage_is_not_judged() -> None:
     assert (unmeasured.status, unmeasured.status_reason) == ("not_judged", "not measured: ask")
 
 
+@settings(deadline=None)  # the machine may be loaded: no timing in unit tests
 @given(
     st.dictionaries(
         st.sampled_from(["email", "social", "search", "(none)"]),

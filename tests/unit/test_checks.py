@@ -119,7 +119,7 @@ def test_levels_fail_before_warn_and_null_metrics() -> None:
     assert results["null"].status == "fail"  # affinity 0 / 50 is 0, not null
     results = {r.name: r for r in evaluate(config, _result([1000, 500, 300, 0, 0]))}
     assert results["null"].status == "fail"
-    assert results["null"].not_observable == "not observable"
+    assert results["null"].not_observable == "no one reached Act"
     assert results["null-warn"].status == "warn"
     assert results["null-pass"].status == "pass"
     assert results["share"].status == "warn"
