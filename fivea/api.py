@@ -105,15 +105,20 @@ def diagnose(
         from fivea.local import parse_size
 
         memory = parse_size(memory)
-    return run(
-        paths,
-        loaded,
-        request,
-        segments=list(segments or []) or None,
-        trend=trend,
-        memory=memory,
-        partitions=partitions,
-    )
+    from fivea.scratch import remove_scratch
+
+    try:
+        return run(
+            paths,
+            loaded,
+            request,
+            segments=list(segments or []) or None,
+            trend=trend,
+            memory=memory,
+            partitions=partitions,
+        )
+    finally:
+        remove_scratch()  # the result is in memory: the run's temp files are no longer needed
 
 
 def _on_spark(

@@ -1,24 +1,28 @@
 """The typer app and the one error handler every command goes through (SPEC §6).
 
 Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error (a bug),
-130 interrupted, 141 broken pipe.
+130 interrupted (Ctrl-C), 141 broken pipe, 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Callable
 
 import typer
 
 from fivea import __version__
-from fivea.errors import ExitCode, FiveaError, StdoutClosed
+from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
+from fivea.scratch import remove_scratch
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
-    "3 internal error (please report), 130 interrupted, 141 broken pipe."
+    "3 internal error (please report), 130 interrupted, 141 broken pipe, 143 terminated."
 )
 
 app = typer.Typer(
@@ -52,7 +56,9 @@ def _register() -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"fivea: error: {message}\n")
+    from fivea.render.text import safe_text  # a name from the data must not drive the terminal
+
+    sys.stderr.write(f"fivea: error: {safe_text(message)}\n")
     sys.stderr.flush()
 
 
@@ -64,6 +70,7 @@ def run() -> None:
     The usual exit stays after a Spark run (pyspark stops its JVM and releases its Connect
     session in exit handlers) and under a profiler, debugger or coverage (they write at exit).
     """
+    _text_streams()
     try:
         main()
         code: object = 0
@@ -87,6 +94,25 @@ def run() -> None:
     os._exit(code)
 
 
+def _text_streams() -> None:
+    """stdout writes UTF-8 whatever ``PYTHONIOENCODING`` or the locale say; stderr never fails.
+
+    JSON, HTML and JUnit declare UTF-8, and `-o` files are UTF-8, so a payload in another
+    encoding would be wrong or a crash (``PYTHONIOENCODING=ascii``: exit 3 at the first "→").
+    Messages on stderr keep the terminal's encoding; a character it lacks is written as an
+    escape (``\\u2192``) instead of failing (docs/errors.md, Outputs).
+    """
+    for stream, encoding in ((sys.stdout, "utf-8"), (sys.stderr, None)):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:  # closed at start, or replaced by an embedding program
+            continue
+        with contextlib.suppress(OSError, ValueError, LookupError):
+            if encoding is None:
+                reconfigure(errors="backslashreplace")
+            else:
+                reconfigure(encoding=encoding, errors="backslashreplace")
+
+
 def _error_stream_write(text: str) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.write(text)
@@ -99,6 +125,30 @@ def main(argv: list[str] | None = None) -> None:
     if not args:
         args = ["--help"]
     _register()
+    previous = _on_sigterm()
+    try:
+        _run_app(args, debug)
+    finally:
+        remove_scratch()  # the run's temp folder (fivea/scratch.py), on every way out
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # a second SIGTERM during the clean-up ends the process at once (the default action)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
+
+
+def _on_sigterm() -> signal.Handlers | Callable[..., object] | int | None:
+    """Turn SIGTERM into ``Terminated`` so it unwinds like Ctrl-C; the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None  # only the main thread may set handlers (fivea embedded in a thread)
+    return signal.signal(signal.SIGTERM, _terminate)
+
+
+def _run_app(args: list[str], debug: bool) -> None:
+    """Run the app and map every outcome to one exit code and at most one line."""
     try:
         code = app(args=args, prog_name="fivea", standalone_mode=False)
         if code == ExitCode.INTERRUPTED:  # typer returns Ctrl-C as exit code 130
@@ -132,6 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         raise SystemExit(ExitCode.INTERRUPTED) from None
+    except Terminated:
+        _error("terminated")
+        raise SystemExit(ExitCode.TERMINATED) from None
     except (BrokenPipeError, StdoutClosed):
         # the reader went away (`fivea ... | head`): no traceback, and no more writes to stdout
         devnull = os.open(os.devnull, os.O_WRONLY)

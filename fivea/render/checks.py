@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from fivea.checks import CheckResult
 from fivea.render.csv import safe_cell
-from fivea.render.markdown import md
+from fivea.render.markdown import md_cell
+from fivea.render.text import safe_text, sanitised
 
 _ORDER = {"fail": 0, "warn": 1, "pass": 2}
 
@@ -50,6 +51,8 @@ def render_checks_json(results: Sequence[CheckResult], verdict: str | None, exit
 
 def render_junit(results: Sequence[CheckResult], config_path: str | None, strict: bool) -> str:
     """JUnit XML: one test case per check; fail -> <failure>, warn -> <system-out>."""
+    results = sanitised(results)  # data shown as text: control characters escaped
+    config_path = None if config_path is None else safe_text(config_path)
     failures = sum(r.status == "fail" or (strict and r.status == "warn") for r in results)
     suites = ET.Element(
         "testsuites", name="fivea", tests=str(len(results)), failures=str(failures), errors="0"
@@ -84,6 +87,7 @@ def render_junit(results: Sequence[CheckResult], config_path: str | None, strict
 
 def render_junit_error(message: str, kind: str) -> str:
     """The JUnit file written when the run itself fails (exit 2 or 3): one <error> case."""
+    message = safe_text(message)  # XML 1.0 cannot hold most control characters at all
     suites = ET.Element("testsuites", name="fivea", tests="1", failures="0", errors="1")
     suite = ET.SubElement(
         suites, "testsuite", name="fivea.checks", tests="1", failures="0", errors="1", skipped="0"
@@ -109,6 +113,8 @@ def _escape_property(text: str) -> str:
 
 def render_github(results: Sequence[CheckResult], config_path: str | None, strict: bool) -> str:
     """Workflow commands: failures first, then warnings, then one summary notice."""
+    results = sanitised(results)  # data shown as text: control characters escaped
+    config_path = None if config_path is None else safe_text(config_path)
     lines = []
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
         if r.status == "pass":
@@ -127,6 +133,7 @@ def render_github(results: Sequence[CheckResult], config_path: str | None, stric
 
 def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) -> str:
     """A markdown table for $GITHUB_STEP_SUMMARY or chat."""
+    results = sanitised(results)  # data shown as text: control characters escaped
     icon = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
     lines = [f"### fivea check: {summary(results)}", ""]
     if verdict:
@@ -135,14 +142,15 @@ def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) 
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
         value = "not observable" if r.value is None else _plain(r.value)
         lines.append(
-            f"| {md(r.name)} | {md(r.metric)} | {value} | {icon[r.status]} | "
-            f"{md(r.condition or '')} |"
+            f"| {md_cell(r.name)} | {md_cell(r.metric)} | {value} | {icon[r.status]} | "
+            f"{md_cell(r.condition or '')} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def render_checks_csv(results: Sequence[CheckResult]) -> str:
     """One row per check, formula-escaped."""
+    results = sanitised(results)  # data shown as text: control characters escaped
     import csv
     import io
 
@@ -161,4 +169,4 @@ def render_checks_csv(results: Sequence[CheckResult]) -> str:
 
 
 def _plain(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else md(value)
+    return f"{value:.4g}" if isinstance(value, float) else md_cell(value)
