@@ -137,7 +137,7 @@ def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) 
     icon = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
     lines = [f"### fivea check: {summary(results)}", ""]
     if verdict:
-        lines += [f"Verdict: **{verdict.replace('_', ' ')}**", ""]
+        lines += [f"Verdict: **{md_cell(verdict.replace('_', ' '))}**", ""]
     lines += ["| check | metric | value | status | condition |", "| --- | --- | ---: | --- | --- |"]
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
         value = "not observable" if r.value is None else _plain(r.value)

@@ -10,7 +10,7 @@ from rich.text import Text
 from fivea.checks import CheckResult
 from fivea.render.checks import summary
 from fivea.render.table_sections import new_table
-from fivea.render.text import sanitised
+from fivea.render.text import safe_text, sanitised
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -43,5 +43,5 @@ def render_check_table(
     console.print(table)
     line = Text(summary(results))
     if verdict:
-        line.append(f" · verdict: {verdict.replace('_', ' ')}")
+        line.append(f" · verdict: {safe_text(verdict.replace('_', ' '))}")
     console.print(line)
