@@ -364,3 +364,12 @@ def test_the_scratch_folder_is_one_and_removed(tmp_path: Path, monkeypatch) -> N
     assert list(tmp_path.iterdir()) == []
     with contextlib.suppress(Exception):
         scratch.remove_scratch()
+
+
+def test_exit_143_is_documented() -> None:
+    from tests.conftest import run_cli
+
+    assert "143 terminated" in run_cli("--help").stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| 143 | terminated (SIGTERM" in readme
+    assert "## Outputs" in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
