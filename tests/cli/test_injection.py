@@ -257,3 +257,27 @@ def test_no_control_character_reaches_a_text_format(
     ):
         assert not [c for c in text if c != "\n" and RAW.match(c)]
     ET.fromstring(checks.render_junit([check], label, strict=False))
+
+
+def test_init_and_validate_show_names_inert(tmp_path: Path) -> None:
+    import yaml
+
+    events = tmp_path / "e.csv"
+    events.write_text(
+        f"user_id,event,timestamp,chan{CLEAR}nel\n"
+        f"u1,{TITLE}page_view,2025-01-01T00:00:00Z,a\n"
+        "u1,buy\x9b,2025-01-02T00:00:00Z,x\n",
+        encoding="utf-8",
+    )
+    out = run_cli("init", str(events), "-o", "-").stdout
+    _clean(out)
+    assert "chan\\x1b[2Jnel" in out  # a column name in a comment
+    assert '- {event: "buy\\x9b"}' in out  # in YAML, the escape reads back as the character
+    assert yaml.safe_load('e: "buy\\x9b"') == {"e": "buy\x9b"}
+    config = tmp_path / "k.yaml"
+    config.write_text(
+        f"version: 1\npreset: 5a-default\nstages:\n  act: {{rules: [{{event: {json.dumps(CLEAR)}}}]}}\n"
+    )
+    result = run_cli("validate", str(config), str(events))
+    _clean(result.stdout + result.stderr)
+    assert "(event: [\\x1b[2J]) matches no event" in result.stderr
