@@ -7,12 +7,14 @@ Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable
+from typing import NoReturn
 
 import typer
 
@@ -86,7 +88,16 @@ def run() -> None:
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # the reader went away, or the stream is closed
+        except BrokenPipeError:
+            if stream is sys.stdout:
+                code = code or ExitCode.BROKEN_PIPE
+        except OSError as exc:  # stdout on a full disk (`fivea --help > /dev/full`): exit 2
+            if stream is sys.stdout and not code:
+                from fivea.output import write_error
+
+                _error(str(write_error("standard output", "", exc)))
+                code = ExitCode.USER_ERROR
+        except ValueError:  # the stream is closed: the reader went away
             if stream is sys.stdout:
                 code = code or ExitCode.BROKEN_PIPE
     if "pyspark" in sys.modules or sys.gettrace() is not None or sys.getprofile() is not None:
@@ -192,11 +203,27 @@ def _run_app(args: list[str], debug: bool) -> None:
         raise SystemExit(ExitCode.BROKEN_PIPE) from None
     except SystemExit:
         raise
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            _internal(exc, debug)
+        # a full disk is the machine's state, not a bug: stdout (--help > /dev/full) or a
+        # temporary file (fivea/scratch.py) that did not fit
+        where = f" writing {exc.filename}" if exc.filename else ""
         _error(
-            f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
-            f"this is a bug, please report it to the fivea issue tracker with the output of --debug"
+            f"the disk is full{where} ({exc.strerror}); free some space where the output goes, "
+            "or set TMPDIR to a folder on a larger disk for temporary files"
         )
-        raise SystemExit(ExitCode.INTERNAL) from None
+        raise SystemExit(ExitCode.USER_ERROR) from None
+    except Exception as exc:
+        _internal(exc, debug)
+
+
+def _internal(exc: Exception, debug: bool) -> NoReturn:
+    """Anything else is a bug: exit 3 with one line asking to report it."""
+    if debug:
+        traceback.print_exc()
+    _error(
+        f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+        f"this is a bug, please report it to the fivea issue tracker with the output of --debug"
+    )
+    raise SystemExit(ExitCode.INTERNAL) from None
