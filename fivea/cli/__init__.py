@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _run_app(args, debug)
     finally:
+        if previous is not None:  # the run is over: a SIGTERM now must not break the clean-up
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         remove_scratch()  # the run's temp folder (fivea/scratch.py), on every way out
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -178,7 +178,7 @@ def prepare_outputs(
     """Validate ``--output`` paths before reading anything: formats, folders, never an input."""
     from fivea.output import check_writable, format_for, input_files, refuse_inputs
 
-    inputs = input_files(events)
+    inputs = input_files(events if outputs else [])  # no outputs: no folder walk
     refuse_inputs(outputs, inputs)
     pairs = []
     for out in outputs:
