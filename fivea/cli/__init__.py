@@ -203,7 +203,10 @@ def _run_app(args: list[str], debug: bool) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(ExitCode.BROKEN_PIPE) from None
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # typer turns EPIPE while printing --help or --version into exit 1; it is 141
+            raise SystemExit(ExitCode.BROKEN_PIPE) from None
         raise
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):

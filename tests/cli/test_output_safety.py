@@ -384,3 +384,22 @@ def test_exit_143_is_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "| 143 | terminated (SIGTERM" in readme
     assert "## Outputs" in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["diagnose", "--help"]])
+def test_help_and_version_into_a_closed_pipe_exit_141(args: list[str]) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before fivea writes
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fivea", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141  # typer said 1
+    assert proc.stderr == b""
