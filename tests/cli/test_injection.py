@@ -281,3 +281,38 @@ def test_init_and_validate_show_names_inert(tmp_path: Path) -> None:
     result = run_cli("validate", str(config), str(events))
     _clean(result.stdout + result.stderr)
     assert "(event: [\\x1b[2J]) matches no event" in result.stderr
+
+
+def test_a_colour_terminal_gets_only_rich_styles(hostile) -> None:
+    # on a TTY rich writes its own SGR colour codes; the data's sequences must not be among them
+    import io
+
+    from rich.console import Console
+
+    import fivea
+    from fivea.render.table import render_table
+    from fivea.render.table_stages import render_stages
+
+    events, config = hostile
+    result = fivea.diagnose(str(events), str(config), segments=["channel"])
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=120)
+    render_table(result, console)
+    out = buffer.getvalue()
+    assert "\x1b[" in out  # colour is on
+    assert "\x1b]" not in out  # no OSC (window title, hyperlink) from the data
+    assert "\x1b[2J" not in out
+    assert "\x9b" not in out
+    assert "\x07" not in out
+    assert "\\x1b]0;pwned\\x07page_view" in out
+
+    from fivea.config import load_config
+    from fivea.inspect import inspect_stages
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=120)
+    render_stages(inspect_stages([str(events)], load_config(config, None), 3, None), console)
+    out = buffer.getvalue()
+    assert "\x1b]" not in out
+    assert "\x1b[2J" not in out
+    assert "\\x1b[2Jbuy" in out
