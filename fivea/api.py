@@ -105,9 +105,9 @@ def diagnose(
         from fivea.local import parse_size
 
         memory = parse_size(memory)
-    from fivea.scratch import remove_scratch
+    from fivea.scratch import scratch_run
 
-    try:
+    with scratch_run():  # the result is in memory: the run's temp files go when it returns
         return run(
             paths,
             loaded,
@@ -117,8 +117,6 @@ def diagnose(
             memory=memory,
             partitions=partitions,
         )
-    finally:
-        remove_scratch()  # the result is in memory: the run's temp files are no longer needed
 
 
 def _on_spark(

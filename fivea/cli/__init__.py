@@ -20,7 +20,7 @@ import typer
 
 from fivea import __version__
 from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
-from fivea.scratch import remove_scratch
+from fivea.scratch import scratch_run
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
@@ -138,11 +138,16 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     previous = _on_sigterm()
     try:
-        _run_app(args, debug)
+        with scratch_run():  # the run's temp folder (fivea/scratch.py) goes on every way out
+            try:
+                _run_app(args, debug)
+            finally:
+                if previous is not None:  # the command is over: let the clean-up finish
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except Terminated:  # arrived in the instant between the command's end and the clean-up
+        _error("terminated")
+        raise SystemExit(ExitCode.TERMINATED) from None
     finally:
-        if previous is not None:  # the run is over: a SIGTERM now must not break the clean-up
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        remove_scratch()  # the run's temp folder (fivea/scratch.py), on every way out
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

@@ -403,3 +403,19 @@ def test_help_and_version_into_a_closed_pipe_exit_141(args: list[str]) -> None:
         os.close(write_end)
     assert proc.returncode == 141  # typer said 1
     assert proc.stderr == b""
+
+
+def test_the_scratch_folder_outlives_every_run_but_the_last(tmp_path: Path, monkeypatch) -> None:
+    # fivea.diagnose may run in several threads at once: one run's end must not remove the
+    # files another run is still reading
+    from fivea import scratch
+
+    monkeypatch.setattr(scratch.tempfile, "tempdir", str(tmp_path))
+    scratch.remove_scratch()
+    with scratch.scratch_run():
+        handle, name = scratch.scratch_file("a-")
+        os.close(handle)
+        with scratch.scratch_run():
+            pass
+        assert Path(name).exists()
+    assert list(tmp_path.iterdir()) == []
