@@ -63,7 +63,7 @@ class InputFiles:
     def find(self, output: str) -> str | None:
         """The input that ``output`` would overwrite, or None."""
         path = Path(output)
-        with contextlib.suppress(OSError, RuntimeError):
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
             found = self.names.get(path.resolve())
             if found is not None:
                 return found
@@ -98,11 +98,15 @@ def input_files(inputs: Iterable[str]) -> InputFiles:
         except (InputError, OSError, ValueError):
             continue
         for file in files:
-            with contextlib.suppress(OSError, RuntimeError):
-                names.setdefault(file.resolve(), str(file))
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 info = file.stat()
-                inodes.setdefault((info.st_dev, info.st_ino), str(file))
+                resolved = file.resolve()
+            except (OSError, RuntimeError, ValueError):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue  # a device or pipe read as input is not destroyed by writing to it
+            names.setdefault(resolved, str(file))
+            inodes.setdefault((info.st_dev, info.st_ino), str(file))
     return InputFiles(names, inodes)
 
 
