@@ -7,6 +7,7 @@ goes through ``write_atomic``; the rules are in docs/errors.md ("Outputs").
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import stat
@@ -59,6 +60,26 @@ class InputFiles:
 
     names: dict[Path, str]  # resolved path -> the name as the user can recognise it
     inodes: dict[tuple[int, int], str]  # (st_dev, st_ino) -> name: hard links and bind mounts
+    folders: dict[Path, str] = dataclasses.field(default_factory=dict)  # resolved -> as given
+
+    def folder_reading(self, output: str) -> str | None:
+        """The input folder that would read ``output`` as events on the next run, or None.
+
+        A cron line ``fivea report d/ -o d/5a-{as_of}.json`` would otherwise feed each day's
+        report into the next day's input (docs/errors.md, Outputs).
+        """
+        from fivea.sources import _FOLDER_SUFFIXES, _hidden, _suffix
+
+        try:
+            target = Path(output).resolve()
+        except (OSError, RuntimeError, ValueError):
+            return None
+        for folder, shown in self.folders.items():
+            if target.is_relative_to(folder):
+                inside = target.relative_to(folder)
+                if not _hidden(inside) and _suffix(target) in _FOLDER_SUFFIXES:
+                    return shown
+        return None
 
     def find(self, output: str) -> str | None:
         """The input that ``output`` would overwrite, or None."""
@@ -84,12 +105,14 @@ def input_files(inputs: Iterable[str]) -> InputFiles:
 
     names: dict[Path, str] = {}
     inodes: dict[tuple[int, int], str] = {}
+    folders: dict[Path, str] = {}
     for raw in inputs:
         if raw == "-":
             continue
         path = Path(raw)
         try:
             if path.is_dir():
+                folders.setdefault(path.resolve(), raw)
                 files = [file for file, _ in _folder_files(path, raw)]
             elif path.exists() or path.is_symlink():
                 files = [path]
@@ -107,7 +130,7 @@ def input_files(inputs: Iterable[str]) -> InputFiles:
                 continue  # a device or pipe read as input is not destroyed by writing to it
             names.setdefault(resolved, str(file))
             inodes.setdefault((info.st_dev, info.st_ino), str(file))
-    return InputFiles(names, inodes)
+    return InputFiles(names, inodes, folders)
 
 
 def refuse_inputs(
@@ -126,6 +149,15 @@ def refuse_inputs(
             msg = (
                 f"--output {shown}: is one of the input files ({found}); choose another name "
                 "(inputs are never overwritten)"
+            )
+            raise UsageError(msg)
+        folder = files.folder_reading(target)
+        if folder is not None:
+            shown = out if target == out else f"{out} ({target})"
+            msg = (
+                f"--output {shown}: inside the input folder {folder}, where the next run would "
+                "read it as events; write it outside that folder (or into a subfolder whose "
+                "name starts with _, which the reader skips)"
             )
             raise UsageError(msg)
 

@@ -419,3 +419,26 @@ def test_the_scratch_folder_outlives_every_run_but_the_last(tmp_path: Path, monk
             pass
         assert Path(name).exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("d/r.json", 2),
+        ("d/r-{as_of}.csv", 2),
+        ("d/deep/r.parquet", 2),
+        ("d/r.md", 0),
+        ("d/_out/r.json", 0),
+    ],
+)
+def test_a_report_the_next_run_would_read_is_refused(
+    tmp_path: Path, folder: Path, name: str, code: int
+) -> None:
+    (folder / "_out").mkdir()
+    (folder / "deep").mkdir()
+    result = run_limited("report", "d", "-q", "-o", name, code=code, cwd=tmp_path)
+    if code == 2:
+        assert f"--output {name}: inside the input folder d, where the next run would read it" in (
+            error_line(result)
+        )
+        assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["events.csv"]
