@@ -105,15 +105,18 @@ def diagnose(
         from fivea.local import parse_size
 
         memory = parse_size(memory)
-    return run(
-        paths,
-        loaded,
-        request,
-        segments=list(segments or []) or None,
-        trend=trend,
-        memory=memory,
-        partitions=partitions,
-    )
+    from fivea.scratch import scratch_run
+
+    with scratch_run():  # the result is in memory: the run's temp files go when it returns
+        return run(
+            paths,
+            loaded,
+            request,
+            segments=list(segments or []) or None,
+            trend=trend,
+            memory=memory,
+            partitions=partitions,
+        )
 
 
 def _on_spark(

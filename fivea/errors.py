@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     INTERNAL = 3
     INTERRUPTED = 130
     BROKEN_PIPE = 141
+    TERMINATED = 143  # 128 + SIGTERM, as shells, systemd and container runtimes report it
 
 
 class FiveaError(Exception):
@@ -34,3 +35,7 @@ class UsageError(FiveaError):
 
 class StdoutClosed(Exception):
     """The reader of stdout went away (``fivea ... | head``): exit 141 quietly."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (temp files removed, no partial output), exit 143."""

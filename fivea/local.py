@@ -15,7 +15,6 @@ import dataclasses
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import polars as pl
 from fivea.errors import UsageError
 from fivea.events import TIME, EventScan
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
+from fivea.scratch import scratch_file
 from fivea.sources import Source, head_bytes
 
 # measured peak RSS of phase 1 in one pass, per row: 185 B for the 10-column sample export
@@ -187,7 +187,7 @@ def _spooled(scan: EventScan, count: int) -> Iterator[EventScan]:
     if count < SPOOL_FROM or not _has_text_source(scan):
         yield scan
         return
-    handle, name = tempfile.mkstemp(prefix=".fivea-spool-", suffix=".parquet")
+    handle, name = scratch_file(prefix="spool-", suffix=".parquet")
     os.close(handle)
     path = Path(name)
     try:

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import polars as pl
 
 from fivea.errors import InputError
 from fivea.flatten import flatten
+from fivea.scratch import scratch_file
 from fivea.sources import (
     ORDER,
     PARQUET_MAGIC,
@@ -150,7 +150,7 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
             "decompress it first (zstd -d) or save it as UTF-8"
         )
         raise InputError(msg)
-    handle, name = tempfile.mkstemp(prefix="fivea-", suffix=".utf8")
+    handle, name = scratch_file(prefix="utf8-", suffix=".utf8")
     temps.append(Path(name))
     opener = gzip.open if source.compression == "gzip" else open
     with (
@@ -339,7 +339,7 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
     assert source.path is not None
     target = source.path
     if source.compression == "gzip":  # a whole Parquet file gzipped: rare, small, in memory
-        handle, name = tempfile.mkstemp(prefix="fivea-", suffix=".parquet")
+        handle, name = scratch_file(prefix="gunzip-", suffix=".parquet")
         temps.append(Path(name))
         try:
             with gzip.open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:

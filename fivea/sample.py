@@ -30,10 +30,7 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +39,8 @@ from typing import IO
 
 import numpy as np
 import polars as pl
+
+from fivea.output import write_atomic  # the one atomic writer (docs/errors.md, Outputs)
 
 __all__ = [
     "ARCHETYPES",
@@ -332,23 +331,11 @@ def write_sample(df: pl.DataFrame, path: Path) -> None:
 
     Raises:
         ValueError: For an extension that is not one of the above.
+        UsageError: When the file cannot be written (a folder, a full disk, no permission).
     """
     path = Path(path)
     fmt = _format_of(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write(df, fh, fmt)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600 files; give the result the mode any new file would get.
-        tmp.chmod(0o666 & ~_umask())
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    write_atomic(path, lambda fh: _write(df, fh, fmt))
 
 
 def _archetype_key(archetype: str) -> str:
@@ -781,15 +768,3 @@ def _write(df: pl.DataFrame, fh: IO[bytes], fmt: str) -> None:
         df.write_parquet(fh)
     else:
         df.write_ndjson(fh)
-
-
-def _umask() -> int:
-    """Return the process umask without changing it where the OS can tell."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    # Elsewhere the only way to read it is to set it; restore at once.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

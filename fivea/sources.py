@@ -12,7 +12,6 @@ import glob
 import gzip
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,6 +19,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from fivea.errors import InputError
+from fivea.scratch import scratch_file
 
 ORDER = "__order"
 ROW = "__row"
@@ -280,7 +280,7 @@ def _stdin_source(forced: str | None) -> Source:
     if not data.strip():
         msg = "<stdin>: no data on standard input; pipe the events in (`... | fivea diagnose -`)"
         raise InputError(msg)
-    handle, name = tempfile.mkstemp(prefix="fivea-stdin-")
+    handle, name = scratch_file(prefix="stdin-")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
     path = Path(name)

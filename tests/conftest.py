@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from fivea.cli import main
+
+# No per-example deadline anywhere: CI runs on 2 shared cores, and timing is for benchmarks/
+settings.register_profile("fivea", deadline=None)
+settings.load_profile("fivea")
 
 ROOT = Path(__file__).resolve().parent.parent
 # Small excerpts of public real logs, vendored with their attribution (tests/fixtures/real-data/README.md)

@@ -1,24 +1,30 @@
 """The typer app and the one error handler every command goes through (SPEC §6).
 
 Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error (a bug),
-130 interrupted, 141 broken pipe.
+130 interrupted (Ctrl-C), 141 broken pipe, 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Callable
+from typing import NoReturn
 
 import typer
 
 from fivea import __version__
-from fivea.errors import ExitCode, FiveaError, StdoutClosed
+from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
+from fivea.scratch import scratch_run
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
-    "3 internal error (please report), 130 interrupted, 141 broken pipe."
+    "3 internal error (please report), 130 interrupted, 141 broken pipe, 143 terminated."
 )
 
 app = typer.Typer(
@@ -52,7 +58,9 @@ def _register() -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"fivea: error: {message}\n")
+    from fivea.render.text import safe_text  # a name from the data must not drive the terminal
+
+    sys.stderr.write(f"fivea: error: {safe_text(message)}\n")
     sys.stderr.flush()
 
 
@@ -64,6 +72,7 @@ def run() -> None:
     The usual exit stays after a Spark run (pyspark stops its JVM and releases its Connect
     session in exit handlers) and under a profiler, debugger or coverage (they write at exit).
     """
+    _text_streams()
     try:
         main()
         code: object = 0
@@ -79,12 +88,40 @@ def run() -> None:
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # the reader went away, or the stream is closed
+        except BrokenPipeError:
+            if stream is sys.stdout:
+                code = code or ExitCode.BROKEN_PIPE
+        except OSError as exc:  # stdout on a full disk (`fivea --help > /dev/full`): exit 2
+            if stream is sys.stdout and not code:
+                from fivea.output import write_error
+
+                _error(str(write_error("standard output", "", exc)))
+                code = ExitCode.USER_ERROR
+        except ValueError:  # the stream is closed: the reader went away
             if stream is sys.stdout:
                 code = code or ExitCode.BROKEN_PIPE
     if "pyspark" in sys.modules or sys.gettrace() is not None or sys.getprofile() is not None:
         raise SystemExit(code)  # a profiler or coverage writes its report at exit
     os._exit(code)
+
+
+def _text_streams() -> None:
+    """stdout writes UTF-8 whatever ``PYTHONIOENCODING`` or the locale say; stderr never fails.
+
+    JSON, HTML and JUnit declare UTF-8, and `-o` files are UTF-8, so a payload in another
+    encoding would be wrong or a crash (``PYTHONIOENCODING=ascii``: exit 3 at the first "→").
+    Messages on stderr keep the terminal's encoding; a character it lacks is written as an
+    escape (``\\u2192``) instead of failing (docs/errors.md, Outputs).
+    """
+    for stream, encoding in ((sys.stdout, "utf-8"), (sys.stderr, None)):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:  # closed at start, or replaced by an embedding program
+            continue
+        with contextlib.suppress(OSError, ValueError, LookupError):
+            if encoding is None:
+                reconfigure(errors="backslashreplace")
+            else:
+                reconfigure(encoding=encoding, errors="backslashreplace")
 
 
 def _error_stream_write(text: str) -> None:
@@ -99,6 +136,37 @@ def main(argv: list[str] | None = None) -> None:
     if not args:
         args = ["--help"]
     _register()
+    previous = _on_sigterm()
+    try:
+        with scratch_run():  # the run's temp folder (fivea/scratch.py) goes on every way out
+            try:
+                _run_app(args, debug)
+            finally:
+                if previous is not None:  # the command is over: let the clean-up finish
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except Terminated:  # arrived in the instant between the command's end and the clean-up
+        _error("terminated")
+        raise SystemExit(ExitCode.TERMINATED) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # a second SIGTERM during the clean-up ends the process at once (the default action)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
+
+
+def _on_sigterm() -> signal.Handlers | Callable[..., object] | int | None:
+    """Turn SIGTERM into ``Terminated`` so it unwinds like Ctrl-C; the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None  # only the main thread may set handlers (fivea embedded in a thread)
+    return signal.signal(signal.SIGTERM, _terminate)
+
+
+def _run_app(args: list[str], debug: bool) -> None:
+    """Run the app and map every outcome to one exit code and at most one line."""
     try:
         code = app(args=args, prog_name="fivea", standalone_mode=False)
         if code == ExitCode.INTERRUPTED:  # typer returns Ctrl-C as exit code 130
@@ -132,18 +200,40 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         raise SystemExit(ExitCode.INTERRUPTED) from None
+    except Terminated:
+        _error("terminated")
+        raise SystemExit(ExitCode.TERMINATED) from None
     except (BrokenPipeError, StdoutClosed):
         # the reader went away (`fivea ... | head`): no traceback, and no more writes to stdout
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(ExitCode.BROKEN_PIPE) from None
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # typer turns EPIPE while printing --help or --version into exit 1; it is 141
+            raise SystemExit(ExitCode.BROKEN_PIPE) from None
         raise
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            _internal(exc, debug)
+        # a full disk is the machine's state, not a bug: stdout (--help > /dev/full) or a
+        # temporary file (fivea/scratch.py) that did not fit
+        where = f" writing {exc.filename}" if exc.filename else ""
         _error(
-            f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
-            f"this is a bug, please report it to the fivea issue tracker with the output of --debug"
+            f"the disk is full{where} ({exc.strerror}); free some space where the output goes, "
+            "or set TMPDIR to a folder on a larger disk for temporary files"
         )
-        raise SystemExit(ExitCode.INTERNAL) from None
+        raise SystemExit(ExitCode.USER_ERROR) from None
+    except Exception as exc:
+        _internal(exc, debug)
+
+
+def _internal(exc: Exception, debug: bool) -> NoReturn:
+    """Anything else is a bug: exit 3 with one line asking to report it."""
+    if debug:
+        traceback.print_exc()
+    _error(
+        f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+        f"this is a bug, please report it to the fivea issue tracker with the output of --debug"
+    )
+    raise SystemExit(ExitCode.INTERNAL) from None

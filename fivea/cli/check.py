@@ -133,24 +133,39 @@ def check(
     try:
         code = _check(request, options)
     except FiveaError as exc:
-        _junit_error(junit_files, str(exc), "usage_error")
+        _junit_error(junit_files, events, as_of, str(exc), "usage_error")
         raise
     except Exception as exc:
-        _junit_error(junit_files, f"internal error: {exc}", "internal_error")
+        _junit_error(junit_files, events, as_of, f"internal error: {exc}", "internal_error")
         raise
     raise typer.Exit(code)
 
 
-def _junit_error(paths: list[str], message: str, kind: str) -> None:
-    """On exit 2 or 3 a JUnit output still says why, as one <error> case."""
-    from fivea.output import write_atomic
+def _junit_error(
+    paths: list[str], events: list[str], as_of: str | None, message: str, kind: str
+) -> None:
+    """On exit 2 or 3 a JUnit output still says why, as one <error> case.
+
+    The same rules as any output (docs/checks.md): never over an input, never over a folder;
+    ``{as_of}`` becomes the ``--as-of`` date, or today's (UTC) when the run failed before it.
+    """
+    from datetime import UTC, datetime
+
+    from fivea.output import expand_name, input_files, write_atomic
     from fivea.render.checks import render_junit_error
 
+    date = (as_of or "")[:10]
+    if len(date) != 10 or not date[:4].isdigit():
+        date = datetime.now(UTC).date().isoformat()
+    inputs = input_files(events)
     for path in paths:
+        target = expand_name(path, date)
+        if inputs.find(target) is not None:
+            continue  # the run may have failed for exactly this reason
         try:
-            write_atomic(path, render_junit_error(message, kind))
-        except OSError:
-            continue
+            write_atomic(target, render_junit_error(message, kind))
+        except (FiveaError, OSError):
+            continue  # the error itself is reported on stderr either way
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,8 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
     fmt, strict, only = options.fmt, options.strict, options.only
     check_flags(request)
     pairs = prepare_outputs(options.outputs, request.events, fmt, CHECK_FORMATS)
+    if options.step_summary:
+        _step_summary_path()  # before the scan, like the --output checks
     loaded = load(request)
     origin = loaded.source.path or f"preset {loaded.source.preset}"
     checks = loaded.config.checks
@@ -225,11 +242,26 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
     return ExitCode.OK if options.exit_zero else code
 
 
-def _append_step_summary(text: str) -> None:
-    """Append (never overwrite): other steps share $GITHUB_STEP_SUMMARY."""
+def _step_summary_path() -> str:
+    """$GITHUB_STEP_SUMMARY, checked before the scan: set, and not a folder."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         msg = "--step-summary: $GITHUB_STEP_SUMMARY is not set (it is set inside GitHub Actions)"
         raise UsageError(msg)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text + "\n")
+    if os.path.isdir(path):
+        msg = f"--step-summary: $GITHUB_STEP_SUMMARY ({path}) is a folder; point it at a file"
+        raise UsageError(msg)
+    return path
+
+
+def _append_step_summary(text: str) -> None:
+    """Append (never overwrite): other steps share $GITHUB_STEP_SUMMARY."""
+    from fivea.output import write_error
+
+    path = _step_summary_path()
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError as exc:
+        where = "--step-summary: $GITHUB_STEP_SUMMARY"
+        raise write_error(where, path, exc) from exc

@@ -51,6 +51,7 @@ def init(
     """Write a commented starter config: the preset, and with EVENTS the columns and event names."""
     from fivea.config import load_config
     from fivea.output import check_writable, refuse_inputs, write_atomic
+    from fivea.render.text import safe_text
     from fivea.starter import sample_data, starter_config, summary
 
     if input_format is not None and input_format not in ("csv", "parquet", "ndjson"):
@@ -77,6 +78,9 @@ def init(
         with progress("reading a sample of the events…", quiet):
             chosen, sample = sample_data(list(events), preset, input_format)
     text = starter_config(chosen, "fivea.yaml" if to_stdout else output, sample, asked=preset)
+    # names from the data in comments shown inert; inside a double-quoted YAML scalar the
+    # escape (\x9b) reads back as the same character (docs/errors.md, Outputs)
+    text = "\n".join(safe_text(line) for line in text.split("\n"))
     if to_stdout:
         print_payload(text)
         return

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fivea.errors import StdoutClosed, UsageError
+from fivea.output import InputFiles
 from fivea.result import Result
 
 REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
@@ -180,34 +181,49 @@ def render_report(result: Result, fmt: str, width: int = 100) -> str:
     raise UsageError(msg)
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """The ``--output`` files of a run, checked before the scan, and the inputs they must spare."""
+
+    pairs: list[tuple[str, str]]  # (name as given, format)
+    inputs: InputFiles
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs)
+
+
 def prepare_outputs(
     outputs: list[str], events: list[str], fmt: str | None, allowed: tuple[str, ...]
-) -> list[tuple[str, str]]:
-    """Validate ``--output`` paths before reading anything: (path, format) pairs."""
-    from fivea.output import check_writable, format_for, refuse_inputs
+) -> Outputs:
+    """Validate ``--output`` paths before reading anything: formats, folders, never an input."""
+    from fivea.output import check_writable, format_for, input_files, refuse_inputs
 
-    refuse_inputs(outputs, events)
+    inputs = input_files(events if outputs else [])  # no outputs: no folder walk
+    refuse_inputs(outputs, inputs)
     pairs = []
     for out in outputs:
+        check_writable(out)
         out_format = format_for(out, fmt)
         if out_format not in allowed:
             msg = f"--output {out}: format {out_format} is not available here; use {', '.join(allowed)}"
             raise UsageError(msg)
-        check_writable(out)
         pairs.append((out, out_format))
-    return pairs
+    return Outputs(pairs, inputs)
 
 
-def write_outputs(pairs: list[tuple[str, str]], as_of: str, render) -> list[str]:
-    """Write each output atomically; ``{as_of}`` in a name becomes the analysis date."""
-    from fivea.output import expand_name, write_atomic
+def write_outputs(outputs: Outputs, as_of: str, render) -> list[str]:
+    """Write each output atomically; ``{as_of}`` in a name becomes the analysis date.
 
-    written = []
-    for path, out_format in pairs:
-        target = expand_name(path, as_of[:10])
+    Names are checked against the inputs again once ``{as_of}`` is known, all before the first
+    file is written.
+    """
+    from fivea.output import expand_name, refuse_inputs, write_atomic
+
+    refuse_inputs([path for path, _ in outputs.pairs], outputs.inputs, as_of[:10])
+    targets = [(expand_name(path, as_of[:10]), out_format) for path, out_format in outputs.pairs]
+    for target, out_format in targets:
         write_atomic(target, render(out_format))
-        written.append(target)
-    return written
+    return [target for target, _ in targets]
 
 
 def print_payload(text: str) -> None:
@@ -218,6 +234,11 @@ def print_payload(text: str) -> None:
     except BrokenPipeError as exc:
         # click would turn EPIPE into exit 1; SPEC §6 wants 141 and no traceback
         raise StdoutClosed from exc
+    except OSError as exc:  # /dev/full, a full disk behind a redirect: a user error, exit 2
+        from fivea.output import write_error
+
+        where = "standard output"
+        raise write_error(where, "", exc) from exc
 
 
 def emit_rich(draw: Callable[[Console], None]) -> None:

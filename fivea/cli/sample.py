@@ -11,6 +11,11 @@ from fivea.cli import app
 from fivea.cli.options import DebugOpt, QuietOpt, stderr_console
 from fivea.errors import UsageError
 
+# About 10.5 events and 2.2 KB of peak memory per person (measured at 400,000 persons), so the
+# bound is about 105 million events in about 20 GB; benchmarks/run.py needs 4.8 million for 50M.
+MAX_PEOPLE = 10_000_000
+MAX_DAYS = 36_500
+
 
 @app.command(epilog="Example: fivea sample -o events.parquet --people 5000 --archetype door_knob")
 def sample(
@@ -34,14 +39,26 @@ def sample(
     debug: DebugOpt = False,
 ) -> None:
     """Write a realistic synthetic event log with a known 5A shape."""
+    from fivea.output import check_writable
     from fivea.sample import generate_sample, write_sample
 
     if people < 1:
         msg = f"--people {people}: must be at least 1"
         raise UsageError(msg)
-    if not output.resolve().parent.is_dir():
-        msg = f"--output {output}: folder {output.resolve().parent} does not exist"
+    if people > MAX_PEOPLE:
+        msg = (
+            f"--people {people:,}: at most {MAX_PEOPLE:,}; the log is built in memory (about "
+            f"2 KB per person, {MAX_PEOPLE // 500_000:,} GB at the limit): write several files "
+            "with different --seed values and pass them together"
+        )
         raise UsageError(msg)
+    if not 1 <= days <= MAX_DAYS:
+        msg = f"--days {days}: must be from 1 to {MAX_DAYS:,} (100 years)"
+        raise UsageError(msg)
+    if seed < 0:
+        msg = f"--seed {seed}: must be 0 or more"
+        raise UsageError(msg)
+    check_writable(str(output), example="events.parquet")
     try:
         frame = generate_sample(people=people, archetype=archetype, seed=seed, days=days)
     except ValueError as exc:

@@ -10,6 +10,7 @@ import typer
 from fivea.cli import app
 from fivea.cli.options import DebugOpt, InputFormatOpt, QuietOpt, stderr_console
 from fivea.cli.reporting import emit_rich
+from fivea.render.text import safe_text
 
 
 @app.command(epilog="Example: fivea validate fivea.yaml events.parquet")
@@ -50,7 +51,7 @@ def validate(
         report = check_against_data(events, loaded, input_format)
         summary += f"; checked against {report.rows:,} events of {report.persons:,} persons"
         warnings = list(report.warnings)
-    emit_rich(lambda console: console.print(Text(summary), soft_wrap=True))
+    emit_rich(lambda console: console.print(Text(safe_text(summary)), soft_wrap=True))
     err = stderr_console(quiet)
-    for warning in warnings:
-        err.print(Text(f"warning: {warning}", style="yellow"))
+    for warning in warnings:  # they quote event names from the data: shown inert
+        err.print(Text(f"warning: {safe_text(warning)}", style="yellow"))

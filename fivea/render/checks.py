@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from fivea.checks import CheckResult
 from fivea.render.csv import safe_cell
-from fivea.render.markdown import md
+from fivea.render.markdown import md_cell
+from fivea.render.text import safe_text, sanitised
 
 _ORDER = {"fail": 0, "warn": 1, "pass": 2}
 
@@ -51,6 +52,8 @@ def render_checks_json(results: Sequence[CheckResult], verdict: str | None, exit
 
 def render_junit(results: Sequence[CheckResult], config_path: str | None, strict: bool) -> str:
     """JUnit XML: one test case per check; fail -> <failure>, warn -> <system-out>."""
+    results = sanitised(results)  # data shown as text: control characters escaped
+    config_path = None if config_path is None else safe_text(config_path)
     failures = sum(r.status == "fail" or (strict and r.status == "warn") for r in results)
     suites = ET.Element(
         "testsuites", name="fivea", tests=str(len(results)), failures=str(failures), errors="0"
@@ -88,6 +91,7 @@ def render_junit(results: Sequence[CheckResult], config_path: str | None, strict
 
 def render_junit_error(message: str, kind: str) -> str:
     """The JUnit file written when the run itself fails (exit 2 or 3): one <error> case."""
+    message = safe_text(message)  # XML 1.0 cannot hold most control characters at all
     suites = ET.Element("testsuites", name="fivea", tests="1", failures="0", errors="1")
     suite = ET.SubElement(
         suites, "testsuite", name="fivea.checks", tests="1", failures="0", errors="1", skipped="0"
@@ -113,6 +117,8 @@ def _escape_property(text: str) -> str:
 
 def render_github(results: Sequence[CheckResult], config_path: str | None, strict: bool) -> str:
     """Workflow commands: failures first, then warnings, then one summary notice."""
+    results = sanitised(results)  # data shown as text: control characters escaped
+    config_path = None if config_path is None else safe_text(config_path)
     lines = []
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
         if r.status == "pass":
@@ -131,21 +137,23 @@ def render_github(results: Sequence[CheckResult], config_path: str | None, stric
 
 def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) -> str:
     """A markdown table for $GITHUB_STEP_SUMMARY or chat."""
+    results = sanitised(results)  # data shown as text: control characters escaped
     icon = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
     lines = [f"### fivea check: {summary(results)}", ""]
     if verdict:
-        lines += [f"Verdict: **{verdict.replace('_', ' ')}**", ""]
+        lines += [f"Verdict: **{md_cell(verdict.replace('_', ' '))}**", ""]
     lines += ["| check | metric | value | status | condition |", "| --- | --- | ---: | --- | --- |"]
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
         lines.append(
-            f"| {md(r.name)} | {md(r.metric)} | {md(shown_value(r))} | {icon[r.status]} | "
-            f"{md(r.conditions)} |"
+            f"| {md_cell(r.name)} | {md_cell(r.metric)} | {md_cell(shown_value(r))} | "
+            f"{icon[r.status]} | {md_cell(r.conditions)} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def render_checks_csv(results: Sequence[CheckResult]) -> str:
     """One row per check, formula-escaped."""
+    results = sanitised(results)  # data shown as text: control characters escaped
     import csv
     import io
 

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 
+from fivea.render.text import sanitised
 from fivea.result import Result
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -27,6 +28,7 @@ def safe_cell(value: object) -> str:
 
 def render_csv(result: Result) -> str:
     """One row per stage: counts, the incoming transition's ratio, grade, flow, path, timing."""
+    result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(

@@ -12,6 +12,7 @@ from html import escape
 
 from fivea.render import svg
 from fivea.render import text as fmt
+from fivea.render.text import sanitised
 from fivea.result import Ratio, Result, SegmentCell, Transition
 
 STAGE_KEYS = ("aware", "appeal", "ask", "act", "advocate")
@@ -416,6 +417,7 @@ def _quality(result: Result) -> str:
 
 def render_html(result: Result) -> str:
     """The whole report as one self-contained HTML5 document."""
+    result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
     status = fmt.words(result.verdict.status) if result.verdict else "no verdict"
     cards = (
         _ratio_card("PAR", result.par, "purchase action ratio")

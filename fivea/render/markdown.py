@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from fivea.render import text as fmt
+from fivea.render.text import safe_text, sanitised
 from fivea.result import Result
 
-_ESCAPE = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>"})  # pipes are escaped in cells
+# markdown punctuation gets a backslash; < and > become entities (inert in HTML blocks too);
+# pipes are escaped in table cells (``_table``)
+_ESCAPE = str.maketrans({**{c: f"\\{c}" for c in "\\`*_[]~"}, "<": "&lt;", ">": "&gt;"})
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # only an & that would start an entity: Q&A stays
 
 
 def md(value: object) -> str:
-    """Escape a data value so that markdown shows it literally."""
-    return str(value).translate(_ESCAPE)
+    """Escape a data value so that markdown shows it literally, on one line."""
+    return _ENTITY.sub("&amp;", safe_text(value)).translate(_ESCAPE)
+
+
+def md_cell(value: object) -> str:
+    """``md`` for a table cell: a pipe would end the cell."""
+    return md(value).replace("|", "\\|")
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> list[str]:
@@ -72,6 +83,7 @@ def _headline(result: Result) -> list[str]:
 
 def render_markdown(result: Result) -> str:
     """The whole report as GitHub-flavoured markdown."""
+    result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
     lines = _headline(result)
     incoming = {t.to_stage: t for t in result.transitions}
     rows = []
@@ -79,7 +91,7 @@ def render_markdown(result: Result) -> str:
         into = incoming.get(stage.key)
         rows.append(
             [
-                stage.label,
+                md(stage.label),
                 fmt.count(stage.reached),
                 fmt.percent(stage.share_of_aware),
                 "" if into is None else f"{into.name} {fmt.ratio(into.ratio)}",

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fivea.render import table_sections as sections
+from fivea.render.text import sanitised
 from fivea.result import Result
 
 
@@ -47,6 +48,7 @@ def fit(console: Console, table: Table, title: str | None = None) -> RenderableT
 
 def render_table(result: Result, console: Console) -> None:
     """Print the whole report to ``console``."""
+    result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
     console.print(sections.header(result))
     console.print()
     console.print(sections.verdict(result))

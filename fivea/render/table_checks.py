@@ -10,6 +10,7 @@ from rich.text import Text
 from fivea.checks import CheckResult
 from fivea.render.checks import shown_value, summary
 from fivea.render.table_sections import new_table
+from fivea.render.text import safe_text, sanitised
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -18,6 +19,7 @@ def render_check_table(
     results: Sequence[CheckResult], verdict: str | None, console: Console
 ) -> None:
     """One row per check, failures first, then a summary line."""
+    results = sanitised(results)  # data shown as text: control characters escaped (render/text.py)
     table = new_table(
         "fivea check",
         ("check", "left"),
@@ -36,5 +38,5 @@ def render_check_table(
     console.print(table)
     line = Text(summary(results))
     if verdict:
-        line.append(f" · verdict: {verdict.replace('_', ' ')}")
+        line.append(f" · verdict: {safe_text(verdict.replace('_', ' '))}")
     console.print(line)

@@ -13,6 +13,7 @@ from fivea.inspect import Example, RuleMatch, StageInspection, duration_text
 from fivea.render import text as fmt
 from fivea.render.table import fit
 from fivea.render.table_sections import new_table
+from fivea.render.text import sanitised
 
 _NUMBERS = ("events", "persons", "hits", "persons hit")
 _MIN_RULE_WIDTH = 36  # narrower than this, each rule becomes a card with its numbers below
@@ -163,6 +164,7 @@ def unmatched_table(result: StageInspection) -> RenderableType:
 
 def render_stages(result: StageInspection, console: Console) -> None:
     """Print the whole rule-debugging report to ``console``."""
+    result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
     console.print(header(result))
     console.print()
     widths = number_widths(result)

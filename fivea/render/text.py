@@ -1,11 +1,79 @@
-"""Number and duration formatting shared by the text renderers (no terminal code)."""
+"""Number and duration formatting shared by the text renderers, and ``safe_text`` (no terminal code).
+
+``safe_text`` is the one place where data reaching a text format is made inert: every renderer
+but JSON passes its input through ``sanitised`` (docs/errors.md, "Outputs").
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+import dataclasses
+import re
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from fivea.result import SourceInfo
+
+T = TypeVar("T")
+
+# C0 controls (ESC, BEL, CR, LF, TAB...), DEL and C1 controls: a terminal runs them (titles,
+# clearing the screen, hyperlinks); a newline or tab breaks a table row, an annotation or an
+# XML attribute. Also the Unicode line and paragraph separators and the bidirectional
+# overrides and isolates, which reorder what a reader sees ("Trojan Source", CVE-2021-42574).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_text(value: object) -> str:
+    """A data value as inert text: control characters shown as escapes (ESC -> ``\\x1b``).
+
+    Ordinary text, including any printable Unicode, comes back unchanged, so applying it twice
+    changes nothing. Backslashes are kept as they are (Windows paths), so a name that holds the
+    four characters ``\\x1b`` looks the same as one holding ESC: JSON output tells them apart.
+    """
+    text = value if isinstance(value, str) else str(value)
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def sanitised(value: T) -> T:
+    """``value`` with every string inside it (dataclass fields, lists, tuples, dict keys and
+    values) passed through ``safe_text``; the same object when nothing needed escaping."""
+    if isinstance(value, str):
+        return safe_text(value)  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        items = [sanitised(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        if hasattr(value, "_fields"):  # a named tuple
+            return type(value)(*items)  # type: ignore[return-value]
+        return type(value)(items)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        pairs = [(sanitised(k), sanitised(v)) for k, v in value.items()]
+        if all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)):
+            return value
+        return type(value)(pairs)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in dataclasses.fields(value):
+            old = getattr(value, field.name)
+            new = sanitised(old)
+            if new is not old:
+                changes[field.name] = new
+        if not changes:
+            return value
+        clone = copy.copy(value)  # not dataclasses.replace: init=False fields stay
+        for name, new in changes.items():
+            object.__setattr__(clone, name, new)  # frozen dataclasses too
+        return clone
+    return value
 
 
 def count(value: int | None) -> str:
