@@ -19,6 +19,8 @@ from fivea.errors import InputError
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
 from fivea.timeparse import (
+    IMPOSSIBLE_TIME,
+    OTHER_EPOCH_UNIT,
     drop_temps,
     dst_flags,
     epoch_numbers,
@@ -32,9 +34,17 @@ TIME = "__time"
 EVENT = "__event"
 _VALID = "__valid_reason"
 # why a row is dropped, in the order the reasons are tested
-DROP_REASONS = ("missing_user", "missing_event", "unparsable_time", "future_time")
+DROP_REASONS = (
+    "missing_user",
+    "missing_event",
+    IMPOSSIBLE_TIME,
+    OTHER_EPOCH_UNIT,
+    "unparsable_time",
+    "future_time",
+)
 _FUTURE_SLACK_US = 86_400_000_000  # a day of clock skew is not "the future"
 EPOCH_MAGNITUDE = "__epoch_magnitude"  # of the time column's epoch numbers (unit check)
+_EPOCH_REASON = "__epoch_reason"  # why an epoch number is not a time (≤ 0, another unit)
 _UNIT_GUESS_ROWS = 1000
 PARTITION_SEED = 0x5A5A5  # hash seed of the person partitions of the local engine
 _SPOOL_ROW_GROUP = 262_144
@@ -121,7 +131,7 @@ class EventScan:
         numbers = layout.epoch_numbers()
         if numbers is None:
             return self
-        head = layout.source.head(_UNIT_GUESS_ROWS).select(numbers.abs().alias("x"))
+        head = layout.source.head(_UNIT_GUESS_ROWS).select(numbers.alias("x"))
         counts = head.select(epoch_unit_partials(pl.col("x"))).collect().row(0, named=True)
         guess = epoch_unit_from_counts(counts) or "s"  # no epoch in the head: any unit
         return self._rebuilt(dataclasses.replace(self.build, unit=guess, check_unit=True))
@@ -327,6 +337,7 @@ class _Layout:
             build.unit or columns.time_unit,
             columns.time_format,
             EPOCH_MAGNITUDE if build.check_unit else None,
+            _EPOCH_REASON,
         )
         frame = frame.with_columns(
             _user_expr(columns, schema).alias(USER),
@@ -337,6 +348,8 @@ class _Layout:
             .then(pl.lit("missing_user"))
             .when(pl.col(EVENT).is_null())
             .then(pl.lit("missing_event"))
+            .when(pl.col(_EPOCH_REASON).is_not_null())
+            .then(pl.col(_EPOCH_REASON))
             .when(pl.col(TIME).is_null())
             .then(pl.lit("unparsable_time"))
             .when(pl.col(TIME) > self.now_us + _FUTURE_SLACK_US)
@@ -346,7 +359,7 @@ class _Layout:
         if naive is not None and config.time.timezone != "UTC":
             fold, gap = dst_flags(naive, config.time.timezone)
             extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
-        frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
+        frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra)).drop(_EPOCH_REASON)
         if self.stitching:
             frame = _stitch(frame, columns)
         if build.marks:
@@ -377,9 +390,7 @@ class _Layout:
             return None
         # summable counts rather than a median: they stream, so a huge text column is never
         # held in memory (a median over 50M text times peaked at 4.7 GB)
-        partials = self.source.select(numbers.abs().alias("x")).select(
-            epoch_unit_partials(pl.col("x"))
-        )
+        partials = self.source.select(numbers.alias("x")).select(epoch_unit_partials(pl.col("x")))
         return epoch_unit_from_counts(partials.collect(engine="streaming").row(0, named=True))
 
 
@@ -396,6 +407,11 @@ _FIX = {
         "(e.g. '%d/%m/%Y %H:%M')"
     ),
     "future_time": "check the clock of the system that wrote the times, or columns.time_unit",
+    IMPOSSIBLE_TIME: (
+        "epoch times must be above 0 (after 1970-01-01 00:00:00); set columns.time to the "
+        "column that holds the times"
+    ),
+    OTHER_EPOCH_UNIT: "set columns.time_unit in the config to the unit of the times",
 }
 
 
@@ -413,6 +429,8 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
         "missing_event": repr(scan.columns.event),
         "unparsable_time": repr(scan.columns.time),
         "future_time": repr(scan.columns.time),
+        IMPOSSIBLE_TIME: repr(scan.columns.time),
+        OTHER_EPOCH_UNIT: repr(scan.columns.time),
     }
     parts = [
         f"{reason.replace('_', ' ')} {counts[reason]} (column {column[reason]})"
@@ -421,7 +439,7 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
     ]
     main = max(DROP_REASONS, key=lambda r: counts.get(r) or 0)
     example = ""
-    if main in ("unparsable_time", "future_time"):
+    if main in ("unparsable_time", "future_time", IMPOSSIBLE_TIME, OTHER_EPOCH_UNIT):
         try:
             value = (
                 scan.raw.filter(drop_reason() == main)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from fivea.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.events import EVENT, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import ROW_HASH, quality_frames, row_hash
@@ -40,7 +41,15 @@ if TYPE_CHECKING:
 # the data-quality partials and how each column combines across partitions
 KERNEL_INPUT = "kernel_input"
 UNIT_CHECK = "unit_check"  # facts of the epoch unit, when the scan's unit is a guess
-QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
+QUALITY_TABLES = (
+    "rows",
+    "valid",
+    "events",
+    "stage_matches",
+    "distinct",
+    "stitched",
+    OTHER_UNIT,
+)
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,8 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
             out[name] = _grouped_sum(frames, EVENT)
         elif name == "trend":
             out[name] = _grouped_sum(frames, "__bucket")
+        elif name == OTHER_UNIT:
+            out[name] = first_other_unit(frames)
         else:
             out[name] = _sum_all(frames)
     return tables_from_frames(out)

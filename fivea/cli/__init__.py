@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import traceback
@@ -56,6 +57,23 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+class _StderrWarnings(logging.Handler):
+    """The core's warnings (``logging.getLogger("fivea")``) as one stderr line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _error_stream_write(f"fivea: warning: {record.getMessage()}\n")
+
+
+def _route_warnings(quiet: bool) -> None:
+    """Send the core's warnings to stderr, or nowhere with --quiet (no print in the core)."""
+    logger = logging.getLogger("fivea")
+    for handler in list(logger.handlers):
+        if isinstance(handler, _StderrWarnings | logging.NullHandler):
+            logger.removeHandler(handler)
+    logger.addHandler(logging.NullHandler() if quiet else _StderrWarnings(logging.WARNING))
+    logger.propagate = False
+
+
 def run() -> None:
     """The ``fivea`` console script: ``main``, then exit without tearing the interpreter down.
 
@@ -98,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("FIVEA_DEBUG") == "1"
     if not args:
         args = ["--help"]
+    _route_warnings("--quiet" in args or "-q" in args)
     _register()
     try:
         code = app(args=args, prog_name="fivea", standalone_mode=False)
