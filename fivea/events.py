@@ -16,6 +16,14 @@ import polars as pl
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
 from fivea.errors import InputError
+from fivea.nested_values import (
+    NESTED_EVENT,
+    NESTED_TIME,
+    NESTED_USER,
+    any_nested,
+    nested_columns,
+    without_nested,
+)
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
 from fivea.timeparse import (
@@ -35,8 +43,11 @@ EVENT = "__event"
 _VALID = "__valid_reason"
 # why a row is dropped, in the order the reasons are tested
 DROP_REASONS = (
+    NESTED_USER,
     "missing_user",
+    NESTED_EVENT,
     "missing_event",
+    NESTED_TIME,
     IMPOSSIBLE_TIME,
     OTHER_EPOCH_UNIT,
     "unparsable_time",
@@ -181,23 +192,28 @@ def _check_role_dtypes(columns: ColumnMap, schema: pl.Schema, origin: str) -> No
             raise InputError(msg)
 
 
-def _id_text(name: str) -> pl.Expr:
-    return _non_empty(pl.col(name).cast(pl.String), pl.String)
+def _id_text(name: str, nested: frozenset[str] = frozenset()) -> pl.Expr:
+    """The trimmed text of an id column; a record or list is not an id (null)."""
+    return without_nested(_non_empty(pl.col(name).cast(pl.String), pl.String), name, nested)
 
 
-def _user_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
+def _user_expr(
+    columns: ColumnMap, schema: pl.Schema, nested: frozenset[str] = frozenset()
+) -> pl.Expr:
     """The row's id: integer ids stay Int64 (exact), everything else is trimmed text."""
     if len(columns.user) == 1:
         name = columns.user[0]
         dtype = schema[name]
         if dtype.is_integer() and dtype != pl.UInt64:  # UInt64 may not fit in Int64: text
             return pl.col(name).cast(pl.Int64)
-        return _id_text(name)
-    return pl.coalesce([_id_text(n) for n in columns.user])
+        return _id_text(name, nested)
+    return pl.coalesce([_id_text(n, nested) for n in columns.user])
 
 
-def _event_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
-    event = _non_empty(pl.col(columns.event).cast(pl.String), pl.String)
+def _event_expr(
+    columns: ColumnMap, schema: pl.Schema, nested: frozenset[str] = frozenset()
+) -> pl.Expr:
+    event = _id_text(columns.event, nested)
     if columns.export == "segment" and "type" in schema.names() and columns.event == "event":
         # Segment page and screen calls carry no event name; they are touches (Aware)
         kind = pl.col("type").cast(pl.String)
@@ -211,7 +227,9 @@ def _event_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
     return event
 
 
-def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
+def _stitch(
+    frame: pl.LazyFrame, columns: ColumnMap, nested: frozenset[str] = frozenset()
+) -> pl.LazyFrame:
     """A later-position id seen on a row with an earlier-position id becomes that id.
 
     The earliest such pair (time, input order) wins, so an anonymous visitor's history joins the
@@ -220,8 +238,8 @@ def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
     time cannot be ordered and do not. Chains (anonymous -> device -> account) are followed.
     """
     primary = pl.col(USER)
-    later = [_id_text(n) for n in columns.user[1:]]
-    linking = pl.col(_VALID).is_null() | (pl.col(_VALID) == "missing_event")
+    later = [_id_text(n, nested) for n in columns.user[1:]]
+    linking = pl.col(_VALID).is_null() | pl.col(_VALID).is_in(["missing_event", NESTED_EVENT])
     pairs = pl.concat(
         [
             frame.filter(linking & primary.is_not_null())
@@ -274,7 +292,9 @@ def _scan(
     columns = resolve_columns(schema.names(), config.columns, origin)
     _check_role_dtypes(columns, schema, origin)
     now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
-    layout = _Layout(raw, schema, columns, config, now)
+    roles = [*columns.user, columns.event, columns.time]
+    json_input = any(s.format == "ndjson" for s in sources)
+    layout = _Layout(raw, schema, columns, config, now, nested_columns(schema, roles, json_input))
     frame, valid = layout.canonical()
     return EventScan(
         frame=valid,
@@ -309,6 +329,7 @@ class _Layout:
     columns: ColumnMap
     config: Config
     now_us: int
+    nested: frozenset[str] = frozenset()  # role columns that may hold records as JSON text
 
     @property
     def stitching(self) -> bool:
@@ -321,13 +342,14 @@ class _Layout:
     def canonical(self, build: _Build | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         """(every row with its drop reason, valid rows), optionally of one person partition."""
         build = build or _Build()
-        columns, config, schema = self.columns, self.config, self.schema
+        columns, config, schema, nested = self.columns, self.config, self.schema, self.nested
         raw, part = self.source, build.part
         if part is not None:
             # a function of the canonical id: each person's rows fall in one partition, and
             # the filter reaches the reader (only that partition's rows are materialised)
             index, count = part
-            raw = raw.filter(_user_expr(columns, schema).hash(PARTITION_SEED) % count == index)
+            person = _user_expr(columns, schema, nested)
+            raw = raw.filter(person.hash(PARTITION_SEED) % count == index)
         frame, naive = with_micros(
             raw,
             columns.time,
@@ -340,14 +362,24 @@ class _Layout:
             _EPOCH_REASON,
         )
         frame = frame.with_columns(
-            _user_expr(columns, schema).alias(USER),
-            _event_expr(columns, schema).alias(EVENT),
+            _user_expr(columns, schema, nested).alias(USER),
+            _event_expr(columns, schema, nested).alias(EVENT),
         )
+        false = pl.lit(False)
+        nested_user = any_nested(columns.user, nested)
+        nested_event = any_nested([columns.event], nested)
+        nested_time = any_nested([columns.time], nested)
         reason = (
-            pl.when(pl.col(USER).is_null())
+            pl.when(pl.col(USER).is_null() & (nested_user if nested_user is not None else false))
+            .then(pl.lit(NESTED_USER))
+            .when(pl.col(USER).is_null())
             .then(pl.lit("missing_user"))
+            .when(pl.col(EVENT).is_null() & (nested_event if nested_event is not None else false))
+            .then(pl.lit(NESTED_EVENT))
             .when(pl.col(EVENT).is_null())
             .then(pl.lit("missing_event"))
+            .when(nested_time if nested_time is not None else false)
+            .then(pl.lit(NESTED_TIME))
             .when(pl.col(_EPOCH_REASON).is_not_null())
             .then(pl.col(_EPOCH_REASON))
             .when(pl.col(TIME).is_null())
@@ -361,7 +393,7 @@ class _Layout:
             extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
         frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra)).drop(_EPOCH_REASON)
         if self.stitching:
-            frame = _stitch(frame, columns)
+            frame = _stitch(frame, columns, nested)
         if build.marks:
             frame = frame.with_columns(**dict(build.marks))
         # every phase-1 output and quality count reads this frame: parse the file once, not
@@ -407,6 +439,18 @@ _FIX = {
         "(e.g. '%d/%m/%Y %H:%M')"
     ),
     "future_time": "check the clock of the system that wrote the times, or columns.time_unit",
+    NESTED_USER: (
+        "set columns.user in the config to the field of the record that holds the id "
+        "(e.g. user_id.id), or export the ids as plain values"
+    ),
+    NESTED_EVENT: (
+        "set columns.event in the config to the field of the record that holds the name, "
+        "or export the names as plain values"
+    ),
+    NESTED_TIME: (
+        "set columns.time in the config to the field of the record that holds the time, "
+        "or export the times as plain values"
+    ),
     IMPOSSIBLE_TIME: (
         "epoch times must be above 0 (after 1970-01-01 00:00:00); set columns.time to the "
         "column that holds the times"
@@ -431,6 +475,9 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
         "future_time": repr(scan.columns.time),
         IMPOSSIBLE_TIME: repr(scan.columns.time),
         OTHER_EPOCH_UNIT: repr(scan.columns.time),
+        NESTED_USER: ", ".join(repr(c) for c in scan.columns.user),
+        NESTED_EVENT: repr(scan.columns.event),
+        NESTED_TIME: repr(scan.columns.time),
     }
     parts = [
         f"{reason.replace('_', ' ')} {counts[reason]} (column {column[reason]})"
@@ -439,11 +486,14 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
     ]
     main = max(DROP_REASONS, key=lambda r: counts.get(r) or 0)
     example = ""
-    if main in ("unparsable_time", "future_time", IMPOSSIBLE_TIME, OTHER_EPOCH_UNIT):
+    shown = {NESTED_USER: scan.columns.user[0], NESTED_EVENT: scan.columns.event}
+    if main in ("unparsable_time", "future_time", NESTED_TIME, IMPOSSIBLE_TIME, OTHER_EPOCH_UNIT):
+        shown[main] = scan.columns.time
+    if main in shown:
         try:
             value = (
                 scan.raw.filter(drop_reason() == main)
-                .select(pl.col(scan.columns.time).cast(pl.String))
+                .select(pl.col(shown[main]).cast(pl.String))
                 .head(1)
                 .collect()
                 .item()
