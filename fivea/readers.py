@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from fivea.errors import InputError
-from fivea.flatten import flatten
+from fivea.flatten import MAX_DEPTH, flatten
 from fivea.sources import (
     ORDER,
     PARQUET_MAGIC,
@@ -298,6 +298,12 @@ def _check_json_line(name: str, number: int, line: str) -> None:
         raise InputError(msg)
     try:
         value = json.loads(stripped)
+    except RecursionError as exc:  # Python's JSON parser is recursive (about 1,000 levels)
+        msg = (
+            f"{name}: line {number}: a value nested more than {MAX_DEPTH} levels deep (fivea "
+            f"reads up to {MAX_DEPTH}); drop or flatten that field before reading, e.g. with jq"
+        )
+        raise InputError(msg) from exc
     except json.JSONDecodeError as exc:
         msg = (
             f"{name}: line {number}: not valid JSON ({exc.msg} at column {exc.colno}); "
