@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from fivea.column_types import kind_of
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
 from fivea.errors import InputError
@@ -188,6 +189,14 @@ def _check_role_dtypes(columns: ColumnMap, schema: pl.Schema, origin: str) -> No
             msg = (
                 f"{origin}: the {role} column '{name}' holds nested values ({dtype}); "
                 f"set columns.{role} in the config to a plain column"
+            )
+            raise InputError(msg)
+        kind = kind_of(dtype) or ("times of day" if role == "time" and dtype == pl.Time else None)
+        if kind is not None:
+            what = {"user": "ids", "event": "event names", "time": "instants"}[role]
+            msg = (
+                f"{origin}: the {role} column '{name}' holds {kind} ({dtype}), not {what}; "
+                f"set columns.{role} in the config to the column that holds the {role}"
             )
             raise InputError(msg)
 

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from fivea.column_types import kind_of
 from fivea.epoch_units import OTHER_UNIT, first_other_unit
+from fivea.errors import InputError
 from fivea.events import EVENT, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import ROW_HASH, quality_frames, row_hash
@@ -90,6 +92,7 @@ class Phase1Tables:
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
     rules = plan.rules
+    _check_segment_types(plan.segments, scan)
     # the kernel also counts duplicates, unless the valid rows are already deduplicated
     kernel_duplicates = plan.compiled and not scan.deduplicated
     marks = dict(rules.prelude)
@@ -131,6 +134,19 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     if unit_check is not None:
         lazy[UNIT_CHECK] = unit_check
     return lazy | quality
+
+
+def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
+    """A segment groups persons by a plain value: a list or a duration column cannot."""
+    for column in segments:
+        dtype = scan.property_types.get(column)
+        kind = kind_of(dtype) if dtype is not None else None
+        if kind is not None:
+            msg = (
+                f"segment column '{column}' holds {kind} ({dtype}), not plain values; "
+                "segment by a column of text, numbers or dates"
+            )
+            raise InputError(msg)
 
 
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
