@@ -113,6 +113,8 @@ def _plain(role: str, names: list[str], origin: str) -> str:
 def _require(name: str, names: list[str], role: str, origin: str) -> str:
     if name in names:
         return name
+    if f"data.{name}" in names and name.startswith("__"):
+        return f"data.{name}"  # renamed on read: it looked like an internal column
     fields = _record_fields(name, names)
     if fields:
         raise _record_error(role, name, fields, origin)

@@ -119,6 +119,24 @@ def _keys(frame: pl.LazyFrame, columns: list[str], origin: str) -> dict[str, lis
     return {c: sorted(str(k) for k in f["k"]) for c, f in zip(columns, found, strict=True)}
 
 
+RESERVED = "__"  # the prefix of fivea's internal columns (__order, __user, __time, ...)
+RENAMED = "data."  # what a data column named with it gets in front (docs/input.md)
+
+
+def rename_reserved(frame: pl.LazyFrame, keep: tuple[str, ...] = ()) -> pl.LazyFrame:
+    """Data columns named like internal ones (``__order``) become ``data.__order``.
+
+    Internal columns all start with ``__``; a data column that does too would be overwritten or
+    break the scan, so it is renamed on read and stays usable as a property.
+    """
+    names = frame.collect_schema().names()
+    reserved = [n for n in names if n.startswith(RESERVED) and n not in keep]
+    if not reserved:
+        return frame
+    taken = _Names(set(names))
+    return frame.rename({n: taken.claim(f"{RENAMED}{n}") for n in reserved})
+
+
 def flatten(frame: pl.LazyFrame, origin: str) -> pl.LazyFrame:
     """Replace record and GA4 key/value columns by flat columns (no-op for flat data)."""
     schema = frame.collect_schema()

@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from fivea.errors import InputError
-from fivea.flatten import MAX_DEPTH, flatten
+from fivea.flatten import MAX_DEPTH, flatten, rename_reserved
 from fivea.sources import (
     ORDER,
     PARQUET_MAGIC,
@@ -430,7 +430,7 @@ def _scan_all(
             empties.append((source, opened.empty))
         if opened.frame is None:
             continue
-        frame = _with_hive(flatten(opened.frame, source.name), source)
+        frame = rename_reserved(_with_hive(flatten(opened.frame, source.name), source), (ROW,))
         order = (pl.lit(index, pl.Int64) * (1 << ROW_BITS)) + pl.col(ROW).cast(pl.Int64)
         frames.append(frame.with_columns(order.alias(ORDER)).drop(ROW))
     if len(empties) == len(sources):
