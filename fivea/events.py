@@ -16,6 +16,7 @@ import polars as pl
 from fivea.column_types import kind_of
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
+from fivea.dropped import DROP_REASONS, VALID, all_dropped_message, drop_reason
 from fivea.errors import InputError
 from fivea.nested_values import (
     NESTED_EVENT,
@@ -28,8 +29,6 @@ from fivea.nested_values import (
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
 from fivea.timeparse import (
-    IMPOSSIBLE_TIME,
-    OTHER_EPOCH_UNIT,
     drop_temps,
     dst_flags,
     epoch_numbers,
@@ -41,19 +40,15 @@ from fivea.timeparse import (
 USER = "__user"
 TIME = "__time"
 EVENT = "__event"
-_VALID = "__valid_reason"
-# why a row is dropped, in the order the reasons are tested
-DROP_REASONS = (
-    NESTED_USER,
-    "missing_user",
-    NESTED_EVENT,
-    "missing_event",
-    NESTED_TIME,
-    IMPOSSIBLE_TIME,
-    OTHER_EPOCH_UNIT,
-    "unparsable_time",
-    "future_time",
-)
+__all__ = [
+    "DROP_REASONS",
+    "EVENT",
+    "TIME",
+    "USER",
+    "EventScan",
+    "all_dropped_message",
+    "drop_reason",
+]
 _FUTURE_SLACK_US = 86_400_000_000  # a day of clock skew is not "the future"
 EPOCH_MAGNITUDE = "__epoch_magnitude"  # of the time column's epoch numbers (unit check)
 _EPOCH_REASON = "__epoch_reason"  # why an epoch number is not a time (≤ 0, another unit)
@@ -248,7 +243,7 @@ def _stitch(
     """
     primary = pl.col(USER)
     later = [_id_text(n, nested) for n in columns.user[1:]]
-    linking = pl.col(_VALID).is_null() | pl.col(_VALID).is_in(["missing_event", NESTED_EVENT])
+    linking = pl.col(VALID).is_null() | pl.col(VALID).is_in(["missing_event", NESTED_EVENT])
     pairs = pl.concat(
         [
             frame.filter(linking & primary.is_not_null())
@@ -400,7 +395,7 @@ class _Layout:
         if naive is not None and config.time.timezone != "UTC":
             fold, gap = dst_flags(naive, config.time.timezone)
             extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
-        frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra)).drop(_EPOCH_REASON)
+        frame = drop_temps(frame.with_columns(reason.alias(VALID), *extra)).drop(_EPOCH_REASON)
         if self.stitching:
             frame = _stitch(frame, columns, nested)
         if build.marks:
@@ -408,7 +403,7 @@ class _Layout:
         # every phase-1 output and quality count reads this frame: parse the file once, not
         # once per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M)
         frame = frame.cache()
-        valid = frame.filter(pl.col(_VALID).is_null())
+        valid = frame.filter(pl.col(VALID).is_null())
         if config.dedupe:
             valid = valid.unique(subset=self.properties, keep="first", maintain_order=True)
         return frame, valid
@@ -433,84 +428,3 @@ class _Layout:
         # held in memory (a median over 50M text times peaked at 4.7 GB)
         partials = self.source.select(numbers.alias("x")).select(epoch_unit_partials(pl.col("x")))
         return epoch_unit_from_counts(partials.collect(engine="streaming").row(0, named=True))
-
-
-def drop_reason() -> pl.Expr:
-    """The per-row drop reason column of ``EventScan.raw`` (null for kept rows)."""
-    return pl.col(_VALID)
-
-
-_FIX = {
-    "missing_user": "set columns.user in the config to the column that holds the ids",
-    "missing_event": "set columns.event in the config to the column that holds the event names",
-    "unparsable_time": (
-        "set columns.time to the right column, or columns.time_format for an unusual form "
-        "(e.g. '%d/%m/%Y %H:%M')"
-    ),
-    "future_time": "check the clock of the system that wrote the times, or columns.time_unit",
-    NESTED_USER: (
-        "set columns.user in the config to the field of the record that holds the id "
-        "(e.g. user_id.id), or export the ids as plain values"
-    ),
-    NESTED_EVENT: (
-        "set columns.event in the config to the field of the record that holds the name, "
-        "or export the names as plain values"
-    ),
-    NESTED_TIME: (
-        "set columns.time in the config to the field of the record that holds the time, "
-        "or export the times as plain values"
-    ),
-    IMPOSSIBLE_TIME: (
-        "epoch times must be above 0 (after 1970-01-01 00:00:00); set columns.time to the "
-        "column that holds the times"
-    ),
-    OTHER_EPOCH_UNIT: "set columns.time_unit in the config to the unit of the times",
-}
-
-
-def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
-    """The one-line error when every row was dropped: counts, columns, an example and the fix.
-
-    ``counts`` maps ``rows`` and each of ``DROP_REASONS`` to a row count (the quality frame's
-    row). Reads one example value, so call it only on this error path.
-    """
-    name = scan.sources[0].name if len(scan.sources) == 1 else f"{len(scan.sources)} input files"
-    if not counts.get("rows"):
-        return f"{name}: no events (the file has a header but no data rows); export some events"
-    column = {
-        "missing_user": ", ".join(repr(c) for c in scan.columns.user),
-        "missing_event": repr(scan.columns.event),
-        "unparsable_time": repr(scan.columns.time),
-        "future_time": repr(scan.columns.time),
-        IMPOSSIBLE_TIME: repr(scan.columns.time),
-        OTHER_EPOCH_UNIT: repr(scan.columns.time),
-        NESTED_USER: ", ".join(repr(c) for c in scan.columns.user),
-        NESTED_EVENT: repr(scan.columns.event),
-        NESTED_TIME: repr(scan.columns.time),
-    }
-    parts = [
-        f"{reason.replace('_', ' ')} {counts[reason]} (column {column[reason]})"
-        for reason in DROP_REASONS
-        if counts.get(reason)
-    ]
-    main = max(DROP_REASONS, key=lambda r: counts.get(r) or 0)
-    example = ""
-    shown = {NESTED_USER: scan.columns.user[0], NESTED_EVENT: scan.columns.event}
-    if main in ("unparsable_time", "future_time", NESTED_TIME, IMPOSSIBLE_TIME, OTHER_EPOCH_UNIT):
-        shown[main] = scan.columns.time
-    if main in shown:
-        try:
-            value = (
-                scan.raw.filter(drop_reason() == main)
-                .select(pl.col(shown[main]).cast(pl.String))
-                .head(1)
-                .collect()
-                .item()
-            )
-            example = f", e.g. {value!r}" if value is not None else ""
-        except pl.exceptions.PolarsError:
-            example = ""
-    return (
-        f"{name}: no valid events ({counts['rows']} rows read, all dropped: "
-        f"{', '.join(parts)}{example}); {_FIX[main]}"
-    )

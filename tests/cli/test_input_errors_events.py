@@ -227,9 +227,12 @@ def test_a_data_column_named_like_an_internal_one_is_renamed(tmp_path: Path, nam
         f"user_id,event,timestamp,{name}\nu1,page_view,2024-05-01T10:00:00Z,5\n"
         "u2,purchase,2024-05-01T11:00:00Z,6\n",
     )
-    data = report(str(log))
+    data = report(str(log), "--segment", f"data.{name}")
     assert data["persons"] == 2
     assert data["quality"]["rows_read"] == 2
+    segment = data["segments"][0]
+    assert segment["column"] == f"data.{name}"
+    assert sorted(row["value"] for row in segment["rows"]) == ["5", "6"]
 
 
 def test_a_renamed_column_is_a_property_and_can_be_the_user(tmp_path: Path) -> None:
