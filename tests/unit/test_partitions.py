@@ -61,9 +61,7 @@ def test_the_epoch_unit_is_the_whole_column_s_not_a_partition_s(tmp_path: Path) 
     path = tmp_path / "epochs.csv"
     pl.DataFrame(rows).write_csv(path)
     whole, _ = _json(fivea.diagnose(path))
-    assert {d["reason"]: d["rows"] for d in whole["quality"]["dropped"]} == {
-        "other_epoch_unit": 4
-    }
+    assert {d["reason"]: d["rows"] for d in whole["quality"]["dropped"]} == {"other_epoch_unit": 4}
     for partitions in (3, 40):  # with 40, a partition may hold only the "seconds" person
         parted, _ = _json(fivea.diagnose(path, partitions=partitions))
         assert parted == whole
