@@ -17,7 +17,8 @@ from fivea.person import Window
 
 _RELATIVE = re.compile(r"^\d+\s*[smhdw]$")
 # the instants a window bound can name (docs/input.md, "Decisions"): 0001-01-01T00:00:00Z to
-# the last µs of 9999; a bound beyond them (`--until 9999-12-31`, `--since 99999999999d`) is clamped to them
+# the last µs of 9999; a bound beyond them (`--until 9999-12-31`, `--since 99999999999d`) is
+# clamped to them
 MIN_US = -62_135_596_800_000_000
 MAX_US = 253_402_300_799_999_999
 
