@@ -61,19 +61,21 @@ def _unit_of(value: str | None) -> str | None:
     return next((unit for unit, limit in EPOCH_UNIT_LIMITS if number < limit), "ns")
 
 
-def _row_name(scan: EventScan, order: int | None) -> str:
+def _row_name(scan: EventScan, order: int | None) -> str | None:
     if order is None:
-        return "a row"
+        return None
     index, row = order >> ROW_BITS, order & ((1 << ROW_BITS) - 1)
     if len(scan.sources) == 1 or not 0 <= index < len(scan.sources):
         return f"row {row + 1}"
     return f"{scan.sources[index].name} row {row + 1}"
 
 
-def check_other_units(tables: Phase1Tables, scan: EventScan) -> None:
+def check_other_units(tables: Phase1Tables, scan: EventScan, rows_known: bool = True) -> None:
     """Warn about times of another epoch unit, or stop when they are more than stray rows.
 
     With the unit set in the config they are only dropped and counted (and warned about).
+    ``rows_known``: the scan's input order is the file's rows (not on Spark, whose partitions
+    number their own rows): else the first such value is named without its row.
     """
     rows = tables.quality["rows"].row(0, named=True)
     other = int(rows.get(OTHER_EPOCH_UNIT) or 0)
@@ -90,12 +92,12 @@ def check_other_units(tables: Phase1Tables, scan: EventScan) -> None:
     found = _unit_of(str(value) if value is not None else None)
     found_name = UNIT_NAMES[found] if found else "another magnitude"
     order = first.get("order")
-    where = _row_name(scan, int(order) if isinstance(order, int) else None)
-    shown = f", {value}" if value is not None else ""
+    where = _row_name(scan, int(order) if isinstance(order, int) and rows_known else None)
+    first_row = ", ".join(str(p) for p in (where, value) if p is not None) or "not kept"
     origin = scan.sources[0].name if len(scan.sources) == 1 else f"{len(scan.sources)} input files"
     text = (
         f"{origin}: {other} of {total} times in column '{scan.columns.time}' are epoch "
-        f"{found_name} among epoch {column_unit} (first: {where}{shown})"
+        f"{found_name} among epoch {column_unit} (first: {first_row})"
     )
     share = other / total
     if scan.columns.time_unit is None and share > MAX_SHARE and unit is not None:

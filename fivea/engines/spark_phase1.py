@@ -273,7 +273,7 @@ class SparkRunner:
         partials = collect_arrow(out.filter(F.col(_BLOB).isNotNull()).select(_KIND, _BLOB))
         person_columns = [quoted(name) for name, _ in output]
         tables = _combine_partials(partials)
-        check_other_units(tables, self.scan)
+        check_other_units(tables, self.scan, rows_known=False)
         people = {
             kind: SparkPersons(out.filter(F.col(_KIND) == kind).select(*person_columns))
             for kind in _PERSON_KINDS

@@ -84,3 +84,42 @@ def test_a_column_mixing_units_is_an_error_without_the_unit(tmp_path: Path) -> N
     assert {d["reason"]: d["rows"] for d in report["quality"]["dropped"]} == {
         "other_epoch_unit": 1200
     }
+
+
+def test_the_first_row_of_another_unit_is_the_first_in_input_order() -> None:
+    from fivea.epoch_units import first_other_unit
+
+    parts = [
+        pl.DataFrame(
+            {"order": [None], "value": [None], "unit": ["ms"]},
+            schema_overrides={"order": pl.Int64, "value": pl.String},
+        ),
+        pl.DataFrame({"order": [7], "value": ["1700000000"], "unit": ["ms"]}),
+        pl.DataFrame({"order": [3], "value": ["1700000001"], "unit": ["ms"]}),
+    ]
+    assert first_other_unit(parts).row(0) == (3, "1700000001", "ms")
+
+
+def test_without_known_rows_the_warning_names_the_value_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fivea import local
+    from fivea.epoch_units import check_other_units
+
+    tables: list = []
+    real = local.check_other_units
+    log = _log(tmp_path / "events.csv", head_in_seconds=0, rest_in_ms=300)
+    with open(log, "a") as handle:
+        handle.write(f"u1,{SECOND},page_view\n")
+
+    def keep(found, scan, rows_known=True):  # type: ignore[no-untyped-def]
+        tables.append((found, scan))
+        return real(found, scan, rows_known)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local, "check_other_units", keep)
+        _report(log, None)
+    assert "(first: row 301, 1700000000)" in caplog.text
+    caplog.clear()
+    check_other_units(*tables[0], rows_known=False)
+    assert "(first: 1700000000)" in caplog.text
