@@ -85,8 +85,28 @@ def _shown(names: list[str]) -> str:
     return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
 
 
+def _record_fields(name: str, names: list[str]) -> list[str]:
+    """The flattened fields of a record column ``name`` (``user_id.id``, ...): docs/input.md."""
+    return [n for n in names if n.startswith(f"{name}.")]
+
+
+def _record_error(role: str, name: str, fields: list[str], origin: str) -> InputError:
+    """A role column that holds a record in every row: name the field that may be the value."""
+    msg = (
+        f"{origin}: the {role} column '{name}' holds records, not values (fields: "
+        f"{_shown(fields)}); set the field that holds the {role} in the config, e.g. "
+        f"columns: {{{role}: {fields[0]}}}"
+    )
+    return InputError(msg)
+
+
 def _plain(role: str, names: list[str], origin: str) -> str:
     found = [n for c in _PLAIN[role] for n in names if n.lower() == c]
+    if not found:
+        for candidate in _PLAIN[role]:
+            fields = _record_fields(candidate, names)
+            if fields:
+                raise _record_error(role, candidate, fields, origin)
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -109,6 +129,11 @@ def _plain(role: str, names: list[str], origin: str) -> str:
 def _require(name: str, names: list[str], role: str, origin: str) -> str:
     if name in names:
         return name
+    if f"data.{name}" in names and name.startswith("__"):
+        return f"data.{name}"  # renamed on read: it looked like an internal column
+    fields = _record_fields(name, names)
+    if fields:
+        raise _record_error(role, name, fields, origin)
     close = [n for n in names if n.lower() == name.lower()]
     close = close or difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""

@@ -13,9 +13,19 @@ from pathlib import Path
 
 import polars as pl
 
+from fivea.column_types import kind_of
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
+from fivea.dropped import DROP_REASONS, VALID, all_dropped_message, drop_reason
 from fivea.errors import InputError
+from fivea.nested_values import (
+    NESTED_EVENT,
+    NESTED_TIME,
+    NESTED_USER,
+    any_nested,
+    nested_columns,
+    without_nested,
+)
 from fivea.readers import scan_sources
 from fivea.sources import ORDER, Source
 from fivea.timeparse import (
@@ -30,11 +40,18 @@ from fivea.timeparse import (
 USER = "__user"
 TIME = "__time"
 EVENT = "__event"
-_VALID = "__valid_reason"
-# why a row is dropped, in the order the reasons are tested
-DROP_REASONS = ("missing_user", "missing_event", "unparsable_time", "future_time")
+__all__ = [
+    "DROP_REASONS",
+    "EVENT",
+    "TIME",
+    "USER",
+    "EventScan",
+    "all_dropped_message",
+    "drop_reason",
+]
 _FUTURE_SLACK_US = 86_400_000_000  # a day of clock skew is not "the future"
 EPOCH_MAGNITUDE = "__epoch_magnitude"  # of the time column's epoch numbers (unit check)
+_EPOCH_REASON = "__epoch_reason"  # why an epoch number is not a time (≤ 0, another unit)
 _UNIT_GUESS_ROWS = 1000
 PARTITION_SEED = 0x5A5A5  # hash seed of the person partitions of the local engine
 _SPOOL_ROW_GROUP = 262_144
@@ -121,7 +138,7 @@ class EventScan:
         numbers = layout.epoch_numbers()
         if numbers is None:
             return self
-        head = layout.source.head(_UNIT_GUESS_ROWS).select(numbers.abs().alias("x"))
+        head = layout.source.head(_UNIT_GUESS_ROWS).select(numbers.alias("x"))
         counts = head.select(epoch_unit_partials(pl.col("x"))).collect().row(0, named=True)
         guess = epoch_unit_from_counts(counts) or "s"  # no epoch in the head: any unit
         return self._rebuilt(dataclasses.replace(self.build, unit=guess, check_unit=True))
@@ -169,25 +186,38 @@ def _check_role_dtypes(columns: ColumnMap, schema: pl.Schema, origin: str) -> No
                 f"set columns.{role} in the config to a plain column"
             )
             raise InputError(msg)
+        kind = kind_of(dtype) or ("times of day" if role == "time" and dtype == pl.Time else None)
+        if kind is not None:
+            what = {"user": "ids", "event": "event names", "time": "instants"}[role]
+            msg = (
+                f"{origin}: the {role} column '{name}' holds {kind} ({dtype}), not {what}; "
+                f"set columns.{role} in the config to the column that holds the {role}"
+            )
+            raise InputError(msg)
 
 
-def _id_text(name: str) -> pl.Expr:
-    return _non_empty(pl.col(name).cast(pl.String), pl.String)
+def _id_text(name: str, nested: frozenset[str] = frozenset()) -> pl.Expr:
+    """The trimmed text of an id column; a record or list is not an id (null)."""
+    return without_nested(_non_empty(pl.col(name).cast(pl.String), pl.String), name, nested)
 
 
-def _user_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
+def _user_expr(
+    columns: ColumnMap, schema: pl.Schema, nested: frozenset[str] = frozenset()
+) -> pl.Expr:
     """The row's id: integer ids stay Int64 (exact), everything else is trimmed text."""
     if len(columns.user) == 1:
         name = columns.user[0]
         dtype = schema[name]
         if dtype.is_integer() and dtype != pl.UInt64:  # UInt64 may not fit in Int64: text
             return pl.col(name).cast(pl.Int64)
-        return _id_text(name)
-    return pl.coalesce([_id_text(n) for n in columns.user])
+        return _id_text(name, nested)
+    return pl.coalesce([_id_text(n, nested) for n in columns.user])
 
 
-def _event_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
-    event = _non_empty(pl.col(columns.event).cast(pl.String), pl.String)
+def _event_expr(
+    columns: ColumnMap, schema: pl.Schema, nested: frozenset[str] = frozenset()
+) -> pl.Expr:
+    event = _id_text(columns.event, nested)
     if columns.export == "segment" and "type" in schema.names() and columns.event == "event":
         # Segment page and screen calls carry no event name; they are touches (Aware)
         kind = pl.col("type").cast(pl.String)
@@ -201,7 +231,9 @@ def _event_expr(columns: ColumnMap, schema: pl.Schema) -> pl.Expr:
     return event
 
 
-def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
+def _stitch(
+    frame: pl.LazyFrame, columns: ColumnMap, nested: frozenset[str] = frozenset()
+) -> pl.LazyFrame:
     """A later-position id seen on a row with an earlier-position id becomes that id.
 
     The earliest such pair (time, input order) wins, so an anonymous visitor's history joins the
@@ -210,8 +242,8 @@ def _stitch(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
     time cannot be ordered and do not. Chains (anonymous -> device -> account) are followed.
     """
     primary = pl.col(USER)
-    later = [_id_text(n) for n in columns.user[1:]]
-    linking = pl.col(_VALID).is_null() | (pl.col(_VALID) == "missing_event")
+    later = [_id_text(n, nested) for n in columns.user[1:]]
+    linking = pl.col(VALID).is_null() | pl.col(VALID).is_in(["missing_event", NESTED_EVENT])
     pairs = pl.concat(
         [
             frame.filter(linking & primary.is_not_null())
@@ -264,7 +296,9 @@ def _scan(
     columns = resolve_columns(schema.names(), config.columns, origin)
     _check_role_dtypes(columns, schema, origin)
     now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
-    layout = _Layout(raw, schema, columns, config, now)
+    roles = [*columns.user, columns.event, columns.time]
+    json_input = any(s.format == "ndjson" for s in sources)
+    layout = _Layout(raw, schema, columns, config, now, nested_columns(schema, roles, json_input))
     frame, valid = layout.canonical()
     return EventScan(
         frame=valid,
@@ -299,6 +333,7 @@ class _Layout:
     columns: ColumnMap
     config: Config
     now_us: int
+    nested: frozenset[str] = frozenset()  # role columns that may hold records as JSON text
 
     @property
     def stitching(self) -> bool:
@@ -311,13 +346,14 @@ class _Layout:
     def canonical(self, build: _Build | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         """(every row with its drop reason, valid rows), optionally of one person partition."""
         build = build or _Build()
-        columns, config, schema = self.columns, self.config, self.schema
+        columns, config, schema, nested = self.columns, self.config, self.schema, self.nested
         raw, part = self.source, build.part
         if part is not None:
             # a function of the canonical id: each person's rows fall in one partition, and
             # the filter reaches the reader (only that partition's rows are materialised)
             index, count = part
-            raw = raw.filter(_user_expr(columns, schema).hash(PARTITION_SEED) % count == index)
+            person = _user_expr(columns, schema, nested)
+            raw = raw.filter(person.hash(PARTITION_SEED) % count == index)
         frame, naive = with_micros(
             raw,
             columns.time,
@@ -327,16 +363,29 @@ class _Layout:
             build.unit or columns.time_unit,
             columns.time_format,
             EPOCH_MAGNITUDE if build.check_unit else None,
+            _EPOCH_REASON,
         )
         frame = frame.with_columns(
-            _user_expr(columns, schema).alias(USER),
-            _event_expr(columns, schema).alias(EVENT),
+            _user_expr(columns, schema, nested).alias(USER),
+            _event_expr(columns, schema, nested).alias(EVENT),
         )
+        false = pl.lit(False)
+        nested_user = any_nested(columns.user, nested)
+        nested_event = any_nested([columns.event], nested)
+        nested_time = any_nested([columns.time], nested)
         reason = (
-            pl.when(pl.col(USER).is_null())
+            pl.when(pl.col(USER).is_null() & (nested_user if nested_user is not None else false))
+            .then(pl.lit(NESTED_USER))
+            .when(pl.col(USER).is_null())
             .then(pl.lit("missing_user"))
+            .when(pl.col(EVENT).is_null() & (nested_event if nested_event is not None else false))
+            .then(pl.lit(NESTED_EVENT))
             .when(pl.col(EVENT).is_null())
             .then(pl.lit("missing_event"))
+            .when(nested_time if nested_time is not None else false)
+            .then(pl.lit(NESTED_TIME))
+            .when(pl.col(_EPOCH_REASON).is_not_null())
+            .then(pl.col(_EPOCH_REASON))
             .when(pl.col(TIME).is_null())
             .then(pl.lit("unparsable_time"))
             .when(pl.col(TIME) > self.now_us + _FUTURE_SLACK_US)
@@ -346,15 +395,15 @@ class _Layout:
         if naive is not None and config.time.timezone != "UTC":
             fold, gap = dst_flags(naive, config.time.timezone)
             extra = [fold.alias("__dst_fold"), gap.alias("__dst_gap")]
-        frame = drop_temps(frame.with_columns(reason.alias(_VALID), *extra))
+        frame = drop_temps(frame.with_columns(reason.alias(VALID), *extra)).drop(_EPOCH_REASON)
         if self.stitching:
-            frame = _stitch(frame, columns)
+            frame = _stitch(frame, columns, nested)
         if build.marks:
             frame = frame.with_columns(**dict(build.marks))
         # every phase-1 output and quality count reads this frame: parse the file once, not
         # once per output (CSV text and time parsing dominate otherwise: 4.2 s -> 1.7 s at 1M)
         frame = frame.cache()
-        valid = frame.filter(pl.col(_VALID).is_null())
+        valid = frame.filter(pl.col(VALID).is_null())
         if config.dedupe:
             valid = valid.unique(subset=self.properties, keep="first", maintain_order=True)
         return frame, valid
@@ -377,63 +426,5 @@ class _Layout:
             return None
         # summable counts rather than a median: they stream, so a huge text column is never
         # held in memory (a median over 50M text times peaked at 4.7 GB)
-        partials = self.source.select(numbers.abs().alias("x")).select(
-            epoch_unit_partials(pl.col("x"))
-        )
+        partials = self.source.select(numbers.alias("x")).select(epoch_unit_partials(pl.col("x")))
         return epoch_unit_from_counts(partials.collect(engine="streaming").row(0, named=True))
-
-
-def drop_reason() -> pl.Expr:
-    """The per-row drop reason column of ``EventScan.raw`` (null for kept rows)."""
-    return pl.col(_VALID)
-
-
-_FIX = {
-    "missing_user": "set columns.user in the config to the column that holds the ids",
-    "missing_event": "set columns.event in the config to the column that holds the event names",
-    "unparsable_time": (
-        "set columns.time to the right column, or columns.time_format for an unusual form "
-        "(e.g. '%d/%m/%Y %H:%M')"
-    ),
-    "future_time": "check the clock of the system that wrote the times, or columns.time_unit",
-}
-
-
-def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
-    """The one-line error when every row was dropped: counts, columns, an example and the fix.
-
-    ``counts`` maps ``rows`` and each of ``DROP_REASONS`` to a row count (the quality frame's
-    row). Reads one example value, so call it only on this error path.
-    """
-    name = scan.sources[0].name if len(scan.sources) == 1 else f"{len(scan.sources)} input files"
-    if not counts.get("rows"):
-        return f"{name}: no events (the file has a header but no data rows); export some events"
-    column = {
-        "missing_user": ", ".join(repr(c) for c in scan.columns.user),
-        "missing_event": repr(scan.columns.event),
-        "unparsable_time": repr(scan.columns.time),
-        "future_time": repr(scan.columns.time),
-    }
-    parts = [
-        f"{reason.replace('_', ' ')} {counts[reason]} (column {column[reason]})"
-        for reason in DROP_REASONS
-        if counts.get(reason)
-    ]
-    main = max(DROP_REASONS, key=lambda r: counts.get(r) or 0)
-    example = ""
-    if main in ("unparsable_time", "future_time"):
-        try:
-            value = (
-                scan.raw.filter(drop_reason() == main)
-                .select(pl.col(scan.columns.time).cast(pl.String))
-                .head(1)
-                .collect()
-                .item()
-            )
-            example = f", e.g. {value!r}" if value is not None else ""
-        except pl.exceptions.PolarsError:
-            example = ""
-    return (
-        f"{name}: no valid events ({counts['rows']} rows read, all dropped: "
-        f"{', '.join(parts)}{example}); {_FIX[main]}"
-    )

@@ -22,6 +22,37 @@ from fivea.errors import InputError
 _EVENT_GROUPS = ("properties", "event_properties", "event_params")
 _USER_GROUPS = ("user_properties",)
 _VALUE_FIELDS = ("string_value", "int_value", "double_value", "float_value")
+# records and lists nested deeper than this are refused before any row is read: polars
+# overflows its stack reading a few hundred levels (a crash, not an error), and no event
+# export nests anywhere near this deep
+MAX_DEPTH = 64
+
+
+def _depth(dtype: pl.DataType) -> int:
+    """Levels of records and lists in ``dtype`` (0 for a plain value), without recursion."""
+    depth, level = 0, [dtype]
+    while True:
+        inner: list[pl.DataType] = []
+        for d in level:
+            if isinstance(d, pl.Struct):
+                inner.extend(f.dtype for f in d.fields)
+            elif isinstance(d, pl.List | pl.Array):
+                inner.append(d.inner)  # type: ignore[arg-type]
+        if not inner:
+            return depth
+        depth, level = depth + 1, inner
+
+
+def check_depth(schema: pl.Schema, origin: str) -> None:
+    """A column nested deeper than ``MAX_DEPTH`` levels is an input error naming it."""
+    for name, dtype in schema.items():
+        if isinstance(dtype, pl.Struct | pl.List | pl.Array) and _depth(dtype) > MAX_DEPTH:
+            msg = (
+                f"{origin}: field '{name}' is nested {_depth(dtype)} levels deep (fivea reads "
+                f"up to {MAX_DEPTH}); drop or flatten it before reading, e.g. "
+                f"jq -c 'del(.{name})' or select the columns you need"
+            )
+            raise InputError(msg)
 
 
 def _is_key_value_list(dtype: pl.DataType) -> bool:
@@ -59,11 +90,16 @@ class _Names:
 
 def _leaves(expr: pl.Expr, dtype: pl.DataType, path: tuple[str, ...]):
     """(path, expr) of every non-record field under a record, depth first, in field order."""
-    if isinstance(dtype, pl.Struct):
-        for field in dtype.fields:
-            yield from _leaves(expr.struct.field(field.name), field.dtype, (*path, field.name))
-    else:
-        yield path, expr
+    stack = [(expr, dtype, path)]
+    while stack:  # a stack, not recursion: depth is bounded by ``MAX_DEPTH`` anyway
+        expr, dtype, path = stack.pop()
+        if isinstance(dtype, pl.Struct):
+            stack.extend(
+                (expr.struct.field(f.name), f.dtype, (*path, f.name))
+                for f in reversed(dtype.fields)
+            )
+        else:
+            yield path, expr
 
 
 def _keys(frame: pl.LazyFrame, columns: list[str], origin: str) -> dict[str, list[str]]:
@@ -83,9 +119,28 @@ def _keys(frame: pl.LazyFrame, columns: list[str], origin: str) -> dict[str, lis
     return {c: sorted(str(k) for k in f["k"]) for c, f in zip(columns, found, strict=True)}
 
 
+RESERVED = "__"  # the prefix of fivea's internal columns (__order, __user, __time, ...)
+RENAMED = "data."  # what a data column named with it gets in front (docs/input.md)
+
+
+def rename_reserved(frame: pl.LazyFrame, keep: tuple[str, ...] = ()) -> pl.LazyFrame:
+    """Data columns named like internal ones (``__order``) become ``data.__order``.
+
+    Internal columns all start with ``__``; a data column that does too would be overwritten or
+    break the scan, so it is renamed on read and stays usable as a property.
+    """
+    names = frame.collect_schema().names()
+    reserved = [n for n in names if n.startswith(RESERVED) and n not in keep]
+    if not reserved:
+        return frame
+    taken = _Names(set(names))
+    return frame.rename({n: taken.claim(f"{RENAMED}{n}") for n in reserved})
+
+
 def flatten(frame: pl.LazyFrame, origin: str) -> pl.LazyFrame:
     """Replace record and GA4 key/value columns by flat columns (no-op for flat data)."""
     schema = frame.collect_schema()
+    check_depth(schema, origin)
     lists = [n for n, d in schema.items() if _is_key_value_list(d)]
     structs = [n for n, d in schema.items() if isinstance(d, pl.Struct)]
     if not lists and not structs:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from fivea.epoch_units import check_other_units
 from fivea.errors import UsageError
 from fivea.events import TIME, EventScan
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
@@ -218,6 +219,11 @@ class LocalRunner:
 
     def run(self, plan: Phase1Plan) -> Phase1Tables:
         """Phase 1 on the whole scan, partition by partition when it does not fit."""
+        tables = self._run(plan)
+        check_other_units(tables, self.scan)
+        return tables
+
+    def _run(self, plan: Phase1Plan) -> Phase1Tables:
         count = self.partitions()
         plan = dataclasses.replace(plan, compiled=use_kernel(self.scan))
         if count == 1 or self.scan.layout is None or self.scan.stitching:

@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from fivea.column_types import kind_of
+from fivea.epoch_units import OTHER_UNIT, first_other_unit
+from fivea.errors import InputError
 from fivea.events import EVENT, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import ROW_HASH, quality_frames, row_hash
@@ -40,7 +43,15 @@ if TYPE_CHECKING:
 # the data-quality partials and how each column combines across partitions
 KERNEL_INPUT = "kernel_input"
 UNIT_CHECK = "unit_check"  # facts of the epoch unit, when the scan's unit is a guess
-QUALITY_TABLES = ("rows", "valid", "events", "stage_matches", "distinct", "stitched")
+QUALITY_TABLES = (
+    "rows",
+    "valid",
+    "events",
+    "stage_matches",
+    "distinct",
+    "stitched",
+    OTHER_UNIT,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class Phase1Tables:
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
     rules = plan.rules
+    _check_segment_types(plan.segments, scan)
     # the kernel also counts duplicates, unless the valid rows are already deduplicated
     kernel_duplicates = plan.compiled and not scan.deduplicated
     marks = dict(rules.prelude)
@@ -128,6 +140,19 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     if unit_check is not None:
         lazy[UNIT_CHECK] = unit_check
     return lazy | quality
+
+
+def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
+    """A segment groups persons by a plain value: a list or a duration column cannot."""
+    for column in segments:
+        dtype = scan.property_types.get(column)
+        kind = kind_of(dtype) if dtype is not None else None
+        if kind is not None:
+            msg = (
+                f"segment column '{column}' holds {kind} ({dtype}), not plain values; "
+                "segment by a column of text, numbers or dates"
+            )
+            raise InputError(msg)
 
 
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
@@ -261,6 +286,8 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
             out[name] = _grouped_sum(frames, EVENT)
         elif name == "trend":
             out[name] = _grouped_sum(frames, "__bucket")
+        elif name == OTHER_UNIT:
+            out[name] = first_other_unit(frames)
         else:
             out[name] = _sum_all(frames)
     return tables_from_frames(out)

@@ -10,6 +10,7 @@ import operator
 import polars as pl
 
 from fivea.config import STAGE_KEYS, LoadedConfig
+from fivea.epoch_units import OTHER_UNIT, other_unit_frame, time_values
 from fivea.events import DROP_REASONS, EVENT, TIME, EventScan, drop_reason
 from fivea.result import Dropped, NameCount, Quality, ZeroHitStage
 from fivea.rules import RuleSet, coercion_failures
@@ -37,6 +38,7 @@ def quality_frames(
         "rows": raw.select(
             pl.len().alias("rows"),
             *[(reason == r).sum().alias(r) for r in DROP_REASONS],
+            time_values(scan),
             *(
                 [
                     pl.col("__dst_fold").filter(reason.is_null()).sum().alias("dst_fold"),
@@ -59,6 +61,7 @@ def quality_frames(
             pl.len().alias("events"), (~rules.any_match).sum().alias("unmatched")
         ),
     }
+    frames[OTHER_UNIT] = other_unit_frame(scan)
     frames["stage_matches"] = events.select(stage_match_counts(rules))
     frames["distinct"] = distinct_rows(raw.filter(reason.is_null()).select(scan.properties))
     if scan.stitching:

@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from fivea.errors import InputError
-from fivea.flatten import flatten
+from fivea.flatten import MAX_DEPTH, flatten, rename_reserved
 from fivea.scratch import scratch_file
 from fivea.sources import (
     ORDER,
@@ -298,6 +298,12 @@ def _check_json_line(name: str, number: int, line: str) -> None:
         raise InputError(msg)
     try:
         value = json.loads(stripped)
+    except RecursionError as exc:  # Python's JSON parser is recursive (about 1,000 levels)
+        msg = (
+            f"{name}: line {number}: a value nested more than {MAX_DEPTH} levels deep (fivea "
+            f"reads up to {MAX_DEPTH}); drop or flatten that field before reading, e.g. with jq"
+        )
+        raise InputError(msg) from exc
     except json.JSONDecodeError as exc:
         msg = (
             f"{name}: line {number}: not valid JSON ({exc.msg} at column {exc.colno}); "
@@ -424,7 +430,7 @@ def _scan_all(
             empties.append((source, opened.empty))
         if opened.frame is None:
             continue
-        frame = _with_hive(flatten(opened.frame, source.name), source)
+        frame = rename_reserved(_with_hive(flatten(opened.frame, source.name), source), (ROW,))
         order = (pl.lit(index, pl.Int64) * (1 << ROW_BITS)) + pl.col(ROW).cast(pl.Int64)
         frames.append(frame.with_columns(order.alias(ORDER)).drop(ROW))
     if len(empties) == len(sources):

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from fivea.column_types import as_number_fix, kind_of
 from fivea.config import STAGE_KEYS, Config, Rule
 from fivea.errors import ConfigError
 
@@ -58,7 +59,9 @@ def _literal_is_numeric(node: dict) -> bool:
     if "Dyn" in literal:
         return any(k in literal["Dyn"] for k in ("Int", "Float"))
     if "Scalar" in literal:
-        return not any(k in literal["Scalar"] for k in ("String", "Null", "Boolean"))
+        # an interval (``interval '30 seconds'``) is a duration, compared with durations
+        kinds = ("String", "Null", "Boolean", "Duration")
+        return not any(k in literal["Scalar"] for k in kinds)
     if "Series" in literal:
         try:
             dtype = pl.select(pl.Expr.deserialize(json.dumps(node).encode(), format="json")).dtypes[
@@ -88,6 +91,40 @@ def _numeric_operands(node: object) -> set[str]:
     if "Cast" in node:
         return set()  # an explicit CAST decides the type itself
     return set()
+
+
+def _compared_columns(node: object, found: set[str]) -> None:
+    """Collect columns that are a direct operand of a comparison (``tags = 'a'``)."""
+    if isinstance(node, list):
+        for item in node:
+            _compared_columns(item, found)
+        return
+    if not isinstance(node, dict):
+        return
+    binary = node.get("BinaryExpr")
+    if binary is not None and binary["op"] in _COMPARE_OPS:
+        found |= {o["Column"] for o in (binary["left"], binary["right"]) if "Column" in o}
+    for value in node.values():
+        _compared_columns(value, found)
+
+
+def _check_operand_types(
+    tree: object, text: str, key: str, numeric: set[str], types: dict[str, pl.DataType]
+) -> None:
+    """Durations and lists compared as numbers or values fail mid-scan: name them here."""
+    compared: set[str] = set()
+    _compared_columns(tree, compared)
+    for name in sorted(numeric | compared):
+        dtype = types.get(name)
+        kind = kind_of(dtype) if dtype is not None else None
+        if kind is None or (name not in numeric and kind == "durations"):
+            continue  # a duration compared with an interval works
+        how = "with a number" if name in numeric else "as a value"
+        msg = (
+            f"{key}: where {text!r} compares column '{name}' {how}, but it holds {kind} "
+            f"({dtype}); {as_number_fix(name, dtype)}"  # type: ignore[arg-type]
+        )
+        raise ConfigError(msg)
 
 
 def _numeric_columns(node: object, found: set[str]) -> None:
@@ -153,6 +190,7 @@ def parse_where(
             raise ConfigError(msg)
     numeric: set[str] = set()
     _numeric_columns(tree, numeric)
+    _check_operand_types(tree, text, key, numeric, types or {})
     _require_boolean(expr, text, key, names, numeric, types or {})
     return expr.fill_null(False).cast(pl.Boolean), numeric
 

@@ -22,7 +22,9 @@ from fivea.errors import InputError
 from fivea.scratch import scratch_file
 
 ORDER = "__order"
-ROW = "__row"
+# the reader's row index: a NUL byte cannot start a CSV header name (binary data is refused),
+# so it cannot collide with a data column, which is renamed otherwise (fivea.flatten)
+ROW = "\x00row"
 ROW_BITS = 40  # rows per file < 2^40; the file index sits above them in one Int64
 HEAD_BYTES = 1 << 16  # bytes of a text file checked before the scan
 # the format a file suffix implies (shared by the local readers and the Spark engine)

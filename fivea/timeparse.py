@@ -35,17 +35,25 @@ _SAMPLE_ROWS = 1000
 _P = "__tp_"
 _REST, _NAIVE, _EPOCH = f"{_P}rest", f"{_P}naive", f"{_P}epoch"
 _F, _I, _FACTOR = f"{_P}f", f"{_P}i", f"{_P}factor"
+# why an epoch number is not a time (drop reasons, docs/input.md "Dropped rows")
+IMPOSSIBLE_TIME = "impossible_time"
+OTHER_EPOCH_UNIT = "other_epoch_unit"
+UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+
+
+def _class_factor(number: pl.Expr) -> pl.Expr:
+    """µs per unit of the unit a magnitude belongs to: < 1e11 s, < 1e14 ms, < 1e17 µs, else ns."""
+    factor = pl.when(number < _EPOCH_LIMITS[0][0]).then(pl.lit(_EPOCH_LIMITS[0][1]))
+    for limit, scale in _EPOCH_LIMITS[1:]:
+        factor = factor.when(number < limit).then(pl.lit(scale))
+    return factor.otherwise(pl.lit(0.001))
 
 
 def _epoch_factor(number: pl.Expr, unit: str | None) -> pl.Expr:
-    """µs per unit of an epoch column: set, or from the column's median magnitude."""
+    """µs per unit of an epoch column: set, or from the median magnitude of its times > 0."""
     if unit is not None:
         return pl.lit(_UNIT_FACTOR[unit])
-    magnitude = number.abs().median()
-    factor = pl.when(magnitude < _EPOCH_LIMITS[0][0]).then(pl.lit(_EPOCH_LIMITS[0][1]))
-    for limit, scale in _EPOCH_LIMITS[1:]:
-        factor = factor.when(magnitude < limit).then(pl.lit(scale))
-    return factor.otherwise(pl.lit(0.001))
+    return _class_factor(number.filter(number > 0).median())
 
 
 def _with_epoch(
@@ -55,12 +63,16 @@ def _with_epoch(
     unit: str | None,
     out: str,
     magnitudes: str | None = None,
+    reasons: str | None = None,
 ) -> pl.LazyFrame:
-    """``out`` = epoch numbers -> µs (null when out of range).
+    """``out`` = epoch numbers -> µs (null when out of range, ≤ 0 or of another unit).
 
     ``floats`` holds every number (for the magnitude and the range), ``integers`` the integral
     ones: integer arithmetic keeps 19-digit ns epochs exact to the microsecond. ``magnitudes``
-    names a column to keep the numbers' magnitudes in (to check a guessed ``unit``).
+    names a column to keep the numbers' magnitudes in (to check a guessed ``unit``);
+    ``reasons`` one for why a number is not a time (docs/input.md, "Epoch unit"):
+    ``impossible_time`` (≤ 0) or ``other_epoch_unit`` (a magnitude of another unit than the
+    column's, e.g. seconds among milliseconds, which would otherwise read as January 1970).
     """
     f, i, factor = pl.col(_F), pl.col(_I), pl.col(_FACTOR)
     frame = frame.with_columns(floats.cast(pl.Float64).alias(_F), integers.cast(pl.Int64).alias(_I))
@@ -72,8 +84,16 @@ def _with_epoch(
         .otherwise(i.floordiv((1 / factor).cast(pl.Int64)))
     )
     value = pl.when(i.is_not_null()).then(exact).otherwise(scaled.round(0).cast(pl.Int64))
-    micros = pl.when(scaled.is_between(_MIN_US, _MAX_US)).then(value)
-    kept = [f.abs().alias(magnitudes)] if magnitudes is not None else []
+    reason = (
+        pl.when(f.is_finite() & (f <= 0))
+        .then(pl.lit(IMPOSSIBLE_TIME))
+        .when(f.is_finite() & (_class_factor(f) != factor))
+        .then(pl.lit(OTHER_EPOCH_UNIT))
+    )
+    micros = pl.when(scaled.is_between(_MIN_US, _MAX_US) & reason.is_null()).then(value)
+    kept = [pl.when(f > 0).then(f).alias(magnitudes)] if magnitudes is not None else []
+    if reasons is not None:
+        kept.append(reason.alias(reasons))
     return frame.with_columns(micros.alias(out), *kept).drop(_F, _I, _FACTOR)
 
 
@@ -169,11 +189,14 @@ def _with_text(
     unit: str | None,
     time_format: str | None,
     magnitudes: str | None,
+    reasons: str | None,
 ) -> tuple[pl.LazyFrame, str | None]:
     """``out`` = µs of a text column; also the temp column of its naive datetimes (or None)."""
     text = pl.col(column).cast(pl.String).str.strip_chars()
     if time_format is not None:
         parsed = text.str.to_datetime(time_format, strict=False, time_unit="us")
+        if reasons is not None:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(reasons))
         if any(z in time_format for z in ("%z", "%:z", "%#z")):
             return frame.with_columns(parsed.dt.epoch("us").alias(out)), None
         frame = frame.with_columns(parsed.alias(_NAIVE))
@@ -196,6 +219,7 @@ def _with_text(
         unit,
         _EPOCH,
         magnitudes,
+        reasons,
     )
     frame = frame.with_columns(pl.coalesce(done["naive"]).alias(_NAIVE))
     micros = pl.coalesce(
@@ -216,26 +240,31 @@ def with_micros(
     unit: str | None = None,
     time_format: str | None = None,
     magnitudes: str | None = None,
+    reasons: str | None = None,
 ) -> tuple[pl.LazyFrame, pl.Expr | None]:
     """Add ``out``: the time column of ``dtype`` as Int64 µs UTC (null if unparsable).
 
     Also returns an expression of the naive datetimes read in ``timezone`` (for counting DST
     folds and gaps), or None when the column carries zones or epochs; ``drop_temps`` removes
     the temp column it may refer to. With ``magnitudes``, a column that can hold epochs also
-    gets that column: the magnitude of each epoch number (``epoch_unit_partials`` reads it).
+    gets that column: the magnitude of each epoch number > 0 (``epoch_unit_partials`` reads
+    it). With ``reasons``, that column says why a row's epoch number is not a time (null when it
+    is one, or when the column holds no epochs).
     """
     raw = pl.col(column)
+    no_reason = [pl.lit(None, pl.String).alias(reasons)] if reasons is not None else []
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        return frame.with_columns(raw.dt.convert_time_zone("UTC").dt.epoch("us").alias(out)), None
+        utc = raw.dt.convert_time_zone("UTC").dt.epoch("us")
+        return frame.with_columns(utc.alias(out), *no_reason), None
     if isinstance(dtype, pl.Datetime | pl.Date):
         naive = raw.cast(pl.Datetime("us"))
-        return frame.with_columns(_localize(naive, timezone).alias(out)), naive
+        return frame.with_columns(_localize(naive, timezone).alias(out), *no_reason), naive
     if dtype.is_integer():
-        return _with_epoch(frame, raw, raw, unit, out, magnitudes), None
+        return _with_epoch(frame, raw, raw, unit, out, magnitudes, reasons), None
     if dtype.is_numeric():
         whole = pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
-        return _with_epoch(frame, raw, whole, unit, out, magnitudes), None
-    frame, naive = _with_text(frame, column, out, timezone, unit, time_format, magnitudes)
+        return _with_epoch(frame, raw, whole, unit, out, magnitudes, reasons), None
+    frame, naive = _with_text(frame, column, out, timezone, unit, time_format, magnitudes, reasons)
     return frame, (pl.col(naive) if naive else None)
 
 
@@ -244,7 +273,7 @@ EPOCH_UNIT_LIMITS: tuple[tuple[str, float], ...] = (("s", 1e11), ("ms", 1e14), (
 
 
 def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> pl.Expr | None:
-    """The values of a time column read as epoch numbers, as Float64 (null for the others).
+    """The values > 0 of a time column read as epoch numbers, as Float64 (null for the others).
 
     Their median magnitude picks the unit (``_epoch_factor``). None when the column cannot hold
     epochs (datetimes, or an explicit ``time_format``). An engine that partitions the events
@@ -256,9 +285,13 @@ def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> p
     ):
         return None
     if dtype.is_numeric():
-        return raw.cast(pl.Float64)
-    # the text forms do not overlap (see _STEPS): the epoch step reads exactly these texts
-    return _numeric(raw.cast(pl.String).str.strip_chars()).cast(pl.Float64, strict=False)
+        numbers = raw.cast(pl.Float64)
+    else:
+        # the text forms do not overlap (see _STEPS): the epoch step reads exactly these texts
+        text = raw.cast(pl.String).str.strip_chars()
+        numbers = _numeric(text).cast(pl.Float64, strict=False)
+    # times <= 0 are impossible_time, not evidence of the column's unit
+    return pl.when(numbers > 0).then(numbers)
 
 
 def epoch_unit_partials(x: pl.Expr) -> list[pl.Expr]:

@@ -16,6 +16,15 @@ from fivea.events import TIME, EventScan
 from fivea.person import Window
 
 _RELATIVE = re.compile(r"^\d+\s*[smhdw]$")
+# the instants a window bound can name (docs/input.md, "Decisions"): 0001-01-01T00:00:00Z to
+# the last µs of 9999; a bound beyond them (`--until 9999-12-31`, `--since 99999999999d`) is
+# clamped to them
+MIN_US = -62_135_596_800_000_000
+MAX_US = 253_402_300_799_999_999
+
+
+def _clamped(micros: int) -> int:
+    return max(MIN_US, min(MAX_US, micros))
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ def parse_instant(text: str, timezone: str, flag: str, *, end_of_date: bool = Fa
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             day = dt.date.fromisoformat(value)
+            if end_of_date and day == dt.date.max:
+                return MAX_US  # the whole last date there is
             if end_of_date:  # --until DATE includes that whole date
                 day += dt.timedelta(days=1)
             stamp = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone))
@@ -53,7 +64,7 @@ def parse_instant(text: str, timezone: str, flag: str, *, end_of_date: bool = Fa
         msg = f"{flag} {text!r}: not a date or time; use 2024-05-01, 2024-05-01T12:00:00Z or 28d"
         raise UsageError(msg) from exc
     delta = stamp - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return _clamped((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
 def _max_time(scan: EventScan) -> int | None:
@@ -89,12 +100,12 @@ def resolve_window(
             raise InputError(msg)
         as_of = latest if until is None else min(latest, until - 1)
     if until is None and as_of is not None and (request.as_of or request.compare):
-        until = as_of + 1
+        until = _clamped(as_of + 1)
     since = None
     if request.since:
         if relative:
             assert as_of is not None
-            since = as_of - parse_duration(request.since.strip())
+            since = _clamped(as_of - parse_duration(request.since.strip()))
         else:
             since = parse_instant(request.since, timezone, "--since")
     if since is not None and until is not None and since >= until:
@@ -116,4 +127,5 @@ def previous_window(window: Window) -> Window:
     assert window.since is not None
     assert window.until is not None
     length = window.until - window.since
-    return Window(since=window.since - length, until=window.since, as_of=window.since - 1)
+    since = _clamped(window.since - length)  # a window from year 1 has no previous period
+    return Window(since=since, until=window.since, as_of=max(since, window.since - 1))

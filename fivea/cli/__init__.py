@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import signal
 import sys
@@ -62,6 +63,23 @@ def _error(message: str) -> None:
 
     sys.stderr.write(f"fivea: error: {safe_text(message)}\n")
     sys.stderr.flush()
+
+
+class _StderrWarnings(logging.Handler):
+    """The core's warnings (``logging.getLogger("fivea")``) as one stderr line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _error_stream_write(f"fivea: warning: {record.getMessage()}\n")
+
+
+def _route_warnings(quiet: bool) -> None:
+    """Send the core's warnings to stderr, or nowhere with --quiet (no print in the core)."""
+    logger = logging.getLogger("fivea")
+    for handler in list(logger.handlers):
+        if isinstance(handler, _StderrWarnings | logging.NullHandler):
+            logger.removeHandler(handler)
+    logger.addHandler(logging.NullHandler() if quiet else _StderrWarnings(logging.WARNING))
+    logger.propagate = False
 
 
 def run() -> None:
@@ -135,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("FIVEA_DEBUG") == "1"
     if not args:
         args = ["--help"]
+    _route_warnings("--quiet" in args or "-q" in args)
     _register()
     previous = _on_sigterm()
     try:

@@ -38,6 +38,7 @@ from fivea.engines.spark_io import (
     to_polars,
 )
 from fivea.engines.spark_persons import SparkPersons
+from fivea.epoch_units import check_other_units
 from fivea.events import EVENT, TIME, EventScan, scan_events
 from fivea.phase1 import Phase1Plan, Phase1Tables, combine_frames, phase1_frames, run_phase1
 from fivea.rules import compile_rules
@@ -81,7 +82,7 @@ def _unit_partials(
         return
     numbers = epoch_numbers(column, dtype, time_format)
     assert numbers is not None
-    row = frame.select(numbers.abs().alias("x")).select(epoch_unit_partials(pl.col("x")))
+    row = frame.select(numbers.alias("x")).select(epoch_unit_partials(pl.col("x")))
     yield from row.to_arrow().to_batches()
 
 
@@ -272,6 +273,7 @@ class SparkRunner:
         partials = collect_arrow(out.filter(F.col(_BLOB).isNotNull()).select(_KIND, _BLOB))
         person_columns = [quoted(name) for name, _ in output]
         tables = _combine_partials(partials)
+        check_other_units(tables, self.scan, rows_known=False)
         people = {
             kind: SparkPersons(out.filter(F.col(_KIND) == kind).select(*person_columns))
             for kind in _PERSON_KINDS

@@ -440,7 +440,9 @@ def test_every_check_shows_its_condition_and_value(tmp_path: Path) -> None:
     assert "email 0.4792 pass fail if < 0.01" in table
     markdown = run_checks(tmp_path, "-f", "markdown")
     # markdown cells escape < like HTML (docs/errors.md, injection)
-    assert "| par-floor | par | 0.3057 | ✅ pass | fail if &lt; 0.02, warn if &lt; 0.03 |" in markdown
+    assert (
+        "| par-floor | par | 0.3057 | ✅ pass | fail if &lt; 0.02, warn if &lt; 0.03 |" in markdown
+    )
     data = json.loads(run_checks(tmp_path, "-f", "json"))
     par = data["checks"][1]
     assert par["conditions"] == "fail if < 0.02, warn if < 0.03"

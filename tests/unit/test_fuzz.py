@@ -7,6 +7,7 @@ The default runs stay within seconds in CI; the ``slow`` variants run thousands 
 from __future__ import annotations
 
 import contextlib
+import json
 import string
 import tempfile
 from pathlib import Path
@@ -67,7 +68,11 @@ def csv_bytes(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 4)):  # mostly a readable header, so the deeper paths get exercised
         header = draw(st.permutations(["user_id", "event", "timestamp"]))
         header += draw(
-            st.lists(st.sampled_from(["revenue", "channel", "x"]), unique=True, max_size=2)
+            st.lists(
+                st.sampled_from(["revenue", "channel", "x", "__row", "__order", "__user"]),
+                unique=True,
+                max_size=2,
+            )
         )
     else:
         header = draw(
@@ -100,6 +105,11 @@ def csv_bytes(draw: st.DrawFn) -> bytes:
                 "2024-05-01 12:00:00 UTC",
                 "2019-02-30",
                 "x",
+                # epoch magnitudes mixed in one column, and times <= 0
+                "1714564800000",
+                "1714564800000000",
+                "0",
+                "-5",
             ]
         ),
     )
@@ -136,6 +146,50 @@ def test_arbitrary_bytes_never_crash(data: bytes, suffix: str) -> None:
 @given(csv_bytes())
 def test_csv_like_bytes_never_crash_many(data: bytes) -> None:
     _diagnose_bytes(data, ".csv")
+
+
+# --- NDJSON with nested values where ids, names and times belong -------------------------------
+
+LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2_000_000_000_000),
+    st.sampled_from(["u1", "007", "page_view", "purchase", "[summer]", "{x}", "", "1714564800"]),
+    st.sampled_from(["2024-05-01T12:00:00Z", "1714564800000", "0"]),
+)
+NESTED = st.recursive(
+    LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["id", "a"]), inner)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def ndjson_bytes(draw: st.DrawFn) -> bytes:
+    """Lines whose user, event and time are values, objects, lists, nested a few levels."""
+    lines = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = {
+            "user_id": draw(NESTED),
+            "event": draw(NESTED),
+            "timestamp": draw(NESTED),
+        }
+        if draw(st.booleans()):
+            row[draw(st.sampled_from(["props", "__order", "__row"]))] = draw(NESTED)
+        lines.append(json.dumps(row))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(ndjson_bytes())
+def test_ndjson_with_nested_values_never_crashes(data: bytes) -> None:
+    _diagnose_bytes(data, ".ndjson")
 
 
 # --- configs ---------------------------------------------------------------------------------------
