@@ -44,7 +44,7 @@ from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
-from fivea.readers import explain_read_error
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
@@ -115,7 +115,7 @@ def diagnose(
             started,
             LocalRunner(scan, memory, partitions, on_progress),
         )
-    except pl.exceptions.PolarsError as exc:
+    except READ_ERRORS as exc:
         # raised lazily at collect time: name the file, and the line and byte when known
         raise explain_read_error(scan.sources, exc) from exc
     finally:

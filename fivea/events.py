@@ -16,8 +16,8 @@ import polars as pl
 from fivea.columns import ColumnMap, resolve_columns
 from fivea.config import Config
 from fivea.errors import InputError
-from fivea.readers import scan_sources
-from fivea.sources import ORDER, Source
+from fivea.readers import explain_read_error, scan_sources
+from fivea.sources import DECOMPRESS_ERRORS, ORDER, Source
 from fivea.timeparse import (
     drop_temps,
     dst_flags,
@@ -242,6 +242,10 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
     raw, temps = scan_sources(sources, config.input.encoding, config.input.separator)
     try:
         return _scan(raw, temps, sources, config, now_us)
+    except DECOMPRESS_ERRORS as exc:  # damage met by a sample read while planning: one line
+        for path in temps:
+            path.unlink(missing_ok=True)
+        raise explain_read_error(sources, exc) from exc
     except BaseException:
         for path in temps:
             path.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ from fivea.events import (
     scan_events,
 )
 from fivea.person import Window, stage_hits
-from fivea.readers import explain_read_error
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.result import NameCount, SourceInfo
 from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
 from fivea.sources import ORDER, frame_source, resolve_sources
@@ -178,7 +178,7 @@ def inspect_stages(
     scan = scan_events(sources, config)
     try:
         return _inspect(scan, loaded, examples)
-    except pl.exceptions.PolarsError as exc:
+    except READ_ERRORS as exc:
         raise explain_read_error(scan.sources, exc) from exc
     finally:
         scan.cleanup()

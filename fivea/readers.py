@@ -25,14 +25,22 @@ import polars as pl
 from fivea.errors import InputError
 from fivea.flatten import flatten
 from fivea.sources import (
+    DECOMPRESS_ERRORS,
     ORDER,
     PARQUET_MAGIC,
     ROW,
     ROW_BITS,
     SEPARATORS,
     Source,
+    check_decompresses,
     head_bytes,
+    unreadable,
 )
+
+# what reading events can raise at collect time: polars' errors, and the I/O errors of a
+# damaged compressed stream (polars raises those as OSError); callers turn them into one line
+# with ``explain_read_error``
+READ_ERRORS = (pl.exceptions.PolarsError, *DECOMPRESS_ERRORS)
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -97,6 +105,12 @@ def explain_read_error(sources: list[Source], exc: Exception) -> InputError:
     the happy path never reads a file twice).
     """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, DECOMPRESS_ERRORS):
+        # a damaged gzip or zstd stream past the checked head: find the file that holds it
+        for source in sources:
+            damaged = check_decompresses(source)
+            if damaged is not None:
+                return damaged
     if "utf-8" in text.lower() or "utf8" in text.lower():
         for source in sources:
             located = _locate_bad_utf8(source)
@@ -126,9 +140,8 @@ def _locate_bad_utf8(source: Source) -> InputError | None:
                     line = lines + data[: exc.start].count(b"\n") + 1
                     return _not_utf8(source.name, line, data[exc.start], data)
                 lines += chunk.count(b"\n")
-    except (OSError, EOFError) as exc:
-        msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
-        return InputError(msg)
+    except DECOMPRESS_ERRORS as exc:
+        return unreadable(source, exc)
     return None
 
 
@@ -163,9 +176,8 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
         except UnicodeDecodeError as exc:
             msg = f"{source.name}: not valid {encoding} text ({exc.reason}); check input.encoding"
             raise InputError(msg) from exc
-        except (OSError, EOFError) as exc:  # a truncated gzip shows only past the head
-            msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
-            raise InputError(msg) from exc
+        except DECOMPRESS_ERRORS as exc:  # a truncated gzip shows only past the head
+            raise unreadable(source, exc) from exc
     return Path(name)
 
 
@@ -326,9 +338,11 @@ def _locate_bad_json(
                             _check_json_line(name, number, line)
                         except InputError as located:
                             return located
-        except (OSError, EOFError) as read_error:
+        except DECOMPRESS_ERRORS as read_error:
+            detail = str(read_error)[:160]
             return InputError(
-                f"{name}: cannot read the file ({read_error}); check that it is complete"
+                f"{name}: cannot read the file ({detail}); check that it is complete, or copy "
+                "it again"
             )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     msg = f"{name}: cannot read as NDJSON ({first[:160]}); check the file"
@@ -344,9 +358,8 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
         try:
             with gzip.open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
                 shutil.copyfileobj(raw, out, 1 << 20)
-        except (OSError, EOFError) as exc:
-            msg = f"{source.name}: cannot read the gzip file ({exc}); check that it is complete"
-            raise InputError(msg) from exc
+        except DECOMPRESS_ERRORS as exc:
+            raise unreadable(source, exc) from exc
         target = Path(name)
     elif source.compression == "zstd":
         msg = f"{source.name}: a zstd-compressed Parquet file; decompress it first (zstd -d)"

@@ -13,8 +13,10 @@ import gzip
 import os
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 import polars as pl
@@ -56,6 +58,9 @@ FOREIGN_MAGIC = {
     b"\xfd7zXZ": ("an xz file", "decompress it first (unxz), or recompress it with gzip"),
 }
 SEPARATORS = (",", ";", "\t", "|")
+# what a damaged or cut-short gzip/zstd stream raises (Python's gzip and polars' readers)
+DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
+_SPOOL_CHUNK = 1 << 20
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
@@ -194,6 +199,12 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             path = Path(raw)
             if path.is_dir():
                 files = _folder_files(path, raw)
+            elif path.exists() and not path.is_file():
+                # a named pipe or a shell's <(...) (/dev/fd/N): it can be read only once
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    sources.append(_pipe_source(path, raw, forced_format))
+                continue
             elif path.exists():
                 files = [(path, Path(path.name))]
             elif glob.has_magic(raw):
@@ -211,8 +222,14 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             if source.temporary and source.path is not None:
                 source.path.unlink(missing_ok=True)
         raise
-    sources.sort(key=lambda s: _byte_order(s.path) if not s.temporary and s.path else b"")
+    sources.sort(key=_input_order)
     return sources
+
+
+def _input_order(source: Source) -> bytes:
+    if source.name == "<stdin>" or source.path is None:
+        return b""
+    return _byte_order(Path(source.name) if source.temporary else source.path)
 
 
 def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
@@ -276,20 +293,51 @@ def _stdin_source(forced: str | None) -> Source:
     if sys.stdin is None or sys.stdin.isatty():
         msg = "-: nothing is piped into standard input; use `fivea diagnose - < events.csv`"
         raise InputError(msg)
-    data = sys.stdin.buffer.read()
-    if not data.strip():
+    source = _spool(sys.stdin.buffer, "<stdin>", forced)
+    if source is None:
         msg = "<stdin>: no data on standard input; pipe the events in (`... | fivea diagnose -`)"
         raise InputError(msg)
-    handle, name = tempfile.mkstemp(prefix="fivea-stdin-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    path = Path(name)
+    return source
+
+
+def _pipe_source(path: Path, raw: str, forced: str | None) -> Source:
+    """A named pipe or ``<(...)``: read once, into a temp file every reader can reopen."""
     try:
-        fmt, compression = _detect("<stdin>", path, data[:16], forced)
+        with path.open("rb") as stream:
+            source = _spool(stream, raw, forced)
+    except PermissionError as exc:
+        msg = f"{raw}: permission denied; make it readable or run as its owner"
+        raise InputError(msg) from exc
+    except OSError as exc:
+        msg = f"{raw}: cannot read it ({exc.strerror or exc}); pass a regular file or -"
+        raise InputError(msg) from exc
+    if source is None:
+        msg = f"{raw}: no data came through the pipe; check the command that writes into it"
+        raise InputError(msg)
+    return source
+
+
+def _spool(stream: BinaryIO, name: str, forced: str | None) -> Source | None:
+    """Copy a stream into a temp file, in chunks; None when it holds only whitespace."""
+    handle, temp = tempfile.mkstemp(prefix="fivea-stdin-")
+    path = Path(temp)
+    try:
+        head = b""
+        blank = True
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(_SPOOL_CHUNK):
+                if len(head) < 16:
+                    head += chunk[:16]
+                blank = blank and not chunk.strip()
+                out.write(chunk)
+        if blank:
+            path.unlink(missing_ok=True)
+            return None
+        fmt, compression = _detect(name, path, head[:16], forced)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return Source("<stdin>", path, fmt, compression, temporary=True)
+    return Source(name, path, fmt, compression, temporary=True)
 
 
 # --- reading heads ----------------------------------------------------------------------------
@@ -309,11 +357,42 @@ def head_bytes(source: Source, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
         opener = gzip.open if source.compression == "gzip" else open
         with opener(source.path, "rb") as handle:  # type: ignore[operator]
             head = handle.read(size + 1)
-    except (OSError, EOFError) as exc:
-        kind = f"{source.compression} " if source.compression else ""
-        msg = f"{source.name}: cannot read the {kind}file ({exc}); check that it is complete"
-        raise InputError(msg) from exc
+    except DECOMPRESS_ERRORS as exc:
+        raise unreadable(source, exc) from exc
     return head[:size], len(head) <= size
+
+
+def unreadable(source: Source, exc: BaseException) -> InputError:
+    """The one-line error for a file whose bytes cannot be read or decompressed."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    kind = source.compression
+    if kind is None:
+        msg = f"{source.name}: cannot read the file ({detail}); check that it is complete"
+        return InputError(msg)
+    tool = "gzip" if kind == "gzip" else "zstd"
+    msg = (
+        f"{source.name}: the {kind} data is damaged or incomplete ({detail}); copy or download "
+        f"the file again (`{tool} -t {source.name}` tests it)"
+    )
+    return InputError(msg)
+
+
+def check_decompresses(source: Source) -> InputError | None:
+    """Decompress a whole compressed source to find damage (only on an error path)."""
+    if source.path is None or source.compression is None:
+        return None
+    try:
+        if source.compression == "gzip":
+            with gzip.open(source.path, "rb") as handle:
+                while handle.read(_SPOOL_CHUNK):
+                    pass
+        else:  # no zstd decoder in the standard library before 3.14: polars decompresses
+            pl.scan_lines(source.path).select(pl.len()).collect()
+    except DECOMPRESS_ERRORS as exc:
+        return unreadable(source, exc)
+    except pl.exceptions.PolarsError:
+        return None  # decompressed, but not UTF-8 text: not damage
+    return None
 
 
 def zstd_head(source: Source, size: int) -> tuple[bytes, bool]:
@@ -329,8 +408,7 @@ def zstd_head(source: Source, size: int) -> tuple[bytes, bool]:
                 "input.encoding in the config, e.g. `input: {encoding: latin-1}`"
             )
             raise InputError(msg) from exc
-        msg = f"{source.name}: cannot decompress zstd ({str(exc).splitlines()[0]}); check the file"
-        raise InputError(msg) from exc
+        raise unreadable(source, exc) from exc
     for line in frame.to_series():
         lines.append(line)
         total += len(line) + 1

@@ -7,11 +7,19 @@ place and the fix; must-read inputs exit 0 with every row read or counted with a
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
-from tests.conftest import run_cli
-from tests.limits import run_limited
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.limits import TIMEOUT, _limit, run_limited
 
 HEADER = "user_id,event,timestamp\n"
 
@@ -70,3 +78,104 @@ def test_ten_thousand_columns_finish_under_the_limits(tmp_path: Path) -> None:
     assert data["quality"]["rows_read"] == 1000
     assert data["quality"]["duplicates"] == 500
     assert data["persons"] == 100
+
+
+# --- damaged compressed files: one line, exit 2 (was exit 3) ----------------------------------
+
+
+def _gzip_body(n: int) -> bytes:
+    return gzip.compress((HEADER + rows(n)).encode())
+
+
+GZIP_DAMAGE = {
+    "cut_in_the_middle": lambda g: g[: len(g) // 2],
+    "cut_past_the_checked_head": lambda g: g[: int(len(g) * 0.9)],
+    "bad_crc": lambda g: g[:-8] + bytes([g[-8] ^ 0xFF]) + g[-7:],
+    "garbage_after_the_magic": lambda g: g[:10] + bytes(range(256)) * 20,
+    "unknown_method": lambda g: b"\x1f\x8b" + b"garbage after magic" * 10,
+}
+
+
+@pytest.mark.parametrize("shape", list(GZIP_DAMAGE))
+def test_damaged_gzip(tmp_path: Path, shape: str) -> None:
+    data = GZIP_DAMAGE[shape](_gzip_body(200_000 if "past" in shape else 2000))
+    path = write(tmp_path / "events.csv.gz", data)
+    line = error_line(str(path))
+    assert_all(line, "events.csv.gz: the gzip data is damaged or incomplete", "gzip -t")
+
+
+@pytest.mark.skipif(shutil.which("zstd") is None, reason="needs the zstd command to make a file")
+@pytest.mark.parametrize("shape", ["cut_in_the_middle", "cut_past_the_checked_head", "flipped"])
+def test_damaged_zstd(tmp_path: Path, shape: str) -> None:
+    plain = write(tmp_path / "plain.csv", HEADER + rows(200_000 if "past" in shape else 2000))
+    packed = tmp_path / "plain.csv.zst"
+    subprocess.run(["zstd", "-q", str(plain), "-o", str(packed)], check=True)
+    data = packed.read_bytes()
+    if shape == "flipped":
+        data = (
+            data[: len(data) // 2]
+            + bytes([data[len(data) // 2] ^ 0xFF])
+            + data[len(data) // 2 + 1 :]
+        )
+    else:
+        data = data[: len(data) // 2 if "middle" in shape else int(len(data) * 0.9)]
+    line = error_line(str(write(tmp_path / "events.csv.zst", data)))
+    assert_all(line, "events.csv.zst: the zstd data is damaged or incomplete", "zstd -t")
+
+
+# --- pipes: read once -------------------------------------------------------------------------
+
+
+def _feed(fifo: Path, data: bytes) -> threading.Thread:
+    def run() -> None:
+        try:
+            with fifo.open("wb") as out:  # blocks until fivea opens the pipe
+                out.write(data)
+        except BrokenPipeError:  # the reader closed early: the test fails on its counts
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_named_pipe_is_read_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    _feed(fifo, (HEADER + rows(500)).encode())
+    data = report(str(fifo))
+    assert data["quality"]["rows_read"] == 500
+    assert data["source"]["files"] == [str(fifo)]
+
+
+def test_named_pipe_of_gzip_is_read_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    _feed(fifo, _gzip_body(500))
+    assert report(str(fifo))["quality"]["rows_read"] == 500
+
+
+def _bash(command: str) -> subprocess.CompletedProcess[bytes]:
+    """``command`` in bash (for its ``<(...)``), fivea under the corpus limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIVEA_", "GITHUB_"))}
+    env.update({"COLUMNS": "100", "NO_COLOR": "1", "FIVEA_CONFIG": "", "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        ["bash", "-c", command.replace("FIVEA", f"{sys.executable} -m fivea")],
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=TIMEOUT,
+        preexec_fn=_limit,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash for <(...)")
+def test_process_substitution_is_read_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "events.csv.gz", _gzip_body(300))
+    proc = _bash(f"FIVEA diagnose <(cat {path}) -f json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["quality"]["rows_read"] == 300
+    proc = _bash("FIVEA diagnose <(true) -f json")
+    assert proc.returncode == 2
+    assert "no data came through the pipe" in proc.stderr.decode()
