@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fivea.config import Columns
 from fivea.errors import InputError
+
+if TYPE_CHECKING:
+    from fivea.readers import FileColumns
 
 
 @dataclass(frozen=True)
@@ -147,3 +151,48 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
         time_format=configured.time_format,  # type: ignore[arg-type]
         export=export,
     )
+
+
+def resolve_file_columns(
+    files: list[FileColumns], names: list[str], configured: Columns, origin: str
+) -> ColumnMap:
+    """The columns of an input of several files: detected on the first, then checked in each.
+
+    Detection reads the first file in input order (docs/input.md, "Folders and globs"); a later
+    file that lacks the user, time or event column is an error naming it, never rows dropped
+    as "unparsable time". With a ``user`` list, each file needs at least one of its columns.
+    Files known to hold no rows are not checked. ``names`` are the columns of all files.
+    """
+    if len(files) <= 1:
+        return resolve_columns(names, configured, origin)
+    first = files[0]
+    present = set(names)
+    # a configured user list is checked per file below (at least one each), not on the first
+    listed = [u for u in configured.user or () if u in present and u not in first.names]
+    columns = resolve_columns([*first.names, *listed], configured, first.name)
+    for file in files[1:]:
+        if file.has_rows:
+            _check_file(file, columns, first.name)
+    return columns
+
+
+def _check_file(file: FileColumns, columns: ColumnMap, first: str) -> None:
+    held = set(file.names)
+    missing: list[tuple[str, tuple[str, ...]]] = []
+    if not held.intersection(columns.user):
+        missing.append(("user", columns.user))
+    missing += [
+        (r, (c,)) for r, c in (("time", columns.time), ("event", columns.event)) if c not in held
+    ]
+    if not missing:
+        return
+    role, wanted = missing[0]
+    what = " or ".join(f"'{w}'" for w in wanted)
+    close = difflib.get_close_matches(wanted[0], list(file.names), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    msg = (
+        f"{file.name}: no {role} column {what} in this file (it is in {first}; columns here: "
+        f"{_shown(list(file.names))}); {hint}the files of one input need the same user, time "
+        "and event columns: rename the column in this file, or leave the file out"
+    )
+    raise InputError(msg)

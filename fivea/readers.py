@@ -413,13 +413,24 @@ def _with_hive(frame: pl.LazyFrame, source: Source) -> pl.LazyFrame:
     return frame.with_columns(extra) if extra else frame
 
 
+@dataclass(frozen=True)
+class FileColumns:
+    """The columns one source holds (after flattening and hive columns), from its schema."""
+
+    name: str
+    names: tuple[str, ...]
+    has_rows: bool  # False: known before the scan to hold no rows
+
+
 def scan_sources(
     sources: list[Source], encoding: str = "utf-8", separator: str | None = None
-) -> tuple[pl.LazyFrame, list[Path]]:
-    """One lazy frame over all sources with ``__order``; also the temp files to delete after."""
+) -> tuple[pl.LazyFrame, list[Path], list[FileColumns]]:
+    """One lazy frame over all sources with ``__order``; the temp files to delete after; the
+    columns of each source that has any (in input order), to check them one by one."""
     temps: list[Path] = [s.path for s in sources if s.temporary and s.path is not None]
+    files: list[FileColumns] = []
     try:
-        return _scan_all(sources, encoding, separator, temps), temps
+        return _scan_all(sources, encoding, separator, temps, files), temps, files
     except BaseException:
         for path in temps:
             path.unlink(missing_ok=True)
@@ -427,7 +438,11 @@ def scan_sources(
 
 
 def _scan_all(
-    sources: list[Source], encoding: str, separator: str | None, temps: list[Path]
+    sources: list[Source],
+    encoding: str,
+    separator: str | None,
+    temps: list[Path],
+    files: list[FileColumns],
 ) -> pl.LazyFrame:
     frames = []
     empties: list[tuple[Source, str]] = []
@@ -438,6 +453,8 @@ def _scan_all(
         if opened.frame is None:
             continue
         frame = _with_hive(flatten(opened.frame, source.name), source)
+        names = tuple(n for n in frame.collect_schema().names() if n != ROW)
+        files.append(FileColumns(source.name, names, opened.empty is None))
         order = (pl.lit(index, pl.Int64) * (1 << ROW_BITS)) + pl.col(ROW).cast(pl.Int64)
         frames.append(frame.with_columns(order.alias(ORDER)).drop(ROW))
     if len(empties) == len(sources):

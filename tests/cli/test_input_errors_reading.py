@@ -179,3 +179,66 @@ def test_process_substitution_is_read_once(tmp_path: Path) -> None:
     proc = _bash("FIVEA diagnose <(true) -f json")
     assert proc.returncode == 2
     assert "no data came through the pipe" in proc.stderr.decode()
+
+
+# --- a folder of files with different columns -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "role", "column"),
+    [
+        ("user_id,event,when", "time", "'timestamp'"),
+        ("user_id,action,timestamp", "event", "'event'"),
+        ("visitor,event,timestamp", "user", "'user_id'"),
+    ],
+)
+def test_a_file_lacking_a_mapped_column_is_an_error(
+    tmp_path: Path, header: str, role: str, column: str
+) -> None:
+    write(tmp_path / "d" / "a.csv", HEADER + rows(3))
+    write(tmp_path / "d" / "b.csv", header + "\nu9,page_view,2024-05-01\n")
+    line = error_line(str(tmp_path / "d"))
+    assert_all(
+        line,
+        f"{tmp_path / 'd' / 'b.csv'}: no {role} column {column} in this file",
+        f"it is in {tmp_path / 'd' / 'a.csv'}",
+        f"columns here: {header.replace(',', ', ')}",
+        "leave the file out",
+    )
+
+
+def test_detection_reads_the_first_file(tmp_path: Path) -> None:
+    # `ts` in the second file used to make the time column ambiguous over the union of columns
+    write(tmp_path / "d" / "a.csv", HEADER + rows(3))
+    write(tmp_path / "d" / "b.csv", "user_id,event,timestamp,ts\nu9,page_view,2024-05-01,x\n")
+    data = report(str(tmp_path / "d"))
+    assert data["source"]["columns"]["time"] == "timestamp"
+    assert data["quality"]["rows_read"] == 4
+    assert dropped(data) == {}
+
+
+def test_a_user_list_needs_one_of_its_columns_per_file(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "fivea.yaml",
+        "version: 1\npreset: 5a-default\ncolumns: {user: [account, visitor]}\n",
+    )
+    write(tmp_path / "d" / "a.csv", "account,event,timestamp\nacc1,page_view,2024-05-01\n")
+    write(tmp_path / "d" / "b.csv", "visitor,event,timestamp\nv1,page_view,2024-05-01\n")
+    data = report(str(tmp_path / "d"), "-c", str(cfg))
+    assert data["quality"]["rows_read"] == 2
+    assert data["persons"] == 2
+    write(tmp_path / "d" / "c.csv", "someone,event,timestamp\ns1,page_view,2024-05-01\n")
+    line = error_line(str(tmp_path / "d"), "-c", str(cfg))
+    assert_all(line, "c.csv: no user column 'account' or 'visitor' in this file")
+
+
+def test_a_property_one_file_lacks_is_null_there(tmp_path: Path) -> None:
+    write(
+        tmp_path / "d" / "a.csv", "user_id,event,timestamp,channel\nu1,page_view,2024-05-01,ads\n"
+    )
+    write(tmp_path / "d" / "b.csv", HEADER + "u2,page_view,2024-05-01\n")
+    write(tmp_path / "d" / "c.csv", "other,columns\n")  # no rows: not checked
+    data = report(str(tmp_path / "d"), "--segment", "channel")
+    assert data["quality"]["rows_read"] == 2
+    values = {r["value"]: r["persons"] for r in data["segments"][0]["rows"]}
+    assert values.get("ads") == 1
