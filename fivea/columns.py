@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fivea.config import Columns
-from fivea.errors import InputError
+from fivea.errors import InputError, clip, quote_data
 
 if TYPE_CHECKING:
     from fivea.readers import FileColumns
@@ -70,7 +70,8 @@ _HINT = {"user": "columns.user", "event": "columns.event", "time": "columns.time
 
 
 def _shown(names: list[str]) -> str:
-    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    # names are data (a header line): each is clipped, and at most 12 are listed
+    return ", ".join(clip(n, 40) for n in names[:12]) + (", ..." if len(names) > 12 else "")
 
 
 def _plain(role: str, names: list[str], origin: str) -> str:
@@ -79,13 +80,13 @@ def _plain(role: str, names: list[str], origin: str) -> str:
         return found[0]
     if len(found) > 1:
         msg = (
-            f"{origin}: ambiguous {role} column: {', '.join(repr(f) for f in found)} all fit; "
+            f"{origin}: ambiguous {role} column: {', '.join(quote_data(f, 40) for f in found)} all fit; "
             f"set {_HINT[role]} in the config to the right one"
         )
         raise InputError(msg)
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(role, list(lowered), n=1, cutoff=0.5)
-    hint = f"; '{lowered[close[0]]}' looks close" if close else ""
+    hint = f"; {quote_data(lowered[close[0]], 40)} looks close" if close else ""
     expected = "/".join(_PLAIN[role])
     msg = (
         f"{origin}: no {role} column found (looked for {expected}{hint}; columns: "
@@ -99,9 +100,9 @@ def _require(name: str, names: list[str], role: str, origin: str) -> str:
         return name
     close = [n for n in names if n.lower() == name.lower()]
     close = close or difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"did you mean {quote_data(close[0], 40)}? " if close else ""
     msg = (
-        f"{origin}: column '{name}' (columns.{role} in the config) not found; {hint}"
+        f"{origin}: column {quote_data(name, 40)} (columns.{role} in the config) not found; {hint}"
         f"columns: {_shown(names)}"
     )
     raise InputError(msg)
@@ -138,10 +139,10 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
     roles = {"time": time, "event": event}
     for role, column in roles.items():
         if column in user:
-            msg = f"{origin}: column '{column}' is used both as user and {role}; set columns.{role}"
+            msg = f"{origin}: column {quote_data(column, 40)} is used both as user and {role}; set columns.{role}"
             raise InputError(msg)
     if time == event:
-        msg = f"{origin}: column '{time}' is used both as time and event; set columns.time"
+        msg = f"{origin}: column {quote_data(time, 40)} is used both as time and event; set columns.time"
         raise InputError(msg)
     return ColumnMap(
         user=tuple(user),
@@ -187,9 +188,9 @@ def _check_file(file: FileColumns, columns: ColumnMap, first: str) -> None:
     if not missing:
         return
     role, wanted = missing[0]
-    what = " or ".join(f"'{w}'" for w in wanted)
+    what = " or ".join(quote_data(w, 40) for w in wanted)
     close = difflib.get_close_matches(wanted[0], list(file.names), n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"did you mean {quote_data(close[0], 40)}? " if close else ""
     msg = (
         f"{file.name}: no {role} column {what} in this file (it is in {first}; columns here: "
         f"{_shown(list(file.names))}); {hint}the files of one input need the same user, time "

@@ -15,7 +15,7 @@ import polars as pl
 
 from fivea.columns import ColumnMap, resolve_file_columns
 from fivea.config import Config
-from fivea.errors import InputError
+from fivea.errors import InputError, quote_data
 from fivea.readers import FileColumns, explain_read_error, scan_sources
 from fivea.sources import DECOMPRESS_ERRORS, ORDER, Source
 from fivea.timeparse import (
@@ -435,7 +435,7 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
                 .collect()
                 .item()
             )
-            example = f", e.g. {value!r}" if value is not None else ""
+            example = f", e.g. {quote_data(value)}" if value is not None else ""
         except pl.exceptions.PolarsError:
             example = ""
     return (

@@ -22,10 +22,17 @@ from pathlib import Path
 
 import polars as pl
 
-from fivea.errors import InputError
+from fivea.csv_text import (
+    file_has_lone_cr,
+    head_has_lone_cr,
+    locate_open_quote,
+    normalise_line_ends,
+)
+from fivea.errors import InputError, clip, quote_data
 from fivea.flatten import flatten
 from fivea.sources import (
     DECOMPRESS_ERRORS,
+    HEAD_BYTES,
     ORDER,
     PARQUET_MAGIC,
     ROW,
@@ -41,6 +48,7 @@ from fivea.sources import (
 # damaged compressed stream (polars raises those as OSError); callers turn them into one line
 # with ``explain_read_error``
 READ_ERRORS = (pl.exceptions.PolarsError, *DECOMPRESS_ERRORS)
+_MAX_HEADER_BYTES = 1 << 28  # a header line is read whole up to this size
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -119,9 +127,26 @@ def explain_read_error(sources: list[Source], exc: Exception) -> InputError:
         name = sources[0].name if sources else "input"
         msg = f"{name}: not UTF-8 text; set input.encoding in the config, e.g. `input: {{encoding: latin-1}}`"
         return InputError(msg)
+    if "could not parse" in text.lower():
+        # polars names only the text; an unterminated quote is the usual cause: find its line
+        for source in sources:
+            if source.format == "csv" and source.path is not None:
+                sep = source.separator or _sniffed(source)
+                located = locate_open_quote(source, sep) if sep else None
+                if located is not None:
+                    return located
     name = sources[0].name if len(sources) == 1 else f"{len(sources)} input files"
-    msg = f"{name}: cannot read the events ({text[:200]}); check the file, or set --input-format"
+    msg = (
+        f"{name}: cannot read the events ({clip(text, 200)}); check the file, or set --input-format"
+    )
     return InputError(msg)
+
+
+def _sniffed(source: Source) -> str | None:
+    try:
+        return csv_separator(source)
+    except InputError:
+        return None
 
 
 def _locate_bad_utf8(source: Source) -> InputError | None:
@@ -218,7 +243,11 @@ def _check_header(source: Source, header: list[str]) -> None:
     for name, where in positions.items():
         if len(where) > 1:
             places = " and ".join(str(i) for i in where[:2])
-            what = f"column {name!r} appears twice" if name else "two columns have no name"
+            what = (
+                f"column {quote_data(name, 40)} appears twice"
+                if name
+                else "two columns have no name"
+            )
             msg = (
                 f"{source.name}: line 1: {what} in the header (columns {places}); "
                 "rename one of them so each column has its own name"
@@ -226,17 +255,27 @@ def _check_header(source: Source, header: list[str]) -> None:
             raise InputError(msg)
 
 
+def _csv_head(source: Source, encoding: str) -> tuple[bytes, str, bool]:
+    """The head of a CSV file, grown until it holds the whole header line."""
+    size = HEAD_BYTES
+    while True:
+        head, complete = head_bytes(source, size)
+        text = _decode_head(source, head, complete, encoding)
+        if complete or "\n" in text or "\r" in text[:-1]:
+            return head, text, complete
+        if size >= _MAX_HEADER_BYTES:
+            msg = (
+                f"{source.name}: line 1 (the header) is longer than {_MAX_HEADER_BYTES >> 20} MiB "
+                f"with no line end ({quote_data(text, 60)}); check that this is a CSV file"
+            )
+            raise InputError(msg)
+        size *= 8
+
+
 def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[Path]) -> _Opened:
-    head, complete = head_bytes(source)
-    text = _decode_head(source, head, complete, encoding)
+    head, text, complete = _csv_head(source, encoding)
     if not text.strip():
         return _Opened(None, "the file is empty" if not head else "the file holds only blank lines")
-    if "\r" in text and "\n" not in text.rstrip("\r\n") and text.count("\r") > 1:
-        msg = (
-            f"{source.name}: lines end with a bare carriage return (classic Mac OS); "
-            "convert the line endings to LF or CRLF, e.g. `tr '\\r' '\\n'`"
-        )
-        raise InputError(msg)
     sep = separator or source.separator or sniff_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
@@ -247,11 +286,16 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
     _check_header(source, header)
     empty = None
     if complete and not any(any(cell.strip() for cell in row) for row in rows[1:]):
-        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        shown = ", ".join(clip(n, 40) for n in header[:6]) + (", ..." if len(header) > 6 else "")
         empty = f"only a header line ({shown}), no event rows"
-    target = source.path
+    target, compression = source.path, source.compression
     if not _is_utf8(encoding):
-        target = _transcode(source, encoding, temps)
+        target, compression = _transcode(source, encoding, temps), None
+    assert target is not None
+    if head_has_lone_cr(text, complete) or (compression is None and file_has_lone_cr(target)):
+        # lone \r line ends (old Mac exports, mixed line ends): polars would merge lines
+        target = normalise_line_ends(source, target, compression)
+        temps.append(target)
     frame = pl.scan_csv(
         target,  # type: ignore[arg-type]
         separator=sep,
@@ -379,8 +423,8 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
     rows = pl.scan_parquet(target, glob=False, hive_partitioning=False).select(pl.len())
     empty = None
     if rows.collect().item() == 0:
-        shown = ", ".join(n for n in schema.names() if n != ROW)
-        empty = f"no rows (columns: {shown[:120]})"
+        shown = ", ".join(clip(n, 40) for n in schema.names() if n != ROW)
+        empty = f"no rows (columns: {clip(shown, 120)})"
     return _Opened(frame, empty)
 
 

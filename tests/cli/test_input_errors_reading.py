@@ -242,3 +242,83 @@ def test_a_property_one_file_lacks_is_null_there(tmp_path: Path) -> None:
     assert data["quality"]["rows_read"] == 2
     values = {r["value"]: r["persons"] for r in data["segments"][0]["rows"]}
     assert values.get("ads") == 1
+
+
+# --- line ends: every row read ----------------------------------------------------------------
+
+
+def _mixed_line_ends(n: int) -> bytes:
+    ends = [b"\n", b"\r\n", b"\r"]
+    lines = [HEADER.strip(), *rows(n).splitlines()]
+    return b"".join(line.encode() + ends[i % 3] for i, line in enumerate(lines))
+
+
+def test_mixed_line_ends_lose_no_row(tmp_path: Path) -> None:
+    data = report(str(write(tmp_path / "mixed.csv", _mixed_line_ends(5008))))
+    assert data["quality"]["rows_read"] == 5008
+    assert dropped(data) == {}
+
+
+def test_lone_cr_past_the_checked_head_loses_no_row(tmp_path: Path) -> None:
+    body = (HEADER + rows(5000)).encode() + _mixed_line_ends(9).split(b"\n", 1)[1]
+    assert body.find(b"\r") > 1 << 16
+    data = report(str(write(tmp_path / "late.csv", body)))
+    assert data["quality"]["rows_read"] == 5009
+    assert dropped(data) == {}
+
+
+def test_classic_mac_line_ends_are_read(tmp_path: Path) -> None:
+    body = (HEADER + rows(10)).replace("\n", "\r").encode()
+    data = report(str(write(tmp_path / "mac.csv", body)))
+    assert data["quality"]["rows_read"] == 10
+    gz = write(tmp_path / "mac.csv.gz", gzip.compress(body))
+    assert report(str(gz))["quality"]["rows_read"] == 10
+
+
+def test_crlf_split_across_chunks_and_quoted_newlines(tmp_path: Path) -> None:
+    # a lone \r makes fivea convert the file; CRLF and quoted values survive the conversion
+    body = HEADER.strip() + ",note\r\n" + 'u1,page_view,2024-05-01T10:00:00Z,"a\r\nb"\r'
+    body += "".join(f"u{i},page_view,2024-05-01T10:00:00Z,x\r\n" for i in range(2, 60_000))
+    data = report(str(write(tmp_path / "crlf.csv", body)))
+    assert data["quality"]["rows_read"] == 59_999
+    assert dropped(data) == {}
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def test_unterminated_quote_names_its_line(tmp_path: Path) -> None:
+    body = HEADER + rows(5000) + 'u9,"page_view,2024-05-01\n' + rows(50)
+    line = error_line(str(write(tmp_path / "quote.csv", body)))
+    assert_all(
+        line,
+        "quote.csv: line 5002: a quote opens here and never closes ('\"page_view,2024-05-01')",
+        'double a quote inside a quoted value ("")',
+    )
+    assert "--input-format" not in line
+
+
+def test_a_huge_header_is_not_echoed(tmp_path: Path) -> None:
+    # one 5 MB column name, and a header of 100,000 names (2 MB): the message stays short
+    long_name = write(tmp_path / "one.csv", "x" * 5_000_000 + ",event\nu1,a\n")
+    assert len(error_line(str(long_name))) < 400
+    names = ",".join(f"column_{i}" for i in range(100_000))
+    many = write(tmp_path / "many.csv", f"user_id,event,{names}\nu1,page_view,1\n")
+    line = error_line(str(many))
+    assert_all(line, "many.csv: no time column found", "column_0, column_1", ", ...")
+    assert len(line) < 400
+
+
+def test_a_huge_value_is_clipped(tmp_path: Path) -> None:
+    body = HEADER + "u1,page_view," + "x" * 1_000_000 + "\n"
+    line = error_line(str(write(tmp_path / "value.csv", body)))
+    assert_all(line, "value.csv: no valid events", "'xxxx", "…' (1,000,000 characters)")
+    assert len(line) < 400
+
+
+def test_quote_data_clips_and_keeps_one_line() -> None:
+    from fivea.errors import clip, quote_data
+
+    assert quote_data("a\nb") == "'a\\nb'"
+    assert quote_data("x" * 100, 10) == "'xxxxxxxxx…' (100 characters)"
+    assert clip("abc", 10) == "abc"
