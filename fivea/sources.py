@@ -112,11 +112,37 @@ def _hive(relative_parent: Path) -> tuple[tuple[str, str | None], ...]:
     return tuple(pairs)
 
 
+def _walk(root: Path) -> list[Path]:
+    """Every file below ``root`` outside hidden folders; a folder that cannot be listed is an
+    error (its files would be skipped without a word)."""
+    found: list[Path] = []
+    visited: set[str] = set()
+
+    def refuse(error: OSError) -> None:
+        where = error.filename or root
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        msg = (
+            f"{where}: cannot list this folder ({reason or error}); make it readable "
+            "(chmod +rx) or move it out of the input folder"
+        )
+        raise InputError(msg)
+
+    for folder, dirs, names in os.walk(root, onerror=refuse, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:  # a symbolic link back up the tree
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(Path(folder, n) for n in names)
+    return found
+
+
 def _folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
     files = sorted(
         (
             (p, p.relative_to(root))
-            for p in root.rglob("*")
+            for p in _walk(root)
             if p.is_file() and not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
         ),
         key=lambda pair: _byte_order(pair[0]),

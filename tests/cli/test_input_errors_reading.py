@@ -322,3 +322,23 @@ def test_quote_data_clips_and_keeps_one_line() -> None:
     assert quote_data("a\nb") == "'a\\nb'"
     assert quote_data("x" * 100, 10) == "'xxxxxxxxx…' (100 characters)"
     assert clip("abc", 10) == "abc"
+
+
+# --- folders: nothing skipped without a word --------------------------------------------------
+
+
+def test_unreadable_subfolder_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "d" / "a.csv", HEADER + rows(3))
+    locked = tmp_path / "d" / "locked"
+    write(locked / "b.csv", HEADER + rows(3))
+    write(tmp_path / "d" / "_hidden" / "c.csv", HEADER + rows(3))
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:  # root lists anything: simulate the refusal
+        if Path(os.fsdecode(path)) in (locked, tmp_path / "d" / "_hidden"):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))  # type: ignore[arg-type]
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    line = error_line(str(tmp_path / "d"), in_process=True)
+    assert_all(line, f"{locked}: cannot list this folder (permission denied)", "chmod +rx")
