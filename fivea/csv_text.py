@@ -1,4 +1,4 @@
-"""CSV text that polars would misread without a word: lone carriage returns, open quotes.
+"""CSV text: the separator, the header, and what polars would misread without a word.
 
 Polars ends a CSV line at ``\\n`` (a ``\\r\\n`` too) but takes a lone ``\\r`` (classic Mac OS
 line ends, or a mix of all three) as data: the line after it merges into the line before, and
@@ -9,7 +9,9 @@ makes polars fail with the quoted text only; ``locate_open_quote`` finds the lin
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import mmap
 import os
 import re
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from fivea.errors import InputError, quote_data
-from fivea.sources import DECOMPRESS_ERRORS, Source, unreadable
+from fivea.sources import DECOMPRESS_ERRORS, SEPARATORS, Source, unreadable
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile("\r(?!\n)")
@@ -119,3 +121,53 @@ def locate_open_quote(source: Source, separator: str) -> InputError | None:
         'close it, or double a quote inside a quoted value (""), or remove it'
     )
     return InputError(msg)
+
+
+def sniff_separator(text: str) -> str:
+    """The candidate giving the most fields, consistently over the first lines.
+
+    When no candidate is consistent (ragged rows), the header decides: the candidate that
+    splits the first line into the most fields.
+    """
+    sample = text[:16384]
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        sample = "".join(lines[:-1])  # the last line may be cut
+    best, best_fields = None, 1
+    header_best, header_fields = ",", 1
+    for candidate in SEPARATORS:
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
+            ][:50]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) <= 1:
+            continue
+        width = len(rows[0])
+        if width > header_fields:
+            header_best, header_fields = candidate, width
+        consistent = sum(len(r) == width for r in rows) >= 0.9 * len(rows)
+        if consistent and width > best_fields:
+            best, best_fields = candidate, width
+    return best or header_best
+
+
+def check_header(name: str, header: list[str]) -> None:
+    """Two header columns with one name are an error (the second would shadow the first)."""
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(header, start=1):
+        positions.setdefault(name, []).append(index)
+    for name, where in positions.items():
+        if len(where) > 1:
+            places = " and ".join(str(i) for i in where[:2])
+            what = (
+                f"column {quote_data(name, 40)} appears twice"
+                if name
+                else "two columns have no name"
+            )
+            msg = (
+                f"{name}: line 1: {what} in the header (columns {places}); "
+                "rename one of them so each column has its own name"
+            )
+            raise InputError(msg)

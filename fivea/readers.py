@@ -23,10 +23,12 @@ from pathlib import Path
 import polars as pl
 
 from fivea.csv_text import (
+    check_header,
     file_has_lone_cr,
     head_has_lone_cr,
     locate_open_quote,
     normalise_line_ends,
+    sniff_separator,
 )
 from fivea.errors import InputError, clip, quote_data
 from fivea.flatten import flatten
@@ -37,7 +39,6 @@ from fivea.sources import (
     PARQUET_MAGIC,
     ROW,
     ROW_BITS,
-    SEPARATORS,
     Source,
     check_decompresses,
     head_bytes,
@@ -206,55 +207,6 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
     return Path(name)
 
 
-def sniff_separator(text: str) -> str:
-    """The candidate giving the most fields, consistently over the first lines.
-
-    When no candidate is consistent (ragged rows), the header decides: the candidate that
-    splits the first line into the most fields.
-    """
-    sample = text[:16384]
-    lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and not text.endswith(("\n", "\r")):
-        sample = "".join(lines[:-1])  # the last line may be cut
-    best, best_fields = None, 1
-    header_best, header_fields = ",", 1
-    for candidate in SEPARATORS:
-        try:
-            rows = [
-                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
-            ][:50]
-        except csv.Error:
-            continue
-        if not rows or len(rows[0]) <= 1:
-            continue
-        width = len(rows[0])
-        if width > header_fields:
-            header_best, header_fields = candidate, width
-        consistent = sum(len(r) == width for r in rows) >= 0.9 * len(rows)
-        if consistent and width > best_fields:
-            best, best_fields = candidate, width
-    return best or header_best
-
-
-def _check_header(source: Source, header: list[str]) -> None:
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(header, start=1):
-        positions.setdefault(name, []).append(index)
-    for name, where in positions.items():
-        if len(where) > 1:
-            places = " and ".join(str(i) for i in where[:2])
-            what = (
-                f"column {quote_data(name, 40)} appears twice"
-                if name
-                else "two columns have no name"
-            )
-            msg = (
-                f"{source.name}: line 1: {what} in the header (columns {places}); "
-                "rename one of them so each column has its own name"
-            )
-            raise InputError(msg)
-
-
 def _csv_head(source: Source, encoding: str) -> tuple[bytes, str, bool]:
     """The head of a CSV file, grown until it holds the whole header line."""
     size = HEAD_BYTES
@@ -283,7 +235,7 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
         msg = f"{source.name}: cannot read the CSV header ({exc}); check quoting and line endings"
         raise InputError(msg) from exc
     header = rows[0] if rows else []
-    _check_header(source, header)
+    check_header(source.name, header)
     empty = None
     if complete and not any(any(cell.strip() for cell in row) for row in rows[1:]):
         shown = ", ".join(clip(n, 40) for n in header[:6]) + (", ..." if len(header) > 6 else "")
