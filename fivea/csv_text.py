@@ -153,7 +153,7 @@ def sniff_separator(text: str) -> str:
     return best or header_best
 
 
-def check_header(name: str, header: list[str]) -> None:
+def check_header(origin: str, header: list[str]) -> None:
     """Two header columns with one name are an error (the second would shadow the first)."""
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(header, start=1):
@@ -167,7 +167,7 @@ def check_header(name: str, header: list[str]) -> None:
                 else "two columns have no name"
             )
             msg = (
-                f"{name}: line 1: {what} in the header (columns {places}); "
+                f"{origin}: line 1: {what} in the header (columns {places}); "
                 "rename one of them so each column has its own name"
             )
             raise InputError(msg)
