@@ -139,14 +139,21 @@ def _walk(root: Path) -> list[Path]:
 
 
 def _folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
-    files = sorted(
-        (
-            (p, p.relative_to(root))
-            for p in _walk(root)
-            if p.is_file() and not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
-        ),
-        key=lambda pair: _byte_order(pair[0]),
-    )
+    data = [
+        p
+        for p in _walk(root)
+        if not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
+    ]
+    for path in data:
+        if not path.is_file():  # a data file's name that would be skipped without a word
+            what = (
+                f"a broken symbolic link (to {os.readlink(path)})"
+                if path.is_symlink() and not path.exists()
+                else "not a regular file (a pipe or a device)"
+            )
+            msg = f"{path}: {what}; fix it, remove it from the folder, or name a pipe directly"
+            raise InputError(msg)
+    files = sorted(((p, p.relative_to(root)) for p in data), key=lambda pair: _byte_order(pair[0]))
     if not files:
         held = sorted(p.name for p in root.iterdir())[:6]
         holds = f" (it holds: {', '.join(held)})" if held else " (it is empty)"

@@ -342,3 +342,11 @@ def test_unreadable_subfolder_is_an_error(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(os, "scandir", scandir)
     line = error_line(str(tmp_path / "d"), in_process=True)
     assert_all(line, f"{locked}: cannot list this folder (permission denied)", "chmod +rx")
+
+
+def test_broken_link_in_a_folder_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "d" / "a.csv", HEADER + rows(3))
+    (tmp_path / "d" / "b.csv").symlink_to(tmp_path / "gone.csv")
+    (tmp_path / "d" / "notes.md").symlink_to(tmp_path / "gone.md")  # not a data name: ignored
+    line = error_line(str(tmp_path / "d"))
+    assert_all(line, "b.csv: a broken symbolic link (to ", "gone.csv", "remove it from the folder")
