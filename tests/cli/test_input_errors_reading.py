@@ -350,3 +350,12 @@ def test_broken_link_in_a_folder_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "d" / "notes.md").symlink_to(tmp_path / "gone.md")  # not a data name: ignored
     line = error_line(str(tmp_path / "d"))
     assert_all(line, "b.csv: a broken symbolic link (to ", "gone.csv", "remove it from the folder")
+
+
+def test_validate_against_damaged_data_is_one_line(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "fivea.yaml", "version: 1\npreset: 5a-default\n")
+    data = GZIP_DAMAGE["cut_past_the_checked_head"](_gzip_body(200_000))
+    path = write(tmp_path / "events.csv.gz", data)
+    result = run_limited("validate", str(cfg), str(path), code=2)
+    assert_all(result.stderr, "events.csv.gz: the gzip data is damaged or incomplete")
+    assert len(result.stderr.splitlines()) == 1
