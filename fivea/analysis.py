@@ -47,7 +47,7 @@ from fivea.local import LocalRunner
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
-from fivea.readers import explain_read_error
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
@@ -123,7 +123,7 @@ def diagnose(
         # columns are checked against the data before the scan (docs/config.md): one missing
         # here is fivea's own plan at fault, a bug to report (exit 3), not the user's file
         raise
-    except pl.exceptions.PolarsError as exc:
+    except READ_ERRORS as exc:
         # raised lazily at collect time: name the file, and the line and byte when known
         raise explain_read_error(scan.sources, exc) from exc
     finally:

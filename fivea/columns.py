@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fivea.config import Columns
-from fivea.errors import InputError
+from fivea.errors import InputError, clip, quote_data
+
+if TYPE_CHECKING:
+    from fivea.readers import FileColumns
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ _HINT = {"user": "columns.user", "event": "columns.event", "time": "columns.time
 
 
 def _shown(names: list[str]) -> str:
-    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    # names are data (a header line): each is clipped, and at most 12 are listed
+    return ", ".join(clip(n, 40) for n in names[:12]) + (", ..." if len(names) > 12 else "")
 
 
 def _record_fields(name: str, names: list[str]) -> list[str]:
@@ -111,13 +116,13 @@ def _plain(role: str, names: list[str], origin: str) -> str:
         return found[0]
     if len(found) > 1:
         msg = (
-            f"{origin}: ambiguous {role} column: {', '.join(repr(f) for f in found)} all fit; "
+            f"{origin}: ambiguous {role} column: {', '.join(quote_data(f, 40) for f in found)} all fit; "
             f"set {_HINT[role]} in the config to the right one"
         )
         raise InputError(msg)
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(role, list(lowered), n=1, cutoff=0.5)
-    hint = f"; '{lowered[close[0]]}' looks close" if close else ""
+    hint = f"; {quote_data(lowered[close[0]], 40)} looks close" if close else ""
     expected = "/".join(_PLAIN[role])
     msg = (
         f"{origin}: no {role} column found (looked for {expected}{hint}; columns: "
@@ -136,9 +141,9 @@ def _require(name: str, names: list[str], role: str, origin: str) -> str:
         raise _record_error(role, name, fields, origin)
     close = [n for n in names if n.lower() == name.lower()]
     close = close or difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"did you mean {quote_data(close[0], 40)}? " if close else ""
     msg = (
-        f"{origin}: column '{name}' (columns.{role} in the config) not found; {hint}"
+        f"{origin}: column {quote_data(name, 40)} (columns.{role} in the config) not found; {hint}"
         f"columns: {_shown(names)}"
     )
     raise InputError(msg)
@@ -172,10 +177,10 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
     roles = {"time": time, "event": event}
     for role, column in roles.items():
         if column in user:
-            msg = f"{origin}: column '{column}' is used both as user and {role}; set columns.{role}"
+            msg = f"{origin}: column {quote_data(column, 40)} is used both as user and {role}; set columns.{role}"
             raise InputError(msg)
     if time == event:
-        msg = f"{origin}: column '{time}' is used both as time and event; set columns.time"
+        msg = f"{origin}: column {quote_data(time, 40)} is used both as time and event; set columns.time"
         raise InputError(msg)
     return ColumnMap(
         user=tuple(user),
@@ -185,3 +190,48 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
         time_format=configured.time_format,  # type: ignore[arg-type]
         export=export,
     )
+
+
+def resolve_file_columns(
+    files: list[FileColumns], names: list[str], configured: Columns, origin: str
+) -> ColumnMap:
+    """The columns of an input of several files: detected on the first, then checked in each.
+
+    Detection reads the first file in input order (docs/input.md, "Folders and globs"); a later
+    file that lacks the user, time or event column is an error naming it, never rows dropped
+    as "unparsable time". With a ``user`` list, each file needs at least one of its columns.
+    Files known to hold no rows are not checked. ``names`` are the columns of all files.
+    """
+    if len(files) <= 1:
+        return resolve_columns(names, configured, origin)
+    first = files[0]
+    present = set(names)
+    # a configured user list is checked per file below (at least one each), not on the first
+    listed = [u for u in configured.user or () if u in present and u not in first.names]
+    columns = resolve_columns([*first.names, *listed], configured, first.name)
+    for file in files[1:]:
+        if file.has_rows:
+            _check_file(file, columns, first.name)
+    return columns
+
+
+def _check_file(file: FileColumns, columns: ColumnMap, first: str) -> None:
+    held = set(file.names)
+    missing: list[tuple[str, tuple[str, ...]]] = []
+    if not held.intersection(columns.user):
+        missing.append(("user", columns.user))
+    missing += [
+        (r, (c,)) for r, c in (("time", columns.time), ("event", columns.event)) if c not in held
+    ]
+    if not missing:
+        return
+    role, wanted = missing[0]
+    what = " or ".join(quote_data(w, 40) for w in wanted)
+    close = difflib.get_close_matches(wanted[0], list(file.names), n=1)
+    hint = f"did you mean {quote_data(close[0], 40)}? " if close else ""
+    msg = (
+        f"{file.name}: no {role} column {what} in this file (it is in {first}; columns here: "
+        f"{_shown(list(file.names))}); {hint}the files of one input need the same user, time "
+        "and event columns: rename the column in this file, or leave the file out"
+    )
+    raise InputError(msg)

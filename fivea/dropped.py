@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from fivea.errors import quote_data
 from fivea.nested_values import NESTED_EVENT, NESTED_TIME, NESTED_USER
 from fivea.timeparse import IMPOSSIBLE_TIME, OTHER_EPOCH_UNIT
 
@@ -103,7 +104,7 @@ def all_dropped_message(scan: EventScan, counts: dict[str, int]) -> str:
                 .collect()
                 .item()
             )
-            example = f", e.g. {value!r}" if value is not None else ""
+            example = f", e.g. {quote_data(value)}" if value is not None else ""
         except pl.exceptions.PolarsError:
             example = ""
     return (

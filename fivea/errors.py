@@ -39,3 +39,21 @@ class StdoutClosed(Exception):
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (temp files removed, no partial output), exit 143."""
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut to ``limit`` characters with a trailing ``…`` when longer.
+
+    For data echoed into a one-line message (header names, sample values): a 50 MB header line
+    must not become a 50 MB error line, and a newline inside a value must not start a new one.
+    """
+    flat = text.replace("\r", "\\r").replace("\n", "\\n")
+    return flat if len(flat) <= limit else flat[: max(1, limit - 1)] + "…"
+
+
+def quote_data(value: object, limit: int = 80) -> str:
+    """``value`` quoted and clipped for a one-line message: ``'abc'``, ``'abc…' (52,428,800
+    characters)``."""
+    text = str(value)
+    shown = f"'{clip(text, limit)}'"
+    return shown if len(text) <= limit else f"{shown} ({len(text):,} characters)"

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from fivea.column_types import kind_of
-from fivea.columns import ColumnMap, resolve_columns
+from fivea.columns import ColumnMap, resolve_file_columns
 from fivea.config import Config
 from fivea.dropped import DROP_REASONS, VALID, all_dropped_message, drop_reason
 from fivea.errors import InputError
@@ -26,8 +26,8 @@ from fivea.nested_values import (
     nested_columns,
     without_nested,
 )
-from fivea.readers import scan_sources
-from fivea.sources import ORDER, Source
+from fivea.readers import FileColumns, explain_read_error, scan_sources
+from fivea.sources import DECOMPRESS_ERRORS, ORDER, Source
 from fivea.timeparse import (
     drop_temps,
     dst_flags,
@@ -271,9 +271,13 @@ def scan_events(sources: list[Source], config: Config, now_us: int | None = None
     Checks what can be checked without reading the events (files, columns, column types); an
     error here removes the temp files it made.
     """
-    raw, temps = scan_sources(sources, config.input.encoding, config.input.separator)
+    raw, temps, files = scan_sources(sources, config.input.encoding, config.input.separator)
     try:
-        return _scan(raw, temps, sources, config, now_us)
+        return _scan(raw, temps, sources, files, config, now_us)
+    except DECOMPRESS_ERRORS as exc:  # damage met by a sample read while planning: one line
+        for path in temps:
+            path.unlink(missing_ok=True)
+        raise explain_read_error(sources, exc) from exc
     except BaseException:
         for path in temps:
             path.unlink(missing_ok=True)
@@ -284,6 +288,7 @@ def _scan(
     raw: pl.LazyFrame,
     temps: list[Path],
     sources: list[Source],
+    files: list[FileColumns],
     config: Config,
     now_us: int | None,
 ) -> EventScan:
@@ -293,7 +298,7 @@ def _scan(
     except pl.exceptions.PolarsError as exc:
         msg = f"{origin}: cannot read the columns ({str(exc).splitlines()[0][:160]})"
         raise InputError(msg) from exc
-    columns = resolve_columns(schema.names(), config.columns, origin)
+    columns = resolve_file_columns(files, schema.names(), config.columns, origin)
     _check_role_dtypes(columns, schema, origin)
     now = now_us if now_us is not None else int(wallclock.time() * 1_000_000)
     roles = [*columns.user, columns.event, columns.time]

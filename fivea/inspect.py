@@ -30,7 +30,7 @@ from fivea.events import (
     drop_reason,
 )
 from fivea.person import Window, stage_hits
-from fivea.readers import explain_read_error
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.result import NameCount, SourceInfo
 from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
 from fivea.sources import ORDER, frame_source, resolve_sources
@@ -177,7 +177,7 @@ def inspect_stages(
     loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
     try:
         return _inspect(scan, loaded, examples)
-    except pl.exceptions.PolarsError as exc:
+    except READ_ERRORS as exc:
         raise explain_read_error(scan.sources, exc) from exc
     finally:
         scan.cleanup()

@@ -39,6 +39,7 @@ WIDTH_SHARE = 0.6
 DEFAULT_BUDGET = 3 * 1024**3  # bytes; phase 1 at 10M events of a typical export fits in one go
 _MEMORY_SHARE = 0.4  # of the machine's (or container's) memory, when that is smaller
 _HEAD_ROWS = 2000
+_HEAD_CELLS = 200_000  # a wide log's sample is fewer rows: 10,000 columns read 20 rows, not 2000
 _SAMPLE_BYTES = 1 << 20  # of a text file, for its bytes per line
 MAX_PARTITIONS = 1024
 KERNEL_FROM_ROWS = 200_000  # below, loading the compiled kernel costs more than it saves
@@ -120,7 +121,8 @@ def working_set(scan: EventScan) -> int:
     rows = _row_count(scan.sources)
     if rows is None:
         rows = source.select(pl.len()).collect().item()
-    head = source.head(_HEAD_ROWS).collect()
+    width_columns = max(1, len(source.collect_schema()))
+    head = source.head(max(20, min(_HEAD_ROWS, _HEAD_CELLS // width_columns))).collect()
     if head.height == 0:
         return 0
     width = head.estimated_size() / head.height

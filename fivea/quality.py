@@ -4,8 +4,6 @@ ids, events no rule recognises, stages nothing reached. Lazy frames collected wi
 from __future__ import annotations
 
 import difflib
-import functools
-import operator
 
 import polars as pl
 
@@ -74,10 +72,13 @@ def quality_frames(
 
 
 def row_hash(names: list[str]) -> pl.Expr:
-    """A 64-bit hash of a row's values in ``names``: one seeded hash per column, XORed."""
-    return functools.reduce(
-        operator.xor, [pl.col(name).hash(_ROW_SEED + i) for i, name in enumerate(names)]
-    )
+    """A 64-bit hash of a row's values in ``names``: one seeded hash per column, summed.
+
+    One horizontal sum (wrapping) rather than a chain of XORs: a chain nests one expression per
+    column, and polars plans a nested chain in more than quadratic time (2,000 columns: 13 s
+    before any row is read); the flat sum is linear in the columns.
+    """
+    return pl.sum_horizontal([pl.col(name).hash(_ROW_SEED + i) for i, name in enumerate(names)])
 
 
 def distinct_rows(rows: pl.LazyFrame) -> pl.LazyFrame:

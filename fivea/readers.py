@@ -21,18 +21,35 @@ from pathlib import Path
 
 import polars as pl
 
-from fivea.errors import InputError
+from fivea.csv_text import (
+    check_header,
+    file_has_lone_cr,
+    head_has_lone_cr,
+    locate_open_quote,
+    normalise_line_ends,
+    sniff_separator,
+)
+from fivea.errors import InputError, clip, quote_data
 from fivea.flatten import MAX_DEPTH, flatten, rename_reserved
 from fivea.scratch import scratch_file
 from fivea.sources import (
+    DECOMPRESS_ERRORS,
+    HEAD_BYTES,
     ORDER,
     PARQUET_MAGIC,
     ROW,
     ROW_BITS,
-    SEPARATORS,
     Source,
+    check_decompresses,
     head_bytes,
+    unreadable,
 )
+
+# what reading events can raise at collect time: polars' errors, and the I/O errors of a
+# damaged compressed stream (polars raises those as OSError); callers turn them into one line
+# with ``explain_read_error``
+READ_ERRORS = (pl.exceptions.PolarsError, *DECOMPRESS_ERRORS)
+_MAX_HEADER_BYTES = 1 << 28  # a header line is read whole up to this size
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -97,6 +114,12 @@ def explain_read_error(sources: list[Source], exc: Exception) -> InputError:
     the happy path never reads a file twice).
     """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, DECOMPRESS_ERRORS):
+        # a damaged gzip or zstd stream past the checked head: find the file that holds it
+        for source in sources:
+            damaged = check_decompresses(source)
+            if damaged is not None:
+                return damaged
     if "utf-8" in text.lower() or "utf8" in text.lower():
         for source in sources:
             located = _locate_bad_utf8(source)
@@ -105,9 +128,26 @@ def explain_read_error(sources: list[Source], exc: Exception) -> InputError:
         name = sources[0].name if sources else "input"
         msg = f"{name}: not UTF-8 text; set input.encoding in the config, e.g. `input: {{encoding: latin-1}}`"
         return InputError(msg)
+    if "could not parse" in text.lower():
+        # polars names only the text; an unterminated quote is the usual cause: find its line
+        for source in sources:
+            if source.format == "csv" and source.path is not None:
+                sep = source.separator or _sniffed(source)
+                located = locate_open_quote(source, sep) if sep else None
+                if located is not None:
+                    return located
     name = sources[0].name if len(sources) == 1 else f"{len(sources)} input files"
-    msg = f"{name}: cannot read the events ({text[:200]}); check the file, or set --input-format"
+    msg = (
+        f"{name}: cannot read the events ({clip(text, 200)}); check the file, or set --input-format"
+    )
     return InputError(msg)
+
+
+def _sniffed(source: Source) -> str | None:
+    try:
+        return csv_separator(source)
+    except InputError:
+        return None
 
 
 def _locate_bad_utf8(source: Source) -> InputError | None:
@@ -126,9 +166,8 @@ def _locate_bad_utf8(source: Source) -> InputError | None:
                     line = lines + data[: exc.start].count(b"\n") + 1
                     return _not_utf8(source.name, line, data[exc.start], data)
                 lines += chunk.count(b"\n")
-    except (OSError, EOFError) as exc:
-        msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
-        return InputError(msg)
+    except DECOMPRESS_ERRORS as exc:
+        return unreadable(source, exc)
     return None
 
 
@@ -163,68 +202,32 @@ def _transcode(source: Source, encoding: str, temps: list[Path]) -> Path:
         except UnicodeDecodeError as exc:
             msg = f"{source.name}: not valid {encoding} text ({exc.reason}); check input.encoding"
             raise InputError(msg) from exc
-        except (OSError, EOFError) as exc:  # a truncated gzip shows only past the head
-            msg = f"{source.name}: cannot read the file ({exc}); check that it is complete"
-            raise InputError(msg) from exc
+        except DECOMPRESS_ERRORS as exc:  # a truncated gzip shows only past the head
+            raise unreadable(source, exc) from exc
     return Path(name)
 
 
-def sniff_separator(text: str) -> str:
-    """The candidate giving the most fields, consistently over the first lines.
-
-    When no candidate is consistent (ragged rows), the header decides: the candidate that
-    splits the first line into the most fields.
-    """
-    sample = text[:16384]
-    lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and not text.endswith(("\n", "\r")):
-        sample = "".join(lines[:-1])  # the last line may be cut
-    best, best_fields = None, 1
-    header_best, header_fields = ",", 1
-    for candidate in SEPARATORS:
-        try:
-            rows = [
-                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
-            ][:50]
-        except csv.Error:
-            continue
-        if not rows or len(rows[0]) <= 1:
-            continue
-        width = len(rows[0])
-        if width > header_fields:
-            header_best, header_fields = candidate, width
-        consistent = sum(len(r) == width for r in rows) >= 0.9 * len(rows)
-        if consistent and width > best_fields:
-            best, best_fields = candidate, width
-    return best or header_best
-
-
-def _check_header(source: Source, header: list[str]) -> None:
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(header, start=1):
-        positions.setdefault(name, []).append(index)
-    for name, where in positions.items():
-        if len(where) > 1:
-            places = " and ".join(str(i) for i in where[:2])
-            what = f"column {name!r} appears twice" if name else "two columns have no name"
+def _csv_head(source: Source, encoding: str) -> tuple[bytes, str, bool]:
+    """The head of a CSV file, grown until it holds the whole header line."""
+    size = HEAD_BYTES
+    while True:
+        head, complete = head_bytes(source, size)
+        text = _decode_head(source, head, complete, encoding)
+        if complete or "\n" in text or "\r" in text[:-1]:
+            return head, text, complete
+        if size >= _MAX_HEADER_BYTES:
             msg = (
-                f"{source.name}: line 1: {what} in the header (columns {places}); "
-                "rename one of them so each column has its own name"
+                f"{source.name}: line 1 (the header) is longer than {_MAX_HEADER_BYTES >> 20} MiB "
+                f"with no line end ({quote_data(text, 60)}); check that this is a CSV file"
             )
             raise InputError(msg)
+        size *= 8
 
 
 def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[Path]) -> _Opened:
-    head, complete = head_bytes(source)
-    text = _decode_head(source, head, complete, encoding)
+    head, text, complete = _csv_head(source, encoding)
     if not text.strip():
         return _Opened(None, "the file is empty" if not head else "the file holds only blank lines")
-    if "\r" in text and "\n" not in text.rstrip("\r\n") and text.count("\r") > 1:
-        msg = (
-            f"{source.name}: lines end with a bare carriage return (classic Mac OS); "
-            "convert the line endings to LF or CRLF, e.g. `tr '\\r' '\\n'`"
-        )
-        raise InputError(msg)
     sep = separator or source.separator or sniff_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
@@ -232,14 +235,19 @@ def _open_csv(source: Source, encoding: str, separator: str | None, temps: list[
         msg = f"{source.name}: cannot read the CSV header ({exc}); check quoting and line endings"
         raise InputError(msg) from exc
     header = rows[0] if rows else []
-    _check_header(source, header)
+    check_header(source.name, header)
     empty = None
     if complete and not any(any(cell.strip() for cell in row) for row in rows[1:]):
-        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        shown = ", ".join(clip(n, 40) for n in header[:6]) + (", ..." if len(header) > 6 else "")
         empty = f"only a header line ({shown}), no event rows"
-    target = source.path
+    target, compression = source.path, source.compression
     if not _is_utf8(encoding):
-        target = _transcode(source, encoding, temps)
+        target, compression = _transcode(source, encoding, temps), None
+    assert target is not None
+    if head_has_lone_cr(text, complete) or (compression is None and file_has_lone_cr(target)):
+        # lone \r line ends (old Mac exports, mixed line ends): polars would merge lines
+        target = normalise_line_ends(source, target, compression)
+        temps.append(target)
     frame = pl.scan_csv(
         target,  # type: ignore[arg-type]
         separator=sep,
@@ -332,9 +340,11 @@ def _locate_bad_json(
                             _check_json_line(name, number, line)
                         except InputError as located:
                             return located
-        except (OSError, EOFError) as read_error:
+        except DECOMPRESS_ERRORS as read_error:
+            detail = str(read_error)[:160]
             return InputError(
-                f"{name}: cannot read the file ({read_error}); check that it is complete"
+                f"{name}: cannot read the file ({detail}); check that it is complete, or copy "
+                "it again"
             )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     msg = f"{name}: cannot read as NDJSON ({first[:160]}); check the file"
@@ -350,9 +360,8 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
         try:
             with gzip.open(source.path, "rb") as raw, os.fdopen(handle, "wb") as out:
                 shutil.copyfileobj(raw, out, 1 << 20)
-        except (OSError, EOFError) as exc:
-            msg = f"{source.name}: cannot read the gzip file ({exc}); check that it is complete"
-            raise InputError(msg) from exc
+        except DECOMPRESS_ERRORS as exc:
+            raise unreadable(source, exc) from exc
         target = Path(name)
     elif source.compression == "zstd":
         msg = f"{source.name}: a zstd-compressed Parquet file; decompress it first (zstd -d)"
@@ -372,8 +381,8 @@ def _open_parquet(source: Source, temps: list[Path]) -> _Opened:
     rows = pl.scan_parquet(target, glob=False, hive_partitioning=False).select(pl.len())
     empty = None
     if rows.collect().item() == 0:
-        shown = ", ".join(n for n in schema.names() if n != ROW)
-        empty = f"no rows (columns: {shown[:120]})"
+        shown = ", ".join(clip(n, 40) for n in schema.names() if n != ROW)
+        empty = f"no rows (columns: {clip(shown, 120)})"
     return _Opened(frame, empty)
 
 
@@ -406,13 +415,24 @@ def _with_hive(frame: pl.LazyFrame, source: Source) -> pl.LazyFrame:
     return frame.with_columns(extra) if extra else frame
 
 
+@dataclass(frozen=True)
+class FileColumns:
+    """The columns one source holds (after flattening and hive columns), from its schema."""
+
+    name: str
+    names: tuple[str, ...]
+    has_rows: bool  # False: known before the scan to hold no rows
+
+
 def scan_sources(
     sources: list[Source], encoding: str = "utf-8", separator: str | None = None
-) -> tuple[pl.LazyFrame, list[Path]]:
-    """One lazy frame over all sources with ``__order``; also the temp files to delete after."""
+) -> tuple[pl.LazyFrame, list[Path], list[FileColumns]]:
+    """One lazy frame over all sources with ``__order``; the temp files to delete after; the
+    columns of each source that has any (in input order), to check them one by one."""
     temps: list[Path] = [s.path for s in sources if s.temporary and s.path is not None]
+    files: list[FileColumns] = []
     try:
-        return _scan_all(sources, encoding, separator, temps), temps
+        return _scan_all(sources, encoding, separator, temps, files), temps, files
     except BaseException:
         for path in temps:
             path.unlink(missing_ok=True)
@@ -420,7 +440,11 @@ def scan_sources(
 
 
 def _scan_all(
-    sources: list[Source], encoding: str, separator: str | None, temps: list[Path]
+    sources: list[Source],
+    encoding: str,
+    separator: str | None,
+    temps: list[Path],
+    files: list[FileColumns],
 ) -> pl.LazyFrame:
     frames = []
     empties: list[tuple[Source, str]] = []
@@ -431,6 +455,8 @@ def _scan_all(
         if opened.frame is None:
             continue
         frame = rename_reserved(_with_hive(flatten(opened.frame, source.name), source), (ROW,))
+        names = tuple(n for n in frame.collect_schema().names() if n != ROW)
+        files.append(FileColumns(source.name, names, opened.empty is None))
         order = (pl.lit(index, pl.Int64) * (1 << ROW_BITS)) + pl.col(ROW).cast(pl.Int64)
         frames.append(frame.with_columns(order.alias(ORDER)).drop(ROW))
     if len(empties) == len(sources):

@@ -12,8 +12,10 @@ import glob
 import gzip
 import os
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 import polars as pl
@@ -58,6 +60,9 @@ FOREIGN_MAGIC = {
     b"\xfd7zXZ": ("an xz file", "decompress it first (unxz), or recompress it with gzip"),
 }
 SEPARATORS = (",", ";", "\t", "|")
+# what a damaged or cut-short gzip/zstd stream raises (Python's gzip and polars' readers)
+DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
+_SPOOL_CHUNK = 1 << 20
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
@@ -109,15 +114,43 @@ def _hive(relative_parent: Path) -> tuple[tuple[str, str | None], ...]:
     return tuple(pairs)
 
 
+def _walk(root: Path) -> list[Path]:
+    """Every file below ``root`` outside hidden folders; a folder that cannot be listed is an
+    error (its files would be skipped without a word)."""
+    found: list[Path] = []
+
+    def refuse(error: OSError) -> None:
+        where = error.filename or root
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        msg = (
+            f"{where}: cannot list this folder ({reason or error}); make it readable "
+            "(chmod +rx) or move it out of the input folder"
+        )
+        raise InputError(msg)
+
+    # symbolic links to folders are not followed (as before: no cycles, no reading twice)
+    for folder, dirs, names in os.walk(root, onerror=refuse):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(Path(folder, n) for n in names)
+    return found
+
+
 def _folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
-    files = sorted(
-        (
-            (p, p.relative_to(root))
-            for p in root.rglob("*")
-            if p.is_file() and not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
-        ),
-        key=lambda pair: _byte_order(pair[0]),
-    )
+    data = [
+        p
+        for p in _walk(root)
+        if not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
+    ]
+    for path in data:
+        if not path.is_file():  # a data file's name that would be skipped without a word
+            what = (
+                f"a broken symbolic link (to {os.readlink(path)})"
+                if path.is_symlink() and not path.exists()
+                else "not a regular file (a pipe or a device)"
+            )
+            msg = f"{path}: {what}; fix it, remove it from the folder, or name a pipe directly"
+            raise InputError(msg)
+    files = sorted(((p, p.relative_to(root)) for p in data), key=lambda pair: _byte_order(pair[0]))
     if not files:
         held = sorted(p.name for p in root.iterdir())[:6]
         holds = f" (it holds: {', '.join(held)})" if held else " (it is empty)"
@@ -196,6 +229,12 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             path = Path(raw)
             if path.is_dir():
                 files = _folder_files(path, raw)
+            elif path.exists() and not path.is_file():
+                # a named pipe or a shell's <(...) (/dev/fd/N): it can be read only once
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    sources.append(_pipe_source(path, raw, forced_format))
+                continue
             elif path.exists():
                 files = [(path, Path(path.name))]
             elif glob.has_magic(raw):
@@ -213,8 +252,14 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             if source.temporary and source.path is not None:
                 source.path.unlink(missing_ok=True)
         raise
-    sources.sort(key=lambda s: _byte_order(s.path) if not s.temporary and s.path else b"")
+    sources.sort(key=_input_order)
     return sources
+
+
+def _input_order(source: Source) -> bytes:
+    if source.name == "<stdin>" or source.path is None:
+        return b""
+    return _byte_order(Path(source.name) if source.temporary else source.path)
 
 
 def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
@@ -278,20 +323,51 @@ def _stdin_source(forced: str | None) -> Source:
     if sys.stdin is None or sys.stdin.isatty():
         msg = "-: nothing is piped into standard input; use `fivea diagnose - < events.csv`"
         raise InputError(msg)
-    data = sys.stdin.buffer.read()
-    if not data.strip():
+    source = _spool(sys.stdin.buffer, "<stdin>", forced)
+    if source is None:
         msg = "<stdin>: no data on standard input; pipe the events in (`... | fivea diagnose -`)"
         raise InputError(msg)
-    handle, name = scratch_file(prefix="stdin-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    path = Path(name)
+    return source
+
+
+def _pipe_source(path: Path, raw: str, forced: str | None) -> Source:
+    """A named pipe or ``<(...)``: read once, into a temp file every reader can reopen."""
     try:
-        fmt, compression = _detect("<stdin>", path, data[:16], forced)
+        with path.open("rb") as stream:
+            source = _spool(stream, raw, forced)
+    except PermissionError as exc:
+        msg = f"{raw}: permission denied; make it readable or run as its owner"
+        raise InputError(msg) from exc
+    except OSError as exc:
+        msg = f"{raw}: cannot read it ({exc.strerror or exc}); pass a regular file or -"
+        raise InputError(msg) from exc
+    if source is None:
+        msg = f"{raw}: no data came through the pipe; check the command that writes into it"
+        raise InputError(msg)
+    return source
+
+
+def _spool(stream: BinaryIO, name: str, forced: str | None) -> Source | None:
+    """Copy a stream into a temp file, in chunks; None when it holds only whitespace."""
+    handle, temp = scratch_file(prefix="stdin-")  # in the run's one temp folder (fivea/scratch.py)
+    path = Path(temp)
+    try:
+        head = b""
+        blank = True
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(_SPOOL_CHUNK):
+                if len(head) < 16:
+                    head += chunk[:16]
+                blank = blank and not chunk.strip()
+                out.write(chunk)
+        if blank:
+            path.unlink(missing_ok=True)
+            return None
+        fmt, compression = _detect(name, path, head[:16], forced)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return Source("<stdin>", path, fmt, compression, temporary=True)
+    return Source(name, path, fmt, compression, temporary=True)
 
 
 # --- reading heads ----------------------------------------------------------------------------
@@ -311,11 +387,42 @@ def head_bytes(source: Source, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
         opener = gzip.open if source.compression == "gzip" else open
         with opener(source.path, "rb") as handle:  # type: ignore[operator]
             head = handle.read(size + 1)
-    except (OSError, EOFError) as exc:
-        kind = f"{source.compression} " if source.compression else ""
-        msg = f"{source.name}: cannot read the {kind}file ({exc}); check that it is complete"
-        raise InputError(msg) from exc
+    except DECOMPRESS_ERRORS as exc:
+        raise unreadable(source, exc) from exc
     return head[:size], len(head) <= size
+
+
+def unreadable(source: Source, exc: BaseException) -> InputError:
+    """The one-line error for a file whose bytes cannot be read or decompressed."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    kind = source.compression
+    if kind is None:
+        msg = f"{source.name}: cannot read the file ({detail}); check that it is complete"
+        return InputError(msg)
+    tool = "gzip" if kind == "gzip" else "zstd"
+    msg = (
+        f"{source.name}: the {kind} data is damaged or incomplete ({detail}); copy or download "
+        f"the file again (`{tool} -t {source.name}` tests it)"
+    )
+    return InputError(msg)
+
+
+def check_decompresses(source: Source) -> InputError | None:
+    """Decompress a whole compressed source to find damage (only on an error path)."""
+    if source.path is None or source.compression is None:
+        return None
+    try:
+        if source.compression == "gzip":
+            with gzip.open(source.path, "rb") as handle:
+                while handle.read(_SPOOL_CHUNK):
+                    pass
+        else:  # no zstd decoder in the standard library before 3.14: polars decompresses
+            pl.scan_lines(source.path).select(pl.len()).collect()
+    except DECOMPRESS_ERRORS as exc:
+        return unreadable(source, exc)
+    except pl.exceptions.PolarsError:
+        return None  # decompressed, but not UTF-8 text: not damage
+    return None
 
 
 def zstd_head(source: Source, size: int) -> tuple[bytes, bool]:
@@ -331,8 +438,7 @@ def zstd_head(source: Source, size: int) -> tuple[bytes, bool]:
                 "input.encoding in the config, e.g. `input: {encoding: latin-1}`"
             )
             raise InputError(msg) from exc
-        msg = f"{source.name}: cannot decompress zstd ({str(exc).splitlines()[0]}); check the file"
-        raise InputError(msg) from exc
+        raise unreadable(source, exc) from exc
     for line in frame.to_series():
         lines.append(line)
         total += len(line) + 1

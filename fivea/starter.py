@@ -32,7 +32,7 @@ from fivea.config import (
 from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, USER, EventScan, scan_events
 from fivea.inspect import duration_text, ordinal
-from fivea.readers import explain_read_error
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.rules import numeric_casts, rule_match, rules_with_keys
 from fivea.sources import resolve_sources
 
@@ -272,7 +272,7 @@ def sample_data(
         scan = _scan(sources, loaded)
     try:
         return name, _sample(tuple(paths), scan, loaded)
-    except pl.exceptions.PolarsError as exc:
+    except READ_ERRORS as exc:
         raise explain_read_error(scan.sources, exc) from exc
     finally:
         scan.cleanup()

@@ -10,6 +10,7 @@ import polars as pl
 from fivea.config import LoadedConfig
 from fivea.errors import ConfigError
 from fivea.events import EVENT, USER, scan_events
+from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.rules import numeric_casts, rule_match, rules_with_keys
 from fivea.sources import resolve_sources
 
@@ -52,19 +53,22 @@ def check_against_data(
             numeric |= cols
             exprs[key] = expr.sum().alias(key)
         frame = scan.frame.with_columns(numeric_casts(frozenset(numeric), scan.property_types))
-        counts, names = pl.collect_all(
-            [
-                frame.select(
-                    pl.len().alias("__rows"),
-                    pl.col(USER).n_unique().alias("__persons"),
-                    *exprs.values(),
-                ),
-                frame.group_by(EVENT)
-                .len()
-                .sort(["len", EVENT], descending=[True, False])
-                .head(500),
-            ]
-        )
+        try:
+            counts, names = pl.collect_all(
+                [
+                    frame.select(
+                        pl.len().alias("__rows"),
+                        pl.col(USER).n_unique().alias("__persons"),
+                        *exprs.values(),
+                    ),
+                    frame.group_by(EVENT)
+                    .len()
+                    .sort(["len", EVENT], descending=[True, False])
+                    .head(500),
+                ]
+            )
+        except READ_ERRORS as exc:  # raised at collect time: name the file (and the line)
+            raise explain_read_error(scan.sources, exc) from exc
     finally:
         scan.cleanup()
     row = counts.row(0, named=True)
