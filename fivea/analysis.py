@@ -7,6 +7,7 @@ the only step that reads events; every number after ``collect_all`` comes from t
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import time as wallclock
@@ -20,15 +21,17 @@ from fivea import __version__
 from fivea.aggregate import (
     PERSONS,
     SPAN,
-    StageTable,
+    Aggregates,
+    path_stages,
     person_table,
     stage_measures,
     stage_table,
     subfunnel_measures,
     subfunnels,
 )
-from fivea.config import STAGE_KEYS, LoadedConfig
+from fivea.config import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import (
+    Evidence,
     GradeContext,
     archetype,
     bottleneck,
@@ -132,9 +135,11 @@ def _check_segments(segments: tuple[str, ...], scan: EventScan) -> None:
             raise InputError(msg)
 
 
-def _paths(loaded: LoadedConfig, rules: RuleSet) -> list[PathSpec]:
+def _paths(
+    loaded: LoadedConfig, rules: RuleSet, stages: tuple[int, ...] = tuple(range(5))
+) -> list[PathSpec]:
     config = loaded.config
-    paths = [PathSpec("path", tuple(range(5)), config.funnel.window, distinct_rows=False)]
+    paths = [PathSpec("path", stages, config.funnel.window, distinct_rows=False)]
     for name, bits in rules.step_bits.items():
         sub = config.subfunnels[name]
         paths.append(PathSpec(name, bits, sub.window or config.funnel.window, distinct_rows=True))
@@ -145,7 +150,8 @@ def _data_limits(quality: Quality, span_too_short: bool) -> list[str]:
     reasons = []
     if quality.dropped_share and quality.dropped_share >= 0.01:
         reasons.append(f"data quality: {quality.dropped_share:.1%} of rows were dropped")
-    if quality.unmatched_share and quality.unmatched_share >= 0.5:
+    if quality.unmatched_share and 0.2 <= quality.unmatched_share <= 0.5:
+        # above half it is a reason the verdict is not judged (fivea.verdict)
         reasons.append(
             f"data quality: {quality.unmatched_share:.0%} of events match no rule "
             "(check the event names in the config)"
@@ -200,49 +206,66 @@ def analyse_scan(
 
     # phase 2: aggregates over the person table only, wherever it lives (SPEC §7)
     persons = person_table(frames["persons"])
-    totals = persons.aggregate(
-        [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
-    )
+    measures = [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
+    totals = persons.aggregate(measures)
     if totals.count(PERSONS.name) == 0:
         msg = (
             f"{scan.sources[0].name}: no events in the analysis window "
             f"[{iso(window.since)}, {iso(window.until)}); widen --since/--until"
         )
         raise InputError(msg)
-    table = stage_table(totals, config)
+    measured = measured_stages(frames, totals, plan, window, runner, config)
+    on_path = path_stages(measured)
+    if 0 < len(on_path) < len(STAGE_KEYS):
+        # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
+        # ones is known only now, so phase 1 runs again with the path over the measured
+        # stages (paid only on logs the config does not fully describe, docs/performance.md)
+        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        again = runner.run(plan).frames()
+        frames = {**frames, "persons": again["persons"]}
+        if "previous" in again:
+            frames["previous"] = again["previous"]
+        persons = person_table(frames["persons"])
+        totals = persons.aggregate(measures)
+    table = stage_table(totals, config, measured)
     reached = {s.key: s.reached for s in table.stages}
     quality = build_quality(frames, loaded, reached, table.persons)
     span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
-    measured = {k: bool(v) for k, v in frames["stage_matches"].row(0, named=True).items()}
     target_source = loaded.origin_of("targets")
     transitions, findings = grade(
         table.transitions,
         config.targets,
-        GradeContext(measured, span_too_short, target_source, config.actions),
+        GradeContext(
+            measured,
+            span_too_short,
+            target_source,
+            config.actions,
+            config.diagnosis.expected_archetype,
+        ),
     )
-    table = StageTable(
-        table.persons,
-        table.stages,
-        transitions,
-        table.current,
-        table.prospects,
-        table.customers,
-        table.path_conversion,
-    )
-    par, bar = productivity(table, config.targets)
+    table = dataclasses.replace(table, transitions=transitions)
+    par, bar = productivity(table, config.targets, measured, span_too_short)
     neck = bottleneck(transitions, table, config.actions)
     shape = archetype(table, config)
     findings += shape_findings(table, shape)
     breakdowns = tuple(
-        breakdown(persons, column, totals, config.diagnosis.min_stage, config.segment_attribution)
+        breakdown(
+            persons,
+            column,
+            totals,
+            config.diagnosis.min_stage,
+            config.segment_attribution,
+            measured,
+        )
         for column in options.segments
     )
     reasons = []
     unmeasured = [k for k in STAGE_KEYS if not measured[k]]
     if unmeasured:
         reasons.append(
-            f"not measured: {', '.join(unmeasured)} (no event matches the rules; "
-            "its transitions are not graded)"
+            f"not measured: {', '.join(unmeasured)} (no event hits their rules): ratios into and "
+            "out of them are not graded and the ordered path skips them; "
+            "`fivea stages EVENTS -c CONFIG` shows what each rule matches"
         )
     for seg in breakdowns:
         for row in seg.rows:
@@ -260,13 +283,14 @@ def analyse_scan(
         shape,
         neck,
         reasons,
-        span_too_short,
-        measured["advocate"],
+        Evidence(reached["aware"], config.diagnosis.min_aware, measured, quality.unmatched_share),
     )
     comparison = None
     if previous is not None:
         before = person_table(frames["previous"]).aggregate(stage_measures(config, previous))
-        previous_table = stage_table(before, config) if before.count(PERSONS.name) else None
+        previous_table = (
+            stage_table(before, config, measured) if before.count(PERSONS.name) else None
+        )
         if previous_table is None:
             findings.append(
                 Finding(
@@ -293,6 +317,8 @@ def analyse_scan(
         prospects=table.prospects,
         customers=table.customers,
         path_conversion=table.path_conversion,
+        path_conversion_reason=table.path_conversion_reason,
+        path_skipped=table.path_skipped,
         subfunnels=subfunnels(totals, config),
         quality=quality,
         par=par,
@@ -303,9 +329,48 @@ def analyse_scan(
         findings=tuple(findings),
         segments=breakdowns,
         compare=comparison,
-        trend=build_trend(frames["trend"], options.trend) if options.trend else None,
+        trend=build_trend(frames["trend"], options.trend, measured) if options.trend else None,
         **_run_info(started, runner.info()),
     )
+
+
+def measured_stages(
+    frames: dict[str, pl.DataFrame],
+    totals: Aggregates,
+    plan: Phase1Plan,
+    window: Window,
+    runner: Phase1Runner,
+    config: Config,
+) -> dict[str, bool]:
+    """Which stages have a hit among the run's valid events before until (docs/metrics.md).
+
+    Decided once per run and used for both periods, every segment and bucket. A stage no event
+    matches has no hit; one a person reached in the window has one; plain rules hit wherever
+    they match. Only a counted (min_count) rule that matched before the window but hit nobody in
+    it is undecided: phase 1 then runs once more over the whole history before until.
+    """
+    matches = frames["stage_matches"].row(0, named=True)
+    counted_bits = {rule.bit for rule in plan.rules.counted}
+    measured: dict[str, bool] = {}
+    undecided = []
+    for bit, stage in enumerate(STAGE_KEYS):
+        if not matches[stage]:
+            measured[stage] = False
+        elif totals.count(f"reached_{stage}") or bit not in counted_bits:
+            measured[stage] = True
+        elif window.since is None:
+            measured[stage] = False  # the window is the whole history before until
+        else:
+            undecided.append(stage)
+    if undecided:
+        whole = Window(None, plan.window.until, window.as_of)
+        history = dataclasses.replace(plan, window=whole, previous=None, trend=None)
+        hits = person_table(runner.run(history).frames()["persons"]).aggregate(
+            [m for m in stage_measures(config, whole) if m.name.startswith("reached_")]
+        )
+        for stage in undecided:
+            measured[stage] = hits.count(f"reached_{stage}") > 0
+    return measured
 
 
 def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:

@@ -1,8 +1,8 @@
 """``checks:`` (SPEC §6): metrics addressed by dotted names, SodaCL-like conditions, levels.
 
 A condition names the *bad* state: ``fail: "< 0.02"`` fails when the metric is below 0.02.
-``fail:`` is evaluated before ``warn:``. A null metric is "not observable" and resolved by
-``on_missing`` (fail by default).
+``fail:`` is evaluated before ``warn:``. A null metric, whatever its reason (not measured, not
+observable, zero base, ...), is resolved by ``on_missing`` (fail by default).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Check, Config
 from fivea.errors import ConfigError
-from fivea.result import Result, SegmentRow
+from fivea.result import NOT_MEASURED, NOT_OBSERVABLE, Result, SegmentRow
 
 _COMPARATORS = ("<=", ">=", "==", "!=", "<", ">")
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -206,15 +206,23 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         if row is None:
             column, value = next(iter(check.segment.items()))
             return None, f"no persons with {column} = {value}"
+        unmeasured = {s.key for s in result.stages if not s.measured}
         table = {"reached": row.reached, "ratio": row.ratios, "flow": row.flows}
         if head in table:
-            return table[head][tail], None if table[head][tail] is not None else "not observable"
-        value = {"par": row.par, "bar": row.bar, "persons": row.persons}[head]
-        return value, None if value is not None else "not observable"
+            value = table[head][tail]
+            stages = _stages_of(head, tail)
+        else:
+            value = {"par": row.par, "bar": row.bar, "persons": row.persons}[head]
+            stages = {"par": {"aware", "act"}, "bar": {"aware", "advocate"}}.get(head, set())
+        if value is not None:
+            return value, None
+        return None, NOT_MEASURED if stages & unmeasured else NOT_OBSERVABLE
     value: Any = None
+    reason: str | None = None  # the number's own reason code when it is null
     if name in ("par", "bar"):
         ratio = getattr(result, name)
         value = ratio.value if ratio else None
+        reason = ratio.reason if ratio else None
     elif name == "archetype":
         value = result.archetype.primary if result.archetype else None
     elif name == "verdict":
@@ -223,6 +231,7 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         value = result.bottleneck.transition if result.bottleneck else "none"
     elif name in ("persons", "prospects", "customers", "path_conversion"):
         value = getattr(result, name)
+        reason = result.path_conversion_reason if name == "path_conversion" else None
     elif head in _STAGE_METRICS:
         stage = result.stage(tail)
         value = {
@@ -232,9 +241,22 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             "current": stage.current,
             "in_window": stage.in_window,
         }[head]
+        reason = {
+            "share": stage.share_of_aware_reason,
+            "path": stage.path_reason,
+            "in_window": stage.in_window_reason,
+        }.get(head)
     elif head in _TRANSITION_METRICS:
         transition = next(t for t in result.transitions if t.name == tail)
         value = getattr(transition, "dropoff" if head == "dropoff" else head)
+        reason = {
+            "ratio": transition.ratio_reason,
+            "flow": transition.flow_reason,
+            "dropoff": transition.flow_reason,
+            "uplift": transition.grade_reason,
+            "path_conversion": transition.path_conversion_reason,
+            "settled_conversion": transition.settled_conversion_reason,
+        }.get(head)
     elif head == "quality":
         value = getattr(result.quality, tail)
     elif head in ("change", "delta"):
@@ -246,7 +268,17 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         sub_name, _, what = tail.rpartition(".")
         sub = next(s for s in result.subfunnels if s.name == sub_name)
         value = sub.overall_conversion if what == "conversion" else sub.steps[-1].reached
-    return value, None if value is not None else "not observable"
+    if value is not None:
+        return value, None
+    return None, reason or NOT_OBSERVABLE
+
+
+def _stages_of(head: str, tail: str) -> set[str]:
+    """The stages a per-segment number reads (a null one is not measured if any is not)."""
+    if head == "reached":
+        return {tail}
+    i = TRANSITION_NAMES.index(tail)
+    return {STAGE_KEYS[i], STAGE_KEYS[i + 1]}
 
 
 @dataclass(frozen=True)
@@ -275,7 +307,8 @@ def evaluate(
         value, reason = metric_value(result, check)
         if value is None:
             status = {"fail": "fail", "warn": "warn", "pass": "pass"}[check.on_missing]
-            message = f"{check.metric} is not observable ({reason}); on_missing: {check.on_missing}"
+            words = (reason or NOT_OBSERVABLE).replace("_", " ")
+            message = f"{check.metric} has no value ({words}); on_missing: {check.on_missing}"
             out.append(
                 CheckResult(
                     name, check.metric, check.segment, None, status, None, message, line, reason

@@ -5,6 +5,7 @@ Phase 2 only: each person's segment value was fixed in phase 1 (first touch by d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -50,12 +51,23 @@ def _rows(persons: PersonTable, column: str, totals: Aggregates) -> list[dict[st
 
 
 def breakdown(
-    persons: PersonTable, column: str, totals: Aggregates, min_stage: int, attribution: str
+    persons: PersonTable,
+    column: str,
+    totals: Aggregates,
+    min_stage: int,
+    attribution: str,
+    measured: Mapping[str, bool] | None = None,
 ) -> SegmentBreakdown:
     """The stage table per segment value and the lag tests (two-proportion z, BH at q=0.05).
 
-    ``totals`` holds the ``population_measures`` of all persons.
+    ``totals`` holds the ``population_measures`` of all persons; ``measured`` says which stages
+    the run measured (a ratio, flow, PAR or BAR touching another is null, never tested).
     """
+    measured = measured or dict.fromkeys(STAGE_KEYS, True)
+
+    def seen(*stages: str) -> bool:
+        return all(measured[s] for s in stages)
+
     total = {m.name: totals.count(m.name) for m in population_measures()}
     rows = sorted(
         _rows(persons, column, totals),
@@ -64,6 +76,8 @@ def breakdown(
     tests: list[tuple[int, str, float, float, float, float]] = []
     for index, row in enumerate(rows):
         for i, name in enumerate(TRANSITION_NAMES):
+            if not seen(STAGE_KEYS[i], STAGE_KEYS[i + 1]):
+                continue
             n_seg = row[f"reached_{STAGE_KEYS[i]}"]
             n_rest = total[f"reached_{STAGE_KEYS[i]}"] - n_seg
             if n_seg < max(min_stage, 1) or n_rest < max(min_stage, 1):
@@ -90,14 +104,20 @@ def breakdown(
                 reached=reached,
                 ratios={
                     name: safe_ratio(reached[STAGE_KEYS[i + 1]], reached[STAGE_KEYS[i]])
+                    if seen(STAGE_KEYS[i], STAGE_KEYS[i + 1])
+                    else None
                     for i, name in enumerate(TRANSITION_NAMES)
                 },
                 flows={
                     name: safe_ratio(int(row[f"both_{name}"]), reached[STAGE_KEYS[i]])
+                    if seen(STAGE_KEYS[i], STAGE_KEYS[i + 1])
+                    else None
                     for i, name in enumerate(TRANSITION_NAMES)
                 },
-                par=safe_ratio(reached["act"], reached["aware"]),
-                bar=safe_ratio(reached["advocate"], reached["aware"]),
+                par=safe_ratio(reached["act"], reached["aware"]) if seen("aware", "act") else None,
+                bar=safe_ratio(reached["advocate"], reached["aware"])
+                if seen("aware", "advocate")
+                else None,
                 lagging=tuple(lags.get(index, ())),
             )
         )

@@ -6,6 +6,8 @@ This reads events (stage hits), so it belongs to phase 1: buckets are calendar d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from fivea.aggregate import safe_ratio
@@ -53,8 +55,13 @@ def trend_frame(
     return counts.sort("__bucket")
 
 
-def build_trend(frame: pl.DataFrame, period: str) -> Trend:
-    """Rows of the collected trend frame, with PAR and BAR per bucket."""
+def build_trend(
+    frame: pl.DataFrame, period: str, measured: Mapping[str, bool] | None = None
+) -> Trend:
+    """Rows of the collected trend frame, with PAR and BAR per bucket (null: not measured)."""
+    measured = measured or dict.fromkeys(STAGE_KEYS, True)
+    par_seen = measured["aware"] and measured["act"]
+    bar_seen = measured["aware"] and measured["advocate"]
     rows = []
     for row in frame.iter_rows(named=True):
         reached = {s: int(row.get(s) or 0) for s in STAGE_KEYS}
@@ -68,8 +75,8 @@ def build_trend(frame: pl.DataFrame, period: str) -> Trend:
             TrendRow(
                 label,
                 reached,
-                safe_ratio(reached["act"], reached["aware"]),
-                safe_ratio(reached["advocate"], reached["aware"]),
+                safe_ratio(reached["act"], reached["aware"]) if par_seen else None,
+                safe_ratio(reached["advocate"], reached["aware"]) if bar_seen else None,
             )
         )
     return Trend(period, tuple(rows))

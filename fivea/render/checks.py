@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from fivea.checks import CheckResult
+from fivea.render import text as fmt
 from fivea.render.csv import safe_cell
 from fivea.render.markdown import md
 
@@ -133,7 +134,11 @@ def render_checks_markdown(results: Sequence[CheckResult], verdict: str | None) 
         lines += [f"Verdict: **{verdict.replace('_', ' ')}**", ""]
     lines += ["| check | metric | value | status | condition |", "| --- | --- | ---: | --- | --- |"]
     for r in sorted(results, key=lambda r: _ORDER[r.status]):
-        value = "not observable" if r.value is None else _plain(r.value)
+        value = (
+            fmt.null("—", r.not_observable or "not_observable")
+            if r.value is None
+            else _plain(r.value)
+        )
         lines.append(
             f"| {md(r.name)} | {md(r.metric)} | {value} | {icon[r.status]} | "
             f"{md(r.condition or '')} |"

@@ -47,6 +47,7 @@ def render_csv(result: Result) -> str:
             "p75_seconds",
             "p90_seconds",
             "reversed",
+            "measured",
         ]
     )
     incoming = {t.to_stage: t for t in result.transitions}
@@ -82,5 +83,6 @@ def render_csv(result: Result) -> str:
                 t.reversed,
             ]
         )
+        row.append(str(stage.measured).lower())
         writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()

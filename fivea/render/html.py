@@ -12,6 +12,7 @@ from html import escape
 
 from fivea.render import svg
 from fivea.render import text as fmt
+from fivea.render.text import path_note, path_step, settled
 from fivea.result import Ratio, Result, Transition
 
 STAGE_KEYS = ("aware", "appeal", "ask", "act", "advocate")
@@ -39,6 +40,7 @@ font-size:13px}
 .verdict li{margin:2px 0}.v-healthy{background:var(--ok-bg);border-color:var(--ok);color:var(--ok)}
 .v-needs_attention{background:var(--watch-bg);border-color:var(--watch);color:var(--watch)}
 .v-at_risk{background:var(--critical-bg);border-color:var(--critical);color:var(--critical)}
+.v-not_judged{background:var(--grey-bg);border-color:var(--grey);color:var(--grey)}
 .verdict ul,.verdict .lead{color:var(--ink)}
 .cards{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;margin:16px 0}
 .card{border:1px solid var(--line);border-radius:10px;padding:16px 18px;break-inside:avoid}
@@ -177,11 +179,14 @@ def _verdict(result: Result) -> str:
     if result.verdict is None:
         return ""
     status = result.verdict.status
+    lead = _grade_summary(result)
+    if status == "not_judged":
+        lead = "Not enough evidence to judge. " + lead
     return (
         f'<div class="verdict v-{escape(status)}" aria-label="Verdict">'
         '<div class="label">Verdict</div>'
         f'<p class="status">{escape(fmt.words(status).capitalize())}</p>'
-        f'<p class="lead">{escape(_grade_summary(result))}</p>'
+        f'<p class="lead">{escape(lead)}</p>'
         f"{_list(result.verdict.reasons)}</div>"
     )
 
@@ -190,14 +195,15 @@ def _ratio_card(name: str, ratio: Ratio | None, meaning: str) -> str:
     if ratio is None:
         return ""
     if ratio.low is not None and ratio.high is not None:
-        interval = f"95% CI {ratio.low:.3f}–{ratio.high:.3f}"
+        interval = f"95% CI {fmt.bound(ratio.low)}–{fmt.bound(ratio.high)}"
     else:
-        interval = ratio.reason or "no interval"
-    target = f" · target {ratio.target:.3f}" if ratio.target is not None else ""
+        interval = fmt.reason(ratio.reason) or "no interval"
+    target = f" · target {ratio.target:.4g}" if ratio.target is not None else ""
     grade = f" {_badge(ratio.grade)}" if ratio.grade else ""
+    value = ratio.shown or fmt.ratio(ratio.value)
     return (
         f'<div class="card"><h3>{escape(name)} · {escape(meaning)}</h3><div class="big">'
-        f"{escape(fmt.ratio(ratio.value))}<small>{escape(interval + target)}</small>{grade}</div>"
+        f"{escape(value)}<small>{escape(interval + target)}</small>{grade}</div>"
         f'<p class="reading">{escape(ratio.reading)}</p></div>'
     )
 
@@ -205,13 +211,20 @@ def _ratio_card(name: str, ratio: Ratio | None, meaning: str) -> str:
 def _bottleneck(result: Result) -> str:
     neck = result.bottleneck
     if neck is None:
-        none = "None: every graded transition meets its target."
+        graded = any(t.grade in ("ok", "watch", "critical") for t in result.transitions)
+        none = (
+            "None: every graded transition meets its target."
+            if graded
+            else "None: no transition could be graded."
+        )
         return f'<div class="card"><h3>Bottleneck</h3><p>{none}</p></div>'
     gain = neck.expected_gain
     if gain.value is None:
-        gain_text, uplift = "unbounded: nobody converts yet", "∞"
+        gain_text, uplift = "gain unknown: nobody is at that stage yet", "∞"
     else:
-        gain_text = f"≈ {gain.value:,.0f} more {gain.unit} at target, all else equal"
+        gain_text = (
+            "≈ " + fmt.plural(int(gain.value), gain.unit, "more ") + " at target, all else equal"
+        )
         uplift = "—" if neck.uplift is None else f"×{neck.uplift:.2f}"
     return (
         f'<div class="card"><h3>Bottleneck</h3><div class="big">{escape(neck.transition)}'
@@ -255,23 +268,27 @@ def _stage_tables(result: Result) -> str:
         cells = ["", "", ""]
         if t is not None:
             grade = f" {_badge(t.grade)}" if t.grade else ""
-            cells = [Safe(f"{escape(t.name)} {escape(fmt.ratio(t.ratio))}{grade}"),
-                     fmt.percent(t.flow), fmt.duration(t.median_seconds)]  # fmt: skip
-        share = fmt.percent(s.share_of_aware)
-        stages.append(
-            [s.label, fmt.count(s.reached), share, *cells[:2], fmt.count(s.path), cells[2]]
-        )
+            ratio = fmt.null(fmt.proportion(t.ratio, t.ratio_count, t.flow_base), t.ratio_reason)
+            cells = [Safe(f"{escape(t.name)} {escape(ratio)}{grade}"),
+                     fmt.share(t.flow, t.flow_count, t.flow_base),
+                     fmt.duration(t.median_seconds)]  # fmt: skip
+        share = fmt.share(s.share_of_aware, s.reached, result.stage("aware").reached)
+        on_path = fmt.count(s.path) if s.measured else "— skipped"
+        stages.append([s.label, fmt.count(s.reached), share, *cells[:2], on_path, cells[2]])
     cols = ["stage", "#reached", "#of aware", "ratio in", "#flow", "#on path", "#median time"]
     out = [_table("5A stages", cols, stages, wide=True)]
     source = next((t.target_source for t in result.transitions if t.target_source), "")
     grades = []
     for t in result.transitions:
-        ratio = fmt.ratio(t.ratio) if t.ratio is not None else f"— {t.ratio_reason or ''}".strip()
+        ratio = fmt.null(fmt.proportion(t.ratio, t.ratio_count, t.flow_base), t.ratio_reason)
         uplift = f"×{t.uplift:.2f}" if t.uplift else "—"
         uplift = "∞" if t.grade == "critical" and t.ratio == 0 else uplift
         grade = _badge(t.grade) if t.grade else "—"
-        grades.append([t.name, ratio, _target(t), grade, fmt.percent(t.dropoff), uplift])
-    notes = "; ".join(f"{t.name}: {t.grade_reason}" for t in result.transitions if t.grade_reason)
+        dropoff = fmt.share(t.dropoff, t.flow_base - t.flow_count, t.flow_base)
+        grades.append([t.name, ratio, _target(t), grade, dropoff, uplift])
+    notes = "; ".join(
+        f"{t.name}: {fmt.reason(t.grade_reason)}" for t in result.transitions if t.grade_reason
+    )
     cols = ["transition", "#ratio", "#target", "grade", "#drop-off", "#uplift"]
     out.append(
         _table(f"Targets and grades ({source})" if source else "Targets", cols, grades, notes)
@@ -279,13 +296,14 @@ def _stage_tables(result: Result) -> str:
     steps = [None, *result.transitions]
     path = [
         [s.label, fmt.count(s.path),
-         "" if t is None else fmt.percent(t.path_conversion),
-         "" if t is None else fmt.percent(t.settled_conversion),
+         "" if t is None else path_step(t),
+         "" if t is None else settled(t),
          "" if s.in_window is None else fmt.count(s.in_window)]
+        if s.measured else [s.label, "—", "skipped: not measured", "", ""]
         for s, t in zip(result.stages, steps, strict=False)
     ]  # fmt: skip
     title = f"Ordered path (window {fmt.duration(result.window.funnel_window_seconds)})"
-    note = f"Overall path conversion {fmt.percent(result.path_conversion)}."
+    note = path_note(result)
     cols = ["stage", "#on path", "#step", "#settled", "#in window"]
     out.append(_table(title, cols, path, note))
     total, labels = result.persons or 1, {s.key: s.label for s in result.stages}

@@ -36,12 +36,14 @@ def _headline(result: Result) -> list[str]:
         "",
     ]
     if result.verdict:
-        lines += [f"**Verdict: {fmt.words(result.verdict.status)}**", ""]
+        judged = result.verdict.status != "not_judged"
+        note = "" if judged else " — not enough evidence to judge"
+        lines += [f"**Verdict: {fmt.words(result.verdict.status)}**{note}", ""]
         lines += [f"- {md(r)}" for r in result.verdict.reasons] + [""]
     for ratio in (result.par, result.bar):
         if ratio is not None:
             interval = (
-                f" (95% CI {ratio.low:.3f}–{ratio.high:.3f})"
+                f" (95% CI {fmt.bound(ratio.low)}–{fmt.bound(ratio.high)})"
                 if ratio.low is not None and ratio.high is not None
                 else ""
             )
@@ -49,14 +51,16 @@ def _headline(result: Result) -> list[str]:
     neck = result.bottleneck
     if neck is not None:
         gain = (
-            "unbounded"
+            "gain unknown: nobody is at that stage yet"
             if neck.expected_gain.value is None
-            else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit}"
+            else "≈ "
+            + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
+            + " at target"
         )
         lines += [
             "",
             f"**Bottleneck: {neck.transition}** {fmt.ratio(neck.ratio)} vs target "
-            f"{neck.target:.2f} — {md(neck.problem)} ({gain} at target)",
+            f"{neck.target:.2f} — {md(neck.problem)} ({gain})",
             "",
         ]
         lines += [f"1. {md(a)}" for a in neck.actions]
@@ -77,15 +81,24 @@ def render_markdown(result: Result) -> str:
     rows = []
     for stage in result.stages:
         into = incoming.get(stage.key)
+        aware = result.stage("aware").reached
+        ratio = (
+            ""
+            if into is None
+            else f"{into.name} "
+            + fmt.null(
+                fmt.proportion(into.ratio, into.ratio_count, into.flow_base), into.ratio_reason
+            )
+        )
         rows.append(
             [
-                stage.label,
+                md(stage.label),
                 fmt.count(stage.reached),
-                fmt.percent(stage.share_of_aware),
-                "" if into is None else f"{into.name} {fmt.ratio(into.ratio)}",
+                fmt.share(stage.share_of_aware, stage.reached, aware),
+                ratio,
                 "" if into is None or not into.grade else fmt.words(into.grade),
-                "" if into is None else fmt.percent(into.flow),
-                fmt.count(stage.path),
+                "" if into is None else fmt.share(into.flow, into.flow_count, into.flow_base),
+                fmt.count(stage.path) if stage.measured else "— (skipped)",
                 "" if into is None else fmt.duration(into.median_seconds),
             ]
         )
@@ -134,7 +147,7 @@ def render_markdown(result: Result) -> str:
                     fmt.count(r.persons),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
-                    fmt.ratio(r.par),
+                    fmt.proportion(r.par, r.reached["act"], r.reached["aware"]),
                     ", ".join(lag.transition for lag in r.lagging),
                 ]
                 for r in seg.rows
@@ -162,8 +175,8 @@ def render_markdown(result: Result) -> str:
                     fmt.count(r.reached["aware"]),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
-                    fmt.ratio(r.par),
-                    fmt.ratio(r.bar),
+                    fmt.proportion(r.par, r.reached["act"], r.reached["aware"]),
+                    fmt.proportion(r.bar, r.reached["advocate"], r.reached["aware"]),
                 ]
                 for r in result.trend.rows
             ],

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from fivea.checks import CheckResult
+from fivea.render import text as fmt
 from fivea.render.checks import summary
 from fivea.render.table_sections import new_table
 
@@ -28,7 +29,7 @@ def render_check_table(
     order = {"fail": 0, "warn": 1, "pass": 2}
     for r in sorted(results, key=lambda r: order[r.status]):
         value = (
-            "not observable"
+            fmt.null("—", r.not_observable or "not_observable")
             if r.value is None
             else (f"{r.value:.4g}" if isinstance(r.value, float) else str(r.value))
         )

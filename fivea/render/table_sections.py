@@ -15,7 +15,12 @@ from fivea.render import text as fmt
 from fivea.result import Result, Transition
 
 BAR_WIDTH = 30
-VERDICT_STYLE = {"healthy": "bold green", "needs_attention": "bold yellow", "at_risk": "bold red"}
+VERDICT_STYLE = {
+    "healthy": "bold green",
+    "needs_attention": "bold yellow",
+    "at_risk": "bold red",
+    "not_judged": "bold",
+}
 GRADE_STYLE = {
     "ok": "green",
     "watch": "yellow",
@@ -80,6 +85,8 @@ def verdict(result: Result) -> RenderableType:
     title = Text()
     title.append("Verdict: ", style="bold")
     title.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
+    if status == "not_judged":
+        title.append(" — not enough evidence to judge")
     return Group(title, bullets(result.verdict.reasons))
 
 
@@ -90,11 +97,15 @@ def productivity(result: Result) -> RenderableType:
         if ratio is None:
             continue
         interval = (
-            f" [{ratio.low:.3f}, {ratio.high:.3f}]"
+            f" [{fmt.bound(ratio.low)}, {fmt.bound(ratio.high)}]"
             if ratio.low is not None and ratio.high is not None
             else ""
         )
-        target = f" · target {ratio.target:.3f}" if ratio.target is not None else ""
+        target = (
+            f" · target {ratio.target:.4g}"
+            if ratio.target is not None and ratio.value is not None
+            else ""
+        )
         out.append(f"{ratio.reading}{interval}{target}\n")
     return out
 
@@ -103,14 +114,18 @@ def bottleneck(result: Result) -> RenderableType:
     """The bottleneck, its expected gain and what to do."""
     neck = result.bottleneck
     if neck is None:
+        if not any(t.grade in ("ok", "watch", "critical") for t in result.transitions):
+            return Text("No bottleneck: no transition could be graded.\n")
         return Text("No bottleneck: every graded transition meets its target.\n")
     line = Text()
     line.append("Bottleneck: ", style="bold")
     line.append(f"{neck.transition}", style="bold red")
     gain = (
-        "unbounded: nobody converts yet"
+        "gain unknown: nobody is at that stage yet"
         if neck.expected_gain.value is None
-        else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit} at target"
+        else "≈ "
+        + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
+        + " at target"
     )
     line.append(f" {fmt.ratio(neck.ratio)} vs target {neck.target:.2f} — {neck.problem}; {gain}")
     return Group(line, bullets(neck.actions, marker="→"), Text(""))
@@ -140,11 +155,15 @@ def archetype(result: Result) -> RenderableType:
 
 def _grade_cell(t: Transition) -> Text:
     if t.ratio is None:
-        return Text(f"{t.name} —", style="dim")
-    cell = Text(f"{t.name} {fmt.ratio(t.ratio)} ")
+        return Text(f"{t.name} {fmt.null('—', t.ratio_reason)}", style="dim")
+    cell = Text(f"{t.name} {fmt.proportion(t.ratio, t.ratio_count, t.flow_base)} ")
     if t.grade:
         cell.append(fmt.words(t.grade), style=GRADE_STYLE.get(t.grade, ""))
     return cell
+
+
+def _aware(result: Result) -> int:
+    return result.stage("aware").reached
 
 
 def stage_table(result: Result) -> Table:
@@ -165,9 +184,9 @@ def stage_table(result: Result) -> Table:
         table.add_row(
             Text(stage.label),
             fmt.count(stage.reached),
-            fmt.percent(stage.share_of_aware),
+            fmt.share(stage.share_of_aware, stage.reached, _aware(result)),
             Text("") if into is None else _grade_cell(into),
-            "" if into is None else fmt.percent(into.flow),
+            "" if into is None else fmt.share(into.flow, into.flow_count, into.flow_base),
             fmt.count(stage.path),
             "" if into is None else fmt.duration(into.median_seconds),
         )
@@ -201,10 +220,10 @@ def grades_table(result: Result) -> Table:
         grade = Text(fmt.words(t.grade or "—"), style=GRADE_STYLE.get(t.grade or "", ""))
         table.add_row(
             f"{t.name} ({t.from_stage}→{t.to_stage})",
-            fmt.ratio(t.ratio),
+            fmt.proportion(t.ratio, t.ratio_count, t.flow_base),
             target,
             grade,
-            fmt.percent(t.dropoff),
+            fmt.share(t.dropoff, t.flow_base - t.flow_count, t.flow_base),
             uplift,
         )
     return table
@@ -247,13 +266,18 @@ def path_table(result: Result) -> Table:
     )
     for i, stage in enumerate(result.stages):
         into = result.transitions[i - 1] if i else None
+        if not stage.measured:
+            table.add_row(Text(stage.label), "—", "skipped: not measured", "", "")
+            continue
         table.add_row(
             Text(stage.label),
             fmt.count(stage.path),
-            "" if into is None else fmt.percent(into.path_conversion),
-            "" if into is None else fmt.percent(into.settled_conversion),
+            "" if into is None else fmt.path_step(into),
+            "" if into is None else fmt.settled(into),
             "" if stage.in_window is None else fmt.count(stage.in_window),
         )
+    table.caption = Text(fmt.path_note(result) + "\n")
+    table.caption_justify = "left"
     return table
 
 
@@ -361,7 +385,7 @@ def segment_tables(result: Result) -> list[tuple[str, Table]]:
                 fmt.count(row.reached["ask"]),
                 fmt.count(row.reached["act"]),
                 fmt.count(row.reached["advocate"]),
-                fmt.ratio(row.par),
+                fmt.proportion(row.par, row.reached["act"], row.reached["aware"]),
                 Text(lags, style="red"),
             )
         out.append((title, table))
@@ -418,8 +442,8 @@ def trend_table(result: Result) -> Table | None:
         table.add_row(
             row.period,
             *[fmt.count(row.reached[k]) for k in ("aware", "appeal", "ask", "act", "advocate")],
-            fmt.ratio(row.par),
-            fmt.ratio(row.bar),
+            fmt.proportion(row.par, row.reached["act"], row.reached["aware"]),
+            fmt.proportion(row.bar, row.reached["advocate"], row.reached["aware"]),
         )
     return table
 

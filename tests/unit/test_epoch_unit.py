@@ -22,7 +22,8 @@ def _log(path: Path, head_in_seconds: int, rest_in_ms: int) -> Path:
     for i in range(head_in_seconds + rest_in_ms):
         seconds = SECOND + i * 60
         at = str(seconds) if i < head_in_seconds else str(seconds * 1000)
-        event = ("page_view", "product_view", "add_to_cart", "purchase")[i % 4]
+        # every stage has hits: no second phase-1 pass for a path that skips a stage
+        event = ("page_view", "product_view", "search", "purchase", "share")[i % 5]
         rows.append({"user_id": f"u{i % 37}", "event_time": at, "event": event})
     pl.DataFrame(rows).write_csv(path)
     return path
