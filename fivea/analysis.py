@@ -29,6 +29,7 @@ from fivea.aggregate import (
     subfunnel_measures,
     subfunnels,
 )
+from fivea.compare import Coverage
 from fivea.config import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import (
     Evidence,
@@ -48,11 +49,11 @@ from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
 from fivea.readers import explain_read_error
-from fivea.result import Finding, Quality, Result, SourceInfo, WindowInfo
+from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
-from fivea.trend import build_trend, check_period
+from fivea.trend import buckets, build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
@@ -298,8 +299,21 @@ def analyse_scan(
                 )
             )
         else:
+            valid = frames["valid"].row(0, named=True)
+            end = window.until if window.until is not None else window.as_of + 1
+            coverage = Coverage(
+                first_event=valid["time_min"],
+                last_event=valid["time_max"],
+                previous_since=previous.since or 0,
+                until=end,
+                length=end - (window.since or 0),
+            )
             comparison = compare(
-                table, previous_table, iso(previous.since) or "", iso(previous.until) or ""
+                table,
+                previous_table,
+                iso(previous.since) or "",
+                iso(previous.until) or "",
+                coverage,
             )
     return Result(
         source=source_info(scan, loaded),
@@ -329,9 +343,26 @@ def analyse_scan(
         findings=tuple(findings),
         segments=breakdowns,
         compare=comparison,
-        trend=build_trend(frames["trend"], options.trend, measured) if options.trend else None,
+        trend=_trend(frames, options, window, measured, config) if options.trend else None,
         **_run_info(started, runner.info()),
     )
+
+
+def _trend(
+    frames: dict[str, pl.DataFrame],
+    options: Options,
+    window: Window,
+    measured: dict[str, bool],
+    config: Config,
+) -> Trend:
+    """Every bucket between the first and last valid event in the window, empty ones too."""
+    assert options.trend is not None
+    valid = frames["valid"].row(0, named=True)
+    first = max(valid["time_min"], window.since or valid["time_min"])
+    end = window.until if window.until is not None else window.as_of + 1
+    last = min(valid["time_max"], end - 1)
+    every = buckets(first, last, options.trend, config.time.timezone) if first <= last else []
+    return build_trend(frames["trend"], options.trend, measured, every, config.diagnosis.min_stage)
 
 
 def measured_stages(

@@ -14,22 +14,20 @@ from importlib import resources
 
 import yaml
 
-from fivea.aggregate import StageTable, safe_ratio
-from fivea.config import STAGE_KEYS, Actions, Config, Targets
+from fivea.aggregate import StageTable
+from fivea.compare import bow_tie_distance, compare  # re-exported: the diagnosis API
+from fivea.config import Actions, Config, Targets
 from fivea.result import (
     NO_ONE_AT_STAGE,
     NOT_MEASURED,
     WINDOW_TOO_SHORT,
     Archetype,
     Bottleneck,
-    Comparison,
-    Delta,
     ExpectedGain,
     Finding,
     Inversion,
     Transition,
 )
-from fivea.stats import Z95, two_proportion_z
 from fivea.verdict import (  # re-exported: the diagnosis API
     Evidence,
     bar_target,
@@ -45,6 +43,7 @@ __all__ = [
     "archetype",
     "bar_target",
     "bottleneck",
+    "bow_tie_distance",
     "compare",
     "grade",
     "par_target",
@@ -286,72 +285,3 @@ def shape_findings(table: StageTable, shape: Archetype) -> list[Finding]:
             )
         )
     return findings
-
-
-def bow_tie_distance(table: StageTable) -> float | None:
-    """d = |Advocate/Aware - 1| + |Act/Appeal - 1| (SPEC §4.5)."""
-    r = {s.key: s.reached for s in table.stages}
-    if not r["aware"] or not r["appeal"]:
-        return None
-    return abs(r["advocate"] / r["aware"] - 1) + abs(r["act"] / r["appeal"] - 1)
-
-
-def _delta(metric: str, now: float | None, before: float | None, z: float | None = None) -> Delta:
-    delta = None if now is None or before is None else now - before
-    change = None if delta is None or not before else delta / before
-    significant = None if z is None else abs(z) >= Z95
-    return Delta(metric, now, before, delta, change, z, significant)
-
-
-def compare(current: StageTable, previous: StageTable, since: str, until: str) -> Comparison:
-    """Deltas of every count and ratio, z-tests for PAR and BAR, the direction (SPEC §4.5)."""
-    now = {s.key: s.reached for s in current.stages}
-    before = {s.key: s.reached for s in previous.stages}
-    deltas = [_delta(f"reached.{k}", now[k], before[k]) for k in STAGE_KEYS]
-    deltas += [
-        _delta(f"ratio.{t.name}", t.ratio, p.ratio)
-        for t, p in zip(current.transitions, previous.transitions, strict=True)
-    ]
-    deltas += [
-        _delta(f"flow.{t.name}", t.flow, p.flow)
-        for t, p in zip(current.transitions, previous.transitions, strict=True)
-    ]
-    measured = {s.key: s.measured for s in current.stages}
-    tests = {}
-    for name, stage in (("par", "act"), ("bar", "advocate")):
-        z = None
-        if not (measured["aware"] and measured[stage]):
-            tests[name] = None
-            deltas.append(_delta(name, None, None))
-            continue
-        if now[stage] <= now["aware"] and before[stage] <= before["aware"]:
-            z = two_proportion_z(now[stage], now["aware"], before[stage], before["aware"])
-        tests[name] = z
-        deltas.append(
-            _delta(
-                name,
-                safe_ratio(now[stage], now["aware"]),
-                safe_ratio(before[stage], before["aware"]),
-                z,
-            )
-        )
-    d_now, d_before = bow_tie_distance(current), bow_tie_distance(previous)
-    reasons = []
-    fell = [n.upper() for n, z in tests.items() if z is not None and z <= -Z95]
-    bar_rose = tests["bar"] is not None and tests["bar"] >= Z95
-    closer = d_now is not None and d_before is not None and d_before - d_now >= TOL - ULP
-    if fell:
-        direction = "declining"
-        reasons.append(f"{' and '.join(fell)} fell significantly (|z| >= {Z95})")
-    elif bar_rose or closer:
-        direction = "improving"
-        if bar_rose:
-            reasons.append("BAR rose significantly")
-        if closer:
-            reasons.append(f"the shape moved {d_before - d_now:.2f} closer to the bow tie")
-    else:
-        direction = "stable"
-        reasons.append("no significant change in PAR or BAR")
-    return Comparison(
-        since, until, previous.persons, tuple(deltas), d_now, d_before, direction, tuple(reasons)
-    )

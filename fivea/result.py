@@ -295,6 +295,7 @@ class Delta:
     change: float | None  # relative change
     z: float | None = None
     significant: bool | None = None
+    reason: str | None = None  # why change (or the test) is missing: zero_base, partial_period...
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,9 @@ class Comparison:
     deltas: tuple[Delta, ...]
     bow_tie_distance: float | None
     previous_bow_tie_distance: float | None
-    direction: str  # improving / stable / declining
+    direction: str  # improving / stable / declining / not_judged
     reasons: tuple[str, ...]
+    direction_reason: str | None = None  # partial_period when direction is not_judged
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,8 @@ class TrendRow:
     reached: dict[str, int]
     par: float | None
     bar: float | None
+    ratios: dict[str, float | None] = field(default_factory=dict)
+    small_sample: bool = False  # fewer aware persons than diagnosis.min_stage: drawn hollow
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ This reads events (stage hits), so it belongs to phase 1: buckets are calendar d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import polars as pl
 
 from fivea.aggregate import safe_ratio
-from fivea.config import STAGE_KEYS
+from fivea.config import STAGE_KEYS, TRANSITION_NAMES
 from fivea.errors import InputError
 from fivea.events import TIME, USER
 from fivea.person import Window, in_window, stage_hits
@@ -55,28 +56,54 @@ def trend_frame(
     return counts.sort("__bucket")
 
 
+def buckets(first: int, last: int, period: str, timezone: str) -> list[dt.date]:
+    """Every calendar bucket from the one holding ``first`` to the one holding ``last`` (µs)."""
+    ends = pl.DataFrame({TIME: [first, last]}).select(_bucket(period, timezone))["__bucket"]
+    return pl.date_range(ends[0], ends[1], PERIODS[period], eager=True).to_list()
+
+
 def build_trend(
-    frame: pl.DataFrame, period: str, measured: Mapping[str, bool] | None = None
+    frame: pl.DataFrame,
+    period: str,
+    measured: Mapping[str, bool] | None = None,
+    every: list[dt.date] | None = None,
+    min_stage: int = 0,
 ) -> Trend:
-    """Rows of the collected trend frame, with PAR and BAR per bucket (null: not measured)."""
+    """Rows of the collected trend frame, with ratios, PAR and BAR per bucket.
+
+    ``every``: all buckets between the first and the last valid event in the window; those
+    without a hit get zero counts and null rates. A bucket with fewer aware persons than
+    ``min_stage`` is flagged ``small_sample``. A rate touching a stage the run did not measure
+    is null.
+    """
     measured = measured or dict.fromkeys(STAGE_KEYS, True)
     par_seen = measured["aware"] and measured["act"]
     bar_seen = measured["aware"] and measured["advocate"]
+    counted = {row["__bucket"]: row for row in frame.iter_rows(named=True)}
     rows = []
-    for row in frame.iter_rows(named=True):
+    for bucket in sorted(set(every or []) | set(counted)):
+        row = counted.get(bucket, {})
         reached = {s: int(row.get(s) or 0) for s in STAGE_KEYS}
-        label = row["__bucket"].isoformat()
+        label = bucket.isoformat()
         if period == "week":
-            year, week, _ = row["__bucket"].isocalendar()
+            year, week, _ = bucket.isocalendar()
             label = f"{year}-W{week:02d}"
         elif period == "month":
             label = label[:7]
+        ratios = {
+            name: safe_ratio(reached[STAGE_KEYS[i + 1]], reached[STAGE_KEYS[i]])
+            if measured[STAGE_KEYS[i]] and measured[STAGE_KEYS[i + 1]]
+            else None
+            for i, name in enumerate(TRANSITION_NAMES)
+        }
         rows.append(
             TrendRow(
                 label,
                 reached,
                 safe_ratio(reached["act"], reached["aware"]) if par_seen else None,
                 safe_ratio(reached["advocate"], reached["aware"]) if bar_seen else None,
+                ratios,
+                reached["aware"] < min_stage,
             )
         )
     return Trend(period, tuple(rows))

@@ -376,7 +376,8 @@ def _over_time(result: Result) -> str:
                 now, before = fmt.ratio(d.current), fmt.ratio(d.previous)
             z = "" if d.z is None else f"{d.z:+.2f}" + (" significant" if d.significant else "")
             metric = {"par": "PAR", "bar": "BAR"}.get(d.metric, d.metric.replace(".", " "))
-            rows.append([metric, now, before, fmt.signed_percent(d.change), z])
+            change = fmt.null(fmt.signed_percent(d.change), d.reason)
+            rows.append([metric, now, before, change, z])
         direction = comparison.direction
         grade = {"improving": "ok", "declining": "critical"}.get(direction, "none")
         out.append(
@@ -385,13 +386,15 @@ def _over_time(result: Result) -> str:
         )
         title = (
             f"Compared with {fmt.moment(comparison.since)} → {fmt.moment(comparison.until)} "
-            f"({fmt.count(comparison.persons)} persons)"
+            f"({fmt.plural(comparison.persons, 'persons')})"
         )
         out.append(_table(title, ["metric", "#now", "#before", "#change", "#z"], rows))
     if result.trend is not None:
         rows = [
-            [r.period, *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS), fmt.ratio(r.par),
-             fmt.ratio(r.bar)]
+            [r.period + (" (small sample)" if r.small_sample else ""),
+             *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS),
+             fmt.proportion(r.par, r.reached.get("act"), r.reached.get("aware")),
+             fmt.proportion(r.bar, r.reached.get("advocate"), r.reached.get("aware"))]
             for r in result.trend.rows
         ]  # fmt: skip
         cols = ["period", "#aware", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]

@@ -30,7 +30,7 @@ def _headline(result: Result) -> list[str]:
     lines = [
         f"# fivea 5A diagnosis: {fmt.words(result.verdict.status) if result.verdict else ''}",
         "",
-        f"{files} · {fmt.count(result.persons)} persons · "
+        f"{files} · {fmt.plural(result.persons, 'persons')} · "
         f"{fmt.moment(result.window.since or result.quality.time_min)} → "
         f"{fmt.moment(result.window.as_of)} {result.window.timezone} · {config}",
         "",
@@ -160,7 +160,12 @@ def render_markdown(result: Result) -> str:
         lines += _table(
             ["metric", "now", "before", "change"],
             [
-                [d.metric, _num(d.current), _num(d.previous), fmt.signed_percent(d.change)]
+                [
+                    d.metric,
+                    _num(d.current),
+                    _num(d.previous),
+                    fmt.null(fmt.signed_percent(d.change), d.reason),
+                ]
                 for d in c.deltas
             ],
             right={1, 2, 3},
@@ -171,7 +176,7 @@ def render_markdown(result: Result) -> str:
             ["period", "aware", "act", "advocate", "PAR", "BAR"],
             [
                 [
-                    r.period,
+                    r.period + (" (small sample)" if r.small_sample else ""),
                     fmt.count(r.reached["aware"]),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),

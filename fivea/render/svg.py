@@ -206,7 +206,7 @@ def conversion_chart(transitions: tuple[Transition, ...], uid: str = "conversion
                 f'height="{row - 8}" fill="#dbe9d6"/>'
             )
         if t.ratio is None:
-            reason = t.ratio_reason or "undefined"
+            reason = fmt.reason(t.ratio_reason) or "undefined"
             texts = [_text(left + 6, y + 25, f"— {reason}", 11, fill=MUTED, **HALO)]
         else:
             colour = GRADE_COLOUR.get(t.grade or "", GRADE_COLOUR["not_measured"])

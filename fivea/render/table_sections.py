@@ -65,7 +65,7 @@ def header(result: Result) -> Text:
     line.append("fivea 5A diagnosis", style="bold")
     line.append(f"  {files}\n")
     line.append(
-        f"{fmt.count(result.persons)} persons · {start} → {fmt.moment(window.as_of)} "
+        f"{fmt.plural(result.persons, 'persons')} · {start} → {fmt.moment(window.as_of)} "
         f"{window.timezone if window.timezone != 'UTC' else 'UTC'} · {config}",
         style="dim",
     )
@@ -416,7 +416,7 @@ def compare_table(result: Result) -> RenderableType | None:
             delta.metric,
             show(delta.current if not is_count else int(delta.current or 0)),  # type: ignore[arg-type]
             show(delta.previous if not is_count else int(delta.previous or 0)),  # type: ignore[arg-type]
-            fmt.signed_percent(delta.change),
+            fmt.null(fmt.signed_percent(delta.change), delta.reason),
             "" if delta.z is None else f"{delta.z:+.2f}" + (" *" if delta.significant else ""),
         )
     reasons = Text("\n".join(f"  • {r}" for r in comparison.reasons))
@@ -437,6 +437,7 @@ def trend_table(result: Result) -> Table | None:
         ("advocate", "right"),
         ("PAR", "right"),
         ("BAR", "right"),
+        ("", "left"),
     )
     for row in result.trend.rows:
         table.add_row(
@@ -444,6 +445,7 @@ def trend_table(result: Result) -> Table | None:
             *[fmt.count(row.reached[k]) for k in ("aware", "appeal", "ask", "act", "advocate")],
             fmt.proportion(row.par, row.reached["act"], row.reached["aware"]),
             fmt.proportion(row.bar, row.reached["advocate"], row.reached["aware"]),
+            Text("small sample", style="dim") if row.small_sample else "",
         )
     return table
 

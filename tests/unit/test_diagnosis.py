@@ -449,6 +449,51 @@ def test_compare_directions() -> None:
     assert par.significant is True
 
 
+def test_traffic_falling_by_half_is_declining() -> None:
+    before = make_table([1000, 500, 300, 200, 100])
+    now = make_table([12, 6, 4, 2, 1])
+    result = compare(now, before, "a", "b")
+    assert result.direction == "declining"
+    assert "traffic fell 98.8%: aware persons 1,000 → 12" in result.reasons
+
+
+def test_marks_and_words_come_from_one_test() -> None:
+    # PAR rose a lot, BAR did not move: stable, and the words say PAR rose significantly
+    before = make_table([1000, 500, 300, 100, 50])
+    now = make_table([1000, 500, 300, 130, 50])  # z about +2.1, the shape barely moves
+    result = compare(now, before, "a", "b")
+    par = next(d for d in result.deltas if d.metric == "par")
+    assert par.significant is True
+    assert result.direction == "stable"
+    assert f"PAR rose significantly (z {par.z:+.2f})" in result.reasons
+    assert "BAR: no significant change (z +0.00)" in result.reasons
+
+
+def test_change_from_zero_base_is_null() -> None:
+    before = make_table([1000, 500, 300, 0, 0])
+    now = make_table([1000, 500, 300, 10, 0])
+    reached_act = next(
+        d for d in compare(now, before, "a", "b").deltas if d.metric == "reached.act"
+    )
+    assert (reached_act.change, reached_act.reason, reached_act.delta) == (None, "zero_base", 10)
+
+
+def test_partial_period_is_not_judged() -> None:
+    from fivea.compare import DAY_US, Coverage
+
+    before = make_table([1000, 500, 300, 200, 100])
+    now = make_table([1000, 500, 300, 120, 60])
+    length = 28 * DAY_US
+    # the log starts 3 days into the previous period: more than the 1-day slack
+    late = Coverage(3 * DAY_US, 2 * length, 0, 2 * length, length)
+    result = compare(now, before, "a", "b", late)
+    assert (result.direction, result.direction_reason) == ("not_judged", "partial_period")
+    par = next(d for d in result.deltas if d.metric == "par")
+    assert (par.change, par.delta, par.reason) == (None, None, "partial_period")
+    full = Coverage(DAY_US, 2 * length - DAY_US, 0, 2 * length, length)  # within the slack
+    assert compare(now, before, "a", "b", full).direction == "declining"
+
+
 def test_two_proportion_z_and_bh() -> None:
     # pooled p = 0.5, se = sqrt(0.25 * 2/100)
     assert two_proportion_z(60, 100, 40, 100) == pytest.approx(0.2 / math.sqrt(0.005))

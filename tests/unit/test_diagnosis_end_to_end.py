@@ -176,3 +176,25 @@ def test_unknown_action_key_is_a_config_error(tmp_path) -> None:
         r"mean 'affinity'\?",
     ):
         load_config(config)
+
+
+def test_trend_has_every_bucket_and_flags_small_samples() -> None:
+    # January and March have events, February none: February is still a row, empty
+    rows = []
+    for month, people in ((1, 30), (3, 5)):
+        for i in range(people):
+            t = dt.datetime(2025, month, 10, tzinfo=dt.UTC) + dt.timedelta(hours=i)
+            rows.append((f"u{month}-{i}", t, "page_view"))
+            rows.append((f"u{month}-{i}", t + dt.timedelta(minutes=1), "purchase"))
+    frame = pl.DataFrame(rows, schema=["user_id", "timestamp", "event"], orient="row")
+    trend = diagnose(frame, DEFAULT, trend="month").trend
+    assert trend is not None
+    assert [r.period for r in trend.rows] == ["2025-01", "2025-02", "2025-03"]
+    empty = trend.rows[1]
+    assert empty.reached == dict.fromkeys(("aware", "appeal", "ask", "act", "advocate"), 0)
+    assert (empty.par, empty.small_sample) == (None, True)
+    assert [r.small_sample for r in trend.rows] == [False, True, True]  # min_stage 20
+    # no rule sees Appeal, Ask or Advocate here: their rates are null in every bucket
+    assert trend.rows[0].par == 1.0
+    assert trend.rows[0].bar is None
+    assert trend.rows[0].ratios["attraction"] is None
