@@ -21,13 +21,10 @@ from fivea import __version__
 from fivea.aggregate import (
     PERSONS,
     SPAN,
-    Aggregates,
     path_stages,
     person_table,
     stage_measures,
     stage_table,
-    subfunnel_measures,
-    subfunnels,
 )
 from fivea.compare import Coverage
 from fivea.config import STAGE_KEYS, Config, LoadedConfig
@@ -45,6 +42,7 @@ from fivea.diagnosis import (
 from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, EventScan, all_dropped_message, scan_events
 from fivea.local import LocalRunner
+from fivea.measured import measured_stages
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
@@ -53,6 +51,7 @@ from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
+from fivea.subfunnels import subfunnel_measures, subfunnels
 from fivea.trend import buckets, build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 
@@ -363,45 +362,6 @@ def _trend(
     last = min(valid["time_max"], end - 1)
     every = buckets(first, last, options.trend, config.time.timezone) if first <= last else []
     return build_trend(frames["trend"], options.trend, measured, every, config.diagnosis.min_stage)
-
-
-def measured_stages(
-    frames: dict[str, pl.DataFrame],
-    totals: Aggregates,
-    plan: Phase1Plan,
-    window: Window,
-    runner: Phase1Runner,
-    config: Config,
-) -> dict[str, bool]:
-    """Which stages have a hit among the run's valid events before until (docs/metrics.md).
-
-    Decided once per run and used for both periods, every segment and bucket. A stage no event
-    matches has no hit; one a person reached in the window has one; plain rules hit wherever
-    they match. Only a counted (min_count) rule that matched before the window but hit nobody in
-    it is undecided: phase 1 then runs once more over the whole history before until.
-    """
-    matches = frames["stage_matches"].row(0, named=True)
-    counted_bits = {rule.bit for rule in plan.rules.counted}
-    measured: dict[str, bool] = {}
-    undecided = []
-    for bit, stage in enumerate(STAGE_KEYS):
-        if not matches[stage]:
-            measured[stage] = False
-        elif totals.count(f"reached_{stage}") or bit not in counted_bits:
-            measured[stage] = True
-        elif window.since is None:
-            measured[stage] = False  # the window is the whole history before until
-        else:
-            undecided.append(stage)
-    if undecided:
-        whole = Window(None, plan.window.until, window.as_of)
-        history = dataclasses.replace(plan, window=whole, previous=None, trend=None)
-        hits = person_table(runner.run(history).frames()["persons"]).aggregate(
-            [m for m in stage_measures(config, whole) if m.name.startswith("reached_")]
-        )
-        for stage in undecided:
-            measured[stage] = hits.count(f"reached_{stage}") > 0
-    return measured
 
 
 def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:

@@ -178,3 +178,16 @@ def test_renders_in_headless_chromium(full: Result, tmp_path: Path) -> None:
     assert full.verdict.reasons[0] in dom
     assert "Verdict" in dom
     assert dom.count("<svg") >= 2
+
+
+def test_not_judged_is_a_neutral_card_never_a_green_healthy() -> None:
+    # OTTO with no config: only Aware has hits
+    from tests.conftest import REAL_DATA
+
+    result = diagnose([str(REAL_DATA / "otto-20-sessions" / "events.csv")], DEFAULT)
+    html = render_html(result)
+    assert 'class="verdict v-not_judged"' in html
+    assert "v-healthy" not in html.split("</style>")[1]
+    assert "Not enough evidence to judge." in html
+    assert "attraction — not measured" in html
+    assert "skipped: not measured" in html
