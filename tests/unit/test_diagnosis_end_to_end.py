@@ -198,3 +198,20 @@ def test_trend_has_every_bucket_and_flags_small_samples() -> None:
     assert trend.rows[0].par == 1.0
     assert trend.rows[0].bar is None
     assert trend.rows[0].ratios["attraction"] is None
+
+
+def test_lead_log_under_leadgen_is_not_judged_when_it_speaks_another_vocabulary() -> None:
+    # an Olist-like B2B lead log: MQLs, then "deal_closed", which the leadgen preset does not know
+    rows = []
+    start = dt.datetime(2018, 1, 1, tzinfo=dt.UTC)
+    for i in range(300):
+        t = start + dt.timedelta(hours=i)
+        rows.append((f"lead{i}", t, "mql"))
+        if i % 7 == 0:
+            rows.append((f"lead{i}", t + dt.timedelta(days=20), "deal_closed"))
+    frame = pl.DataFrame(rows, schema=["user_id", "timestamp", "event"], orient="row")
+    result = diagnose(frame, load_config(None, "leadgen"))
+    assert result.verdict.status == "not_judged"
+    assert result.verdict.not_judged == ("act_not_measured", "too_few_graded")
+    assert result.par.value is None
+    assert result.par.reason == "not_measured"
