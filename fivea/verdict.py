@@ -60,8 +60,8 @@ def _productivity(
 ) -> Ratio:
     if unseen:
         stages = " and ".join(s.capitalize() for s in unseen)
-        verb = "is" if len(unseen) == 1 else "are"
-        reading = f"{name} not measured: {stages} {verb} not measured (no rule sees them)"
+        verb, pronoun = ("is", "it") if len(unseen) == 1 else ("are", "them")
+        reading = f"{name} not measured: {stages} {verb} not measured (no rule sees {pronoun})"
         return Ratio(None, None, None, NOT_MEASURED, reading, None, None, count, aware)
     value = safe_ratio(count, aware)
     if value is None:

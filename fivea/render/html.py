@@ -228,7 +228,7 @@ def _bottleneck(result: Result) -> str:
         uplift = "—" if neck.uplift is None else f"×{neck.uplift:.2f}"
     return (
         f'<div class="card"><h3>Bottleneck</h3><div class="big">{escape(neck.transition)}'
-        f"<small>{escape(fmt.ratio(neck.ratio))} vs target {neck.target:.2f} · uplift "
+        f"<small>{escape(fmt.bottleneck_ratio(result))} vs target {neck.target:.2f} · uplift "
         f'{escape(uplift)}</small></div><p class="reading">{escape(neck.problem)}: '
         f"<strong>{escape(gain_text)}</strong>.</p>{_list(neck.actions, 'ol')}</div>"
     )

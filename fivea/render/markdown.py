@@ -59,7 +59,7 @@ def _headline(result: Result) -> list[str]:
         )
         lines += [
             "",
-            f"**Bottleneck: {neck.transition}** {fmt.ratio(neck.ratio)} vs target "
+            f"**Bottleneck: {neck.transition}** {fmt.bottleneck_ratio(result)} vs target "
             f"{neck.target:.2f} — {md(neck.problem)} ({gain})",
             "",
         ]

@@ -127,7 +127,9 @@ def bottleneck(result: Result) -> RenderableType:
         + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
         + " at target"
     )
-    line.append(f" {fmt.ratio(neck.ratio)} vs target {neck.target:.2f} — {neck.problem}; {gain}")
+    line.append(
+        f" {fmt.bottleneck_ratio(result)} vs target {neck.target:.2f} — {neck.problem}; {gain}"
+    )
     return Group(line, bullets(neck.actions, marker="→"), Text(""))
 
 

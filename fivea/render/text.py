@@ -167,3 +167,12 @@ def path_note(result: Result) -> str:
     if result.path_skipped:
         text += f" Skipped, not measured: {', '.join(result.path_skipped)}."
     return text
+
+
+def bottleneck_ratio(result: Result) -> str:
+    """The bottleneck's ratio at the precision its interval allows."""
+    neck = result.bottleneck
+    if neck is None:
+        return "—"
+    t = next(t for t in result.transitions if t.name == neck.transition)
+    return proportion(t.ratio, t.ratio_count, t.flow_base)

@@ -350,7 +350,7 @@ def test_par_bar_targets_only_over_measured_stages() -> None:
     )
     assert par.target == pytest.approx(0.35 * 0.15 * 0.30)
     assert (bar.value, bar.reason, bar.target) == (None, "not_measured", None)
-    assert bar.reading == "BAR not measured: Advocate is not measured (no rule sees them)"
+    assert bar.reading == "BAR not measured: Advocate is not measured (no rule sees it)"
 
 
 # --- §4.2 not measured is null everywhere ------------------------------------------------------
