@@ -221,6 +221,10 @@ def analyse_scan(
         # ones is known only now, so phase 1 runs again with the path over the measured
         # stages (paid only on logs the config does not fully describe, docs/performance.md)
         plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        # the first pass's person tables are not needed any more: free them before the second
+        del persons
+        frames.pop("persons")
+        frames.pop("previous", None)
         again = runner.run(plan).frames()
         frames = {**frames, "persons": again["persons"]}
         if "previous" in again:
