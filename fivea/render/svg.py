@@ -250,8 +250,13 @@ def line_chart(
     series: list[tuple[str, list[float | None]]],
     uid: str,
     as_ratio: bool,
+    hollow: list[bool] | None = None,
 ) -> str:
-    """Lines over calendar buckets; a missing value breaks its line."""
+    """Lines over calendar buckets; a missing value breaks its line.
+
+    Points are filled, except where ``hollow`` flags a bucket (a small sample).
+    """
+    hollow = hollow or [False] * len(periods)
     width, height, left, right, top, bottom = 960, 280, 60, 40, 42, 40
     values = [v for _, vs in series for v in vs if v is not None]
     ymax, ticks, decimals = axis(max([*values, 0.1 if as_ratio else 4.0]), whole=not as_ratio)
@@ -296,10 +301,11 @@ def line_chart(
             if v is not None:
                 x, y = at(i, v)
                 shown = fmt.ratio(v) if as_ratio else fmt.count(round(v))
+                fill, note = ("#fff", " (small sample)") if hollow[i] else (colour, "")
                 body.append(
-                    f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" fill="#fff" stroke="{colour}" '
-                    f'stroke-width="2"><title>{escape(name)} {escape(periods[i])}: {shown}</title>'
-                    "</circle>"
+                    f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" fill="{fill}" stroke="{colour}" '
+                    f'stroke-width="2"><title>{escape(name)} {escape(periods[i])}: {shown}'
+                    f"{note}</title></circle>"
                 )
     texts = [", ".join("—" if v is None else f"{v:.3g}" for v in vs) for _, vs in series]
     desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(series, texts, strict=True))
@@ -315,6 +321,7 @@ def trend_charts(trend: Trend, labels: dict[str, str]) -> tuple[str, str]:
         [("PAR", [r.par for r in trend.rows]), ("BAR", [r.bar for r in trend.rows])],
         "trend-ratios",
         as_ratio=True,
+        hollow=[r.small_sample for r in trend.rows],
     )
     keys = list(trend.rows[0].reached) if trend.rows else list(labels)
     counts = line_chart(
@@ -323,6 +330,7 @@ def trend_charts(trend: Trend, labels: dict[str, str]) -> tuple[str, str]:
         [(labels.get(k, k), [float(r.reached.get(k, 0)) for r in trend.rows]) for k in keys],
         "trend-reached",
         as_ratio=False,
+        hollow=[r.small_sample for r in trend.rows],
     )
     return ratios, counts
 
@@ -354,7 +362,9 @@ def figures(result: Result) -> list[str]:
     if result.trend is not None and result.trend.rows:
         period = result.trend.period
         ratios, counts = trend_charts(result.trend, {s.key: s.label for s in result.stages})
-        caption = f"PAR = act / aware and BAR = advocate / aware within each {period}."
+        hollow = " Hollow points: small samples (fewer aware persons than min_stage)."
+        caption = f"PAR = act / aware and BAR = advocate / aware within each {period}." + hollow
         out.append(_figure(f"PAR and BAR by {period}", ratios, caption))
-        out.append(_figure(f"Reached per stage by {period}", counts, f"Persons per {period}."))
+        counted = f"Persons per {period}, by the calendar time of each stage's hit." + hollow
+        out.append(_figure(f"Reached per stage by {period}", counts, counted))
     return out

@@ -191,3 +191,13 @@ def test_not_judged_is_a_neutral_card_never_a_green_healthy() -> None:
     assert "Not enough evidence to judge." in html
     assert "attraction — not measured" in html
     assert "skipped: not measured" in html
+
+
+def test_small_sample_buckets_are_hollow_and_marked(full: Result) -> None:
+    assert full.trend is not None
+    small = [r for r in full.trend.rows if r.small_sample]
+    assert small  # the sample thins out in its last weeks
+    html = render_html(full)
+    assert f"{small[0].period}: " in html
+    assert "(small sample)</title>" in html
+    assert f"{small[0].period} (small sample)" in html  # the trend table marks it too
