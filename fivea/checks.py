@@ -264,6 +264,7 @@ def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             return None, "needs --compare previous"
         delta = next((d for d in result.compare.deltas if d.metric == tail), None)
         value = None if delta is None else (delta.change if head == "change" else delta.delta)
+        reason = None if delta is None else delta.reason
     elif head == "subfunnel":
         sub_name, _, what = tail.rpartition(".")
         sub = next(s for s in result.subfunnels if s.name == sub_name)
