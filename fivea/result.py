@@ -323,6 +323,7 @@ class TrendRow:
     bar: float | None
     ratios: dict[str, float | None] = field(default_factory=dict)
     small_sample: bool = False  # fewer aware persons than diagnosis.min_stage: drawn hollow
+    flows: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,16 @@ def trend_frame(
             .agg(pl.col(USER).n_unique().alias("aware"))
         )
         counts = aware.join(counts, on="__bucket", how="full", coalesce=True)
+    # flow per bucket: persons with hits of both stages in it (additive over person partitions)
+    mask = pl.col("__m")
+    per_person = hits.group_by("__bucket", USER).agg(pl.col(MASK).bitwise_or().alias("__m"))
+    if rules.aware_is_any_event:
+        per_person = per_person.with_columns(mask | 1)  # a hit is an event: an aware one
+    both = per_person.group_by("__bucket").agg(
+        (((mask & (1 << i)) != 0) & ((mask & (1 << (i + 1))) != 0)).sum().alias(f"both_{name}")
+        for i, name in enumerate(TRANSITION_NAMES)
+    )
+    counts = counts.join(both, on="__bucket", how="left")
     return counts.sort("__bucket")
 
 
@@ -96,6 +106,12 @@ def build_trend(
             else None
             for i, name in enumerate(TRANSITION_NAMES)
         }
+        flows = {
+            name: safe_ratio(int(row.get(f"both_{name}") or 0), reached[STAGE_KEYS[i]])
+            if measured[STAGE_KEYS[i]] and measured[STAGE_KEYS[i + 1]]
+            else None
+            for i, name in enumerate(TRANSITION_NAMES)
+        }
         rows.append(
             TrendRow(
                 label,
@@ -104,6 +120,7 @@ def build_trend(
                 safe_ratio(reached["advocate"], reached["aware"]) if bar_seen else None,
                 ratios,
                 reached["aware"] < min_stage,
+                flows,
             )
         )
     return Trend(period, tuple(rows))

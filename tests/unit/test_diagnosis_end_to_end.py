@@ -198,6 +198,20 @@ def test_trend_has_every_bucket_and_flags_small_samples() -> None:
     assert trend.rows[0].par == 1.0
     assert trend.rows[0].bar is None
     assert trend.rows[0].ratios["attraction"] is None
+    assert trend.rows[0].flows["attraction"] is None
+    assert trend.rows[1].flows == dict.fromkeys(trend.rows[1].flows)  # empty: no rate
+
+
+def test_trend_rows_carry_flows() -> None:
+    result = diagnose([str(ROOT / "sample_data" / "events.csv")], DEFAULT, trend="month")
+    assert result.trend is not None
+    january = result.trend.rows[0]
+    assert january.flows["attraction"] is not None
+    assert 0 < january.flows["attraction"] <= 1
+    # with any_event Aware, everyone with an Appeal hit in the month is aware in it
+    assert january.flows["attraction"] == pytest.approx(
+        january.reached["appeal"] / january.reached["aware"]
+    )
 
 
 def test_lead_log_under_leadgen_is_not_judged_when_it_speaks_another_vocabulary() -> None:
