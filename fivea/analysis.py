@@ -269,7 +269,8 @@ def analyse_scan(
         reasons.append(
             f"not measured: {', '.join(unmeasured)} (no event hits their rules): ratios into and "
             "out of them are not graded and the ordered path skips them; "
-            "`fivea stages EVENTS -c CONFIG` shows what each rule matches"
+            "`fivea stages EVENTS -c CONFIG` shows what each rule matches, "
+            "`fivea init EVENTS` writes rules from the data's event names"
         )
     for seg in breakdowns:
         for row in seg.rows:

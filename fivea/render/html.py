@@ -358,7 +358,7 @@ def _segments(result: Result) -> str:
             rows.append([row.value, fmt.count(row.persons), *reached[1:], fmt.ratio(row.par),
                          fmt.ratio(row.bar), flag])  # fmt: skip
         title = f"By {seg.column} ({fmt.words(seg.attribution)} touch)"
-        note = f"{seg.tests_run} lag tests run; flagged after Benjamini–Hochberg at q = 0.05."
+        note = f"{fmt.plural(seg.tests_run, 'lag tests')} run; flagged after Benjamini–Hochberg at q = 0.05."
         cols = ["value", "#persons", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]
         out.append(_table(title, [*cols, "lags at"], rows, note))
     return _section("segments", "Segments", out) if out else ""

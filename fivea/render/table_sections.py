@@ -364,7 +364,7 @@ def segment_tables(result: Result) -> list[tuple[str, Table]]:
     out = []
     for seg in result.segments:
         title = (
-            f"Segments by {seg.column} ({seg.attribution} touch; {seg.tests_run} lag tests, "
+            f"Segments by {seg.column} ({seg.attribution} touch; {fmt.plural(seg.tests_run, 'lag tests')}, "
             "BH q=0.05)"
         )
         table = new_table(
