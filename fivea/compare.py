@@ -57,15 +57,16 @@ def _delta(
     before: float | None,
     z: float | None = None,
     reason: str | None = None,
+    counts: tuple[int, int, int, int] | None = None,
 ) -> Delta:
     if reason == PARTIAL_PERIOD:
-        return Delta(metric, now, before, None, None, None, None, reason)
+        return Delta(metric, now, before, None, None, None, None, reason, counts)
     delta = None if now is None or before is None else now - before
     change = None if delta is None or not before else delta / before
     if delta is not None and not before and reason is None:
         reason = ZERO_BASE  # a relative change from 0 is undefined
     significant = None if z is None else abs(z) >= Z95
-    return Delta(metric, now, before, delta, change, z, significant, reason)
+    return Delta(metric, now, before, delta, change, z, significant, reason, counts)
 
 
 def _test(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, str | None]:
@@ -95,8 +96,16 @@ def compare(
         for t, p in zip(current.transitions, previous.transitions, strict=True):
             seen = measured[t.from_stage] and measured[t.to_stage]
             reason = cut or (None if seen else NOT_MEASURED)
+            pick = (lambda x: x.ratio_count) if attr == "ratio" else (lambda x: x.flow_count)
+            counts = (pick(t), t.flow_base, pick(p), p.flow_base)
             deltas.append(
-                _delta(f"{attr}.{t.name}", getattr(t, attr), getattr(p, attr), reason=reason)
+                _delta(
+                    f"{attr}.{t.name}",
+                    getattr(t, attr),
+                    getattr(p, attr),
+                    reason=reason,
+                    counts=counts,
+                )
             )
     tests: dict[str, float | None] = {}
     untested: dict[str, str] = {}
@@ -116,6 +125,7 @@ def compare(
                 safe_ratio(before[stage], before["aware"]),
                 None if cut else z,
                 cut or why,
+                (now[stage], now["aware"], before[stage], before["aware"]),
             )
         )
     d_now, d_before = bow_tie_distance(current), bow_tie_distance(previous)

@@ -296,6 +296,8 @@ class Delta:
     z: float | None = None
     significant: bool | None = None
     reason: str | None = None  # why change (or the test) is missing: zero_base, partial_period...
+    # a proportion's numerators and denominators now and before (shown precision), else None
+    counts: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

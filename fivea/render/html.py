@@ -369,11 +369,7 @@ def _over_time(result: Result) -> str:
     if comparison is not None:
         rows = []
         for d in comparison.deltas:
-            pair = (d.current, d.previous)
-            if d.metric.startswith("reached."):
-                now, before = (fmt.count(None if v is None else round(v)) for v in pair)
-            else:
-                now, before = fmt.ratio(d.current), fmt.ratio(d.previous)
+            now, before = fmt.delta_values(d)
             z = "" if d.z is None else f"{d.z:+.2f}" + (" significant" if d.significant else "")
             metric = {"par": "PAR", "bar": "BAR"}.get(d.metric, d.metric.replace(".", " "))
             change = fmt.null(fmt.signed_percent(d.change), d.reason)

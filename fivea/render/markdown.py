@@ -162,8 +162,7 @@ def render_markdown(result: Result) -> str:
             [
                 [
                     d.metric,
-                    _num(d.current),
-                    _num(d.previous),
+                    *fmt.delta_values(d),
                     fmt.null(fmt.signed_percent(d.change), d.reason),
                 ]
                 for d in c.deltas
@@ -202,9 +201,3 @@ def render_markdown(result: Result) -> str:
     quality_rows += [[f"stage {z.stage}", "no hit"] for z in q.zero_hit_stages]
     lines += _table(["", ""], quality_rows)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return fmt.count(int(value)) if float(value).is_integer() and value > 1 else fmt.ratio(value)

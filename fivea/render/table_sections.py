@@ -412,12 +412,9 @@ def compare_table(result: Result) -> RenderableType | None:
         ("z", "right"),
     )
     for delta in comparison.deltas:
-        is_count = delta.metric.startswith("reached.")
-        show = fmt.count if is_count else fmt.ratio
         table.add_row(
             delta.metric,
-            show(delta.current if not is_count else int(delta.current or 0)),  # type: ignore[arg-type]
-            show(delta.previous if not is_count else int(delta.previous or 0)),  # type: ignore[arg-type]
+            *fmt.delta_values(delta),
             fmt.null(fmt.signed_percent(delta.change), delta.reason),
             "" if delta.z is None else f"{delta.z:+.2f}" + (" *" if delta.significant else ""),
         )

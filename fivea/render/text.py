@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fivea.result import Result, SourceInfo, Transition
+    from fivea.result import Delta, Result, SourceInfo, Transition
 
 
 # reason codes of null numbers as words (docs/metrics.md "Not measured, not judged")
@@ -176,3 +176,14 @@ def bottleneck_ratio(result: Result) -> str:
         return "—"
     t = next(t for t in result.transitions if t.name == neck.transition)
     return proportion(t.ratio, t.ratio_count, t.flow_base)
+
+
+def delta_values(delta: Delta) -> tuple[str, str]:
+    """A comparison row's now and before: counts whole, proportions at their precision."""
+    if delta.metric.startswith("reached."):
+        now, before = (None if v is None else round(v) for v in (delta.current, delta.previous))
+        return count(now), count(before)
+    if delta.counts is None:
+        return ratio(delta.current), ratio(delta.previous)
+    x1, n1, x2, n2 = delta.counts
+    return proportion(delta.current, x1, n1), proportion(delta.previous, x2, n2)

@@ -503,3 +503,13 @@ def test_two_proportion_z_and_bh() -> None:
     # step-up: the largest p under its threshold rejects every smaller one too
     assert benjamini_hochberg([0.01, 0.04, 0.03, 0.045]) == [True, True, True, True]
     assert benjamini_hochberg([0.03, 0.5]) == [False, False]
+
+
+def test_compared_proportions_are_shown_at_their_precision() -> None:
+    from fivea.render.text import delta_values
+
+    before = make_table([23570, 23570, 23570, 23502, 100])
+    now = make_table([23570, 23570, 23570, 23540, 100])
+    par = next(d for d in compare(now, before, "a", "b").deltas if d.metric == "par")
+    assert par.counts == (23540, 23570, 23502, 23570)
+    assert delta_values(par) == ("0.999", "0.997")  # never "1.00" and "1.00"
