@@ -1,5 +1,6 @@
-"""Business health diagnosis from the 5A counts (SPEC §4): PAR/BAR, grades, bottleneck,
-archetype, verdict, and the direction against the previous period.
+"""Business health diagnosis from the 5A counts (docs/metrics.md "Diagnosis"): grades,
+bottleneck and expected gain, archetype; re-exports PAR/BAR and the verdict (fivea.verdict) and
+the period comparison (fivea.compare).
 
 Pure functions over phase-2 results; nothing here reads events or prints.
 """
@@ -93,7 +94,7 @@ def _grade_value(ratio: float, target: float) -> str:
 class GradeContext:
     """What grading needs beyond the ratios."""
 
-    measured: dict[str, bool]  # stage -> had any hit in the input
+    measured: dict[str, bool]  # stage -> has a hit before until (docs/metrics.md "Not measured")
     span_too_short: bool  # observed span shorter than funnel.window
     target_source: str
     actions: Actions | None = None  # the config's advice overrides
