@@ -233,7 +233,9 @@ def analyse_scan(
         totals = persons.aggregate(measures)
     table = stage_table(totals, config, measured)
     reached = {s.key: s.reached for s in table.stages}
-    quality = build_quality(frames, loaded, reached, table.persons)
+    # "stages with zero hits" are the ones not measured (a measured stage may be empty here)
+    hits = {k: reached[k] or int(measured[k]) for k in STAGE_KEYS}
+    quality = build_quality(frames, loaded, hits, table.persons)
     span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
     target_source = loaded.origin_of("targets")
     transitions, findings = grade(
