@@ -12,14 +12,22 @@ the result's numbers, whichever engine produced them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import polars as pl
 
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Config
 from fivea.person import Window
-from fivea.result import NOT_OBSERVABLE, StageCount, Subfunnel, SubfunnelStep, Transition
+from fivea.result import (
+    LAST_STAGE,
+    NONE_SETTLED,
+    NOT_MEASURED,
+    NOT_OBSERVABLE,
+    TOO_FEW_SETTLED,
+    StageCount,
+    Transition,
+)
 
 QUANTILES = (("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
 CURRENT_VALUES = ("none", *STAGE_KEYS)
@@ -171,6 +179,7 @@ def stage_measures(config: Config, window: Window) -> list[Measure]:
         *[Measure(f"path_{k}", level >= k) for k in range(1, 6)],
         *[Measure(f"in_window_{k}", (level == k) & still_open) for k in range(1, 5)],
         *[Measure(f"current_{v}", _current(v)) for v in CURRENT_VALUES],
+        *gain_measures(),
     ]
     for i, name in enumerate(TRANSITION_NAMES):
         a, b = _reach(STAGE_KEYS[i]), _reach(STAGE_KEYS[i + 1])
@@ -188,52 +197,80 @@ def stage_measures(config: Config, window: Window) -> list[Measure]:
     return measures
 
 
-def stage_table(values: Aggregates, config: Config) -> StageTable:
-    """Counts of one population from its ``stage_measures``."""
+def gain_measures() -> list[Measure]:
+    """The counts an expected gain needs (docs/metrics.md "Expected gain").
+
+    ``act_and_{t}``: persons with hits of t and Act (the share of t who buy); ``lost_{name}``:
+    persons who reached s but neither t nor Act (no more can be won at s→t than are there).
+    """
+    act = _reach("act").is_not_null()
+    out = [Measure(f"act_and_{t}", act & _reach(t).is_not_null()) for t in ("appeal", "ask")]
+    out.append(Measure("act_and_advocate", act & _reach("advocate").is_not_null()))
+    for i, name in enumerate(TRANSITION_NAMES[:3]):
+        s, t = _reach(STAGE_KEYS[i]), _reach(STAGE_KEYS[i + 1])
+        out.append(Measure(f"lost_{name}", s.is_not_null() & t.is_null() & ~act))
+    return out
+
+
+def all_measured() -> dict[str, bool]:
+    """Every stage measured (the path over all five stages)."""
+    return dict.fromkeys(STAGE_KEYS, True)
+
+
+def path_stages(measured: Mapping[str, bool]) -> tuple[int, ...]:
+    """The stages the ordered path runs over: the measured ones in 5A order (docs/metrics.md)."""
+    return tuple(i for i, s in enumerate(STAGE_KEYS) if measured[s])
+
+
+def stage_table(
+    values: Aggregates, config: Config, measured: Mapping[str, bool] | None = None
+) -> StageTable:
+    """Counts of one population from its ``stage_measures``.
+
+    ``measured``: which stages had any hit in the run (decided once per run, docs/metrics.md
+    "Not measured"); the person table's path levels count over the measured stages only.
+    """
+    measured = measured if measured is not None else all_measured()
     reached = {s: values.count(f"reached_{s}") for s in STAGE_KEYS}
-    path = [values.count(f"path_{k}") for k in range(1, 6)]
-    in_window = [values.count(f"in_window_{k}") for k in range(1, 5)]
     current = {v: values.count(f"current_{v}") for v in CURRENT_VALUES}
+    on_path = path_stages(measured)
+    # path level j (1-based) of the person table is the j-th measured stage
+    path: dict[int, int | None] = dict.fromkeys(range(5))
+    in_window: dict[int, int | None] = dict.fromkeys(range(5))
+    for rank, i in enumerate(on_path, start=1):
+        path[i] = values.count(f"path_{rank}")
+        if rank < len(on_path) and rank < 5:
+            in_window[i] = values.count(f"in_window_{rank}")
     stages = tuple(
         StageCount(
             key=s,
             label=getattr(config.stages, s).label or s.capitalize(),
             reached=reached[s],
-            share_of_aware=safe_ratio(reached[s], reached["aware"]),
+            share_of_aware=safe_ratio(reached[s], reached["aware"])
+            if measured[s] and measured["aware"]
+            else None,
             path=path[i],
             current=current[s],
-            in_window=in_window[i] if i < 4 else None,
+            in_window=in_window[i],
+            measured=measured[s],
+            path_reason=None if measured[s] else NOT_MEASURED,
+            in_window_reason=None
+            if in_window[i] is not None
+            else (NOT_MEASURED if not measured[s] else LAST_STAGE),
+            share_of_aware_reason=_share_reason(reached, measured, s),
         )
         for i, s in enumerate(STAGE_KEYS)
     )
-    transitions = []
-    for i, name in enumerate(TRANSITION_NAMES):
-        low, high = STAGE_KEYS[i], STAGE_KEYS[i + 1]
-        both = values.count(f"both_{name}")
-        converted = values.count(f"converted_{name}")
-        ratio = safe_ratio(reached[high], reached[low])
-        flow = safe_ratio(both, reached[low])
-        settled_base = path[i] - in_window[i]
-        seconds = _seconds(values[f"to_{name}"]) if converted else (None,) * len(QUANTILES)
-        transitions.append(
-            Transition(
-                from_stage=low,
-                to_stage=high,
-                name=name,
-                ratio=ratio,
-                ratio_reason=None if ratio is not None else NOT_OBSERVABLE,
-                flow=flow,
-                flow_count=both,
-                dropoff=None if flow is None else 1 - flow,
-                path_conversion=safe_ratio(path[i + 1], path[i]),
-                settled_conversion=safe_ratio(path[i + 1], settled_base)
-                if settled_base > 0
-                else None,
-                converted=converted,
-                reversed=values.count(f"reversed_{name}"),
-                **{f"{q}_seconds": s for (q, _), s in zip(QUANTILES, seconds, strict=True)},
-            )
-        )
+    transitions = [
+        _transition(values, config, i, name, reached, measured, path, in_window)
+        for i, name in enumerate(TRANSITION_NAMES)
+    ]
+    first, last = (on_path[0], on_path[-1]) if len(on_path) >= 2 else (None, None)
+    overall = None
+    overall_reason: str | None = NOT_MEASURED
+    if first is not None and last is not None:
+        overall = safe_ratio(path[last] or 0, path[first] or 0)
+        overall_reason = None if overall is not None else NOT_OBSERVABLE
     return StageTable(
         persons=values.count(PERSONS.name),
         stages=stages,
@@ -241,7 +278,93 @@ def stage_table(values: Aggregates, config: Config) -> StageTable:
         current=current,
         prospects=current["aware"] + current["appeal"] + current["ask"],
         customers=current["act"] + current["advocate"],
-        path_conversion=safe_ratio(path[4], path[0]),
+        path_conversion=overall,
+        path_conversion_reason=overall_reason,
+        path_skipped=tuple(s for s in STAGE_KEYS if not measured[s]),
+        gain_counts={
+            k: values.count(k)
+            for k in (
+                "act_and_appeal",
+                "act_and_ask",
+                "act_and_advocate",
+                *(f"lost_{n}" for n in TRANSITION_NAMES[:3]),
+            )
+        },
+    )
+
+
+def _share_reason(reached: Mapping[str, int], measured: Mapping[str, bool], s: str) -> str | None:
+    if not (measured[s] and measured["aware"]):
+        return NOT_MEASURED
+    return None if reached["aware"] else NOT_OBSERVABLE
+
+
+def _transition(
+    values: Aggregates,
+    config: Config,
+    i: int,
+    name: str,
+    reached: Mapping[str, int],
+    measured: Mapping[str, bool],
+    path: Mapping[int, int | None],
+    in_window: Mapping[int, int | None],
+) -> Transition:
+    """Stage i -> i+1: ratio and flow (null between unmeasured stages), path conversions."""
+    low, high = STAGE_KEYS[i], STAGE_KEYS[i + 1]
+    both = values.count(f"both_{name}")
+    converted = values.count(f"converted_{name}")
+    seconds = _seconds(values[f"to_{name}"]) if converted else (None,) * len(QUANTILES)
+    if measured[low] and measured[high]:
+        ratio = safe_ratio(reached[high], reached[low])
+        flow = safe_ratio(both, reached[low])
+        ratio_reason = None if ratio is not None else NOT_OBSERVABLE
+        flow_reason = ratio_reason
+    else:
+        ratio = flow = None
+        ratio_reason = flow_reason = NOT_MEASURED
+    # the path's step and settled conversions attach to the next measured stage, from the
+    # previous measured one (docs/metrics.md "Ordered path")
+    conversion = settled = None
+    conversion_reason = settled_reason = NOT_MEASURED
+    before = [k for k in range(i + 1) if measured[STAGE_KEYS[k]]]
+    path_from = STAGE_KEYS[before[-1]] if before and measured[high] else None
+    count = base = settled_base = None
+    if path_from is not None:
+        k = before[-1]
+        count, base = path[i + 1] or 0, path[k] or 0
+        open_ = in_window[k] or 0
+        settled_base = base - open_
+        conversion = safe_ratio(count, base)
+        conversion_reason = None if conversion is not None else NOT_OBSERVABLE
+        if base - count - open_ == 0:
+            settled_reason = NONE_SETTLED  # 100% by construction: nobody stopped and settled
+        elif settled_base < config.diagnosis.min_stage:
+            settled_reason = TOO_FEW_SETTLED
+        else:
+            settled, settled_reason = count / settled_base, None
+    return Transition(
+        from_stage=low,
+        to_stage=high,
+        name=name,
+        ratio=ratio,
+        ratio_reason=ratio_reason,
+        flow=flow,
+        flow_count=both,
+        dropoff=None if flow is None else 1 - flow,
+        path_conversion=conversion,
+        settled_conversion=settled,
+        converted=converted,
+        reversed=values.count(f"reversed_{name}"),
+        **{f"{q}_seconds": s for (q, _), s in zip(QUANTILES, seconds, strict=True)},
+        flow_reason=flow_reason,
+        path_conversion_reason=conversion_reason,
+        settled_conversion_reason=settled_reason,
+        path_from=path_from,
+        flow_base=reached[low],
+        ratio_count=reached[high],
+        path_count=count,
+        path_base=base,
+        settled_base=settled_base,
     )
 
 
@@ -260,65 +383,6 @@ class StageTable:
     prospects: int
     customers: int
     path_conversion: float | None
-
-
-def subfunnel_measures(config: Config) -> list[Measure]:
-    """Persons per step and the median time per step of every sub-funnel (SPEC §3.5)."""
-    measures = []
-    for index, (name, sub) in enumerate(config.subfunnels.items()):
-        level = pl.col(f"sub_{name}_level")
-        measures += [Measure(f"sub{index}_c{k}", level >= k + 1) for k in range(len(sub.steps))]
-        measures += [
-            Measure(
-                f"sub{index}_m{k}",
-                pl.when(level >= k + 1).then(
-                    pl.col(f"sub_{name}_t{k}") - pl.col(f"sub_{name}_t{k - 1}")
-                ),
-                "quantiles",
-                (0.5,),
-            )
-            for k in range(1, len(sub.steps))
-        ]
-    return measures
-
-
-def subfunnels(values: Aggregates, config: Config) -> tuple[Subfunnel, ...]:
-    """Counts, conversion and median step times of every sub-funnel from its measures."""
-    out = []
-    for index, (name, sub) in enumerate(config.subfunnels.items()):
-        steps = []
-        for k, step in enumerate(sub.steps):
-            reached = values.count(f"sub{index}_c{k}")
-            previous = values.count(f"sub{index}_c{k - 1}") if k else None
-            conversion = safe_ratio(reached, previous) if previous is not None else None
-            median = values[f"sub{index}_m{k}"][0] if k and reached else None
-            steps.append(
-                SubfunnelStep(
-                    name=_step_name(step),
-                    reached=reached,
-                    conversion=conversion,
-                    dropoff=None if conversion is None else 1 - conversion,
-                    median_seconds=None if median is None else median / 1e6,
-                )
-            )
-        window = sub.window if sub.window is not None else config.funnel.window
-        out.append(
-            Subfunnel(
-                name=name,
-                window_seconds=window / 1e6,
-                steps=tuple(steps),
-                overall_conversion=safe_ratio(steps[-1].reached, steps[0].reached),
-            )
-        )
-    return tuple(out)
-
-
-def _step_name(step: object) -> str:
-    event = getattr(step, "event", None)
-    if event:
-        # the first name stands for the step; aliases from other vocabularies are counted
-        return event[0] + (f" (+{len(event) - 1})" if len(event) > 1 else "")
-    matches = getattr(step, "event_matches", None)
-    if matches:
-        return f"/{matches}/"
-    return getattr(step, "where", None) or "any event"
+    path_conversion_reason: str | None = None
+    path_skipped: tuple[str, ...] = ()
+    gain_counts: Mapping[str, int] = field(default_factory=dict)

@@ -21,17 +21,16 @@ from fivea import __version__
 from fivea.aggregate import (
     PERSONS,
     SPAN,
-    StageTable,
+    path_stages,
     person_table,
     stage_measures,
     stage_table,
-    subfunnel_measures,
-    subfunnels,
 )
 from fivea.change import what_changed
 from fivea.compare import PARTIAL_PERIOD, Coverage, compare
 from fivea.config import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import (
+    Evidence,
     GradeContext,
     archetype,
     bottleneck,
@@ -44,6 +43,7 @@ from fivea.errors import ConfigError, InputError
 from fivea.events import EVENT, EventScan, all_dropped_message
 from fivea.fingerprint import fingerprint, resolved_parts
 from fivea.local import LocalRunner
+from fivea.measured import measured_stages
 from fivea.person import PathSpec, Window
 from fivea.phase1 import Phase1Plan, Phase1Tables
 from fivea.quality import build_quality
@@ -52,7 +52,8 @@ from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
 from fivea.rules import RuleSet, compile_rules
 from fivea.segments import breakdown
 from fivea.sources import frame_source, resolve_sources
-from fivea.trend import bucket_of, build_trend, check_period
+from fivea.subfunnels import subfunnel_measures, subfunnels
+from fivea.trend import buckets, build_trend, check_period
 from fivea.window import WindowRequest, iso, previous_window, resolve_window
 from fivea.zero_config import scan_with_preset
 
@@ -140,9 +141,11 @@ def _check_segments(segments: tuple[str, ...], scan: EventScan) -> None:
             raise InputError(msg)
 
 
-def _paths(loaded: LoadedConfig, rules: RuleSet) -> list[PathSpec]:
+def _paths(
+    loaded: LoadedConfig, rules: RuleSet, stages: tuple[int, ...] = tuple(range(5))
+) -> list[PathSpec]:
     config = loaded.config
-    paths = [PathSpec("path", tuple(range(5)), config.funnel.window, distinct_rows=False)]
+    paths = [PathSpec("path", stages, config.funnel.window, distinct_rows=False)]
     for name, bits in rules.step_bits.items():
         sub = config.subfunnels[name]
         paths.append(PathSpec(name, bits, sub.window or config.funnel.window, distinct_rows=True))
@@ -153,7 +156,8 @@ def _data_limits(quality: Quality, span_too_short: bool) -> list[str]:
     reasons = []
     if quality.dropped_share and quality.dropped_share >= 0.01:
         reasons.append(f"data quality: {quality.dropped_share:.1%} of rows were dropped")
-    if quality.unmatched_share and quality.unmatched_share >= 0.5:
+    if quality.unmatched_share and 0.2 <= quality.unmatched_share <= 0.5:
+        # above half it is a reason the verdict is not judged (fivea.verdict)
         reasons.append(
             f"data quality: {quality.unmatched_share:.0%} of events match no rule "
             "(check the event names in the config)"
@@ -208,9 +212,8 @@ def analyse_scan(
 
     # phase 2: aggregates over the person table only, wherever it lives (SPEC §7)
     persons = person_table(frames["persons"])
-    totals = persons.aggregate(
-        [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
-    )
+    measures = [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
+    totals = persons.aggregate(measures)
     if totals.count(PERSONS.name) == 0:
         first, last = frames["valid"]["time_min"].item(), frames["valid"]["time_max"].item()
         bounds = " and ".join(
@@ -226,40 +229,66 @@ def analyse_scan(
             f"to {iso(last)}); widen --since/--until"
         )
         raise InputError(msg)
-    table = stage_table(totals, config)
+    measured = measured_stages(frames, totals, plan, window, runner, config)
+    on_path = path_stages(measured)
+    if 0 < len(on_path) < len(STAGE_KEYS):
+        # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
+        # ones is known only now, so phase 1 runs again with the path over the measured
+        # stages (paid only on logs the config does not fully describe, docs/performance.md)
+        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        # the first pass's person tables are not needed any more: free them before the second
+        del persons
+        frames.pop("persons")
+        frames.pop("previous", None)
+        again = runner.run(plan).frames()
+        frames = {**frames, "persons": again["persons"]}
+        if "previous" in again:
+            frames["previous"] = again["previous"]
+        persons = person_table(frames["persons"])
+        totals = persons.aggregate(measures)
+    table = stage_table(totals, config, measured)
     reached = {s.key: s.reached for s in table.stages}
-    quality = build_quality(frames, loaded, reached, table.persons)
+    # "stages with zero hits" are the ones not measured (a measured stage may be empty here)
+    hits = {k: reached[k] or int(measured[k]) for k in STAGE_KEYS}
+    quality = build_quality(frames, loaded, hits, table.persons)
     span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
-    measured = {k: bool(v) for k, v in frames["stage_matches"].row(0, named=True).items()}
     target_source = loaded.origin_of("targets")
     transitions, findings = grade(
         table.transitions,
         config.targets,
-        GradeContext(measured, span_too_short, target_source, config.actions, config.business),
+        GradeContext(
+            measured,
+            span_too_short,
+            target_source,
+            config.actions,
+            config.diagnosis.expected_archetype,
+            config.business,
+        ),
     )
-    table = StageTable(
-        table.persons,
-        table.stages,
-        transitions,
-        table.current,
-        table.prospects,
-        table.customers,
-        table.path_conversion,
-    )
-    par, bar = productivity(table, config.targets)
+    table = dataclasses.replace(table, transitions=transitions)
+    par, bar = productivity(table, config.targets, measured, span_too_short)
     neck = bottleneck(transitions, table, config.actions, config.business)
     shape = archetype(table, config)
     findings += shape_findings(table, shape, config.business)
     breakdowns = tuple(
-        breakdown(persons, column, totals, config.diagnosis.min_stage, config.segment_attribution)
+        breakdown(
+            persons,
+            column,
+            totals,
+            config.diagnosis.min_stage,
+            config.segment_attribution,
+            measured,
+        )
         for column in options.segments
     )
     reasons = []
     unmeasured = [k for k in STAGE_KEYS if not measured[k]]
     if unmeasured:
         reasons.append(
-            f"not measured: {', '.join(unmeasured)} (no event matches the rules; "
-            "its transitions are not graded)"
+            f"not measured: {', '.join(unmeasured)} (no event hits their rules): ratios into and "
+            "out of them are not graded and the ordered path skips them; "
+            "`fivea stages EVENTS -c CONFIG` shows what each rule matches, "
+            "`fivea init EVENTS` writes rules from the data's event names"
         )
     reasons += [
         f"lagging segment by {seg.column}: {finding.text}"
@@ -276,15 +305,16 @@ def analyse_scan(
         shape,
         neck,
         reasons,
-        span_too_short,
-        measured["advocate"],
+        Evidence(reached["aware"], config.diagnosis.min_aware, measured, quality.unmatched_share),
     )
     comparison = None
     change = None
     if previous is not None:
         previous_persons = person_table(frames["previous"])
         before = previous_persons.aggregate(stage_measures(config, previous))
-        previous_table = stage_table(before, config) if before.count(PERSONS.name) else None
+        previous_table = (
+            stage_table(before, config, measured) if before.count(PERSONS.name) else None
+        )
         if previous_table is None:
             findings.append(
                 Finding(
@@ -292,13 +322,14 @@ def analyse_scan(
                 )
             )
         else:
-            assert previous.since is not None
-            assert previous.until is not None
+            valid = frames["valid"].row(0, named=True)
+            end = window.until if window.until is not None else window.as_of + 1
             coverage = Coverage(
-                frames["valid"]["time_min"].item(),
-                frames["valid"]["time_max"].item(),
-                previous.since,
-                window.until if window.until is not None else window.as_of + 1,
+                first_event=valid["time_min"],
+                last_event=valid["time_max"],
+                previous_since=previous.since or 0,
+                until=end,
+                length=end - (window.since or 0),
             )
             comparison = compare(
                 table,
@@ -306,7 +337,6 @@ def analyse_scan(
                 iso(previous.since) or "",
                 iso(previous.until) or "",
                 coverage,
-                measured,
             )
             change = what_changed(
                 "previous",
@@ -339,6 +369,8 @@ def analyse_scan(
         prospects=table.prospects,
         customers=table.customers,
         path_conversion=table.path_conversion,
+        path_conversion_reason=table.path_conversion_reason,
+        path_skipped=table.path_skipped,
         subfunnels=subfunnels(totals, config),
         quality=quality,
         par=par,
@@ -350,25 +382,26 @@ def analyse_scan(
         segments=breakdowns,
         compare=comparison,
         change=change,
-        trend=_trend(frames, options.trend, window, config, measured) if options.trend else None,
+        trend=_trend(frames, options, window, measured, config) if options.trend else None,
         **_run_info(started, runner.info()),
     )
 
 
 def _trend(
-    frames: dict, period: str, window: Window, config: Config, measured: dict[str, bool]
+    frames: dict[str, pl.DataFrame],
+    options: Options,
+    window: Window,
+    measured: dict[str, bool],
+    config: Config,
 ) -> Trend:
-    """Every calendar bucket of the window's events, empty ones included (docs/metrics.md#trend)."""
-    first, last = frames["valid"]["time_min"].item(), frames["valid"]["time_max"].item()
-    if window.since is not None:
-        first = max(first, window.since)
-    if window.until is not None:
-        last = min(last, window.until - 1)
-    span = None
-    if first <= last:
-        zone = config.time.timezone
-        span = (bucket_of(first, period, zone), bucket_of(last, period, zone))
-    return build_trend(frames["trend"], period, span, config.diagnosis.min_stage, measured)
+    """Every bucket between the first and last valid event in the window, empty ones too."""
+    assert options.trend is not None
+    valid = frames["valid"].row(0, named=True)
+    first = max(valid["time_min"], window.since or valid["time_min"])
+    end = window.until if window.until is not None else window.as_of + 1
+    last = min(valid["time_max"], end - 1)
+    every = buckets(first, last, options.trend, config.time.timezone) if first <= last else []
+    return build_trend(frames["trend"], options.trend, measured, every, config.diagnosis.min_stage)
 
 
 def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:

@@ -129,9 +129,7 @@ def apply_baseline(result: Result, path: str, aware_is_every_event: bool = True)
     reached_before = {s.key: s.reached for s in before.stages}
     measured = {k: result.stage(k).reached > 0 or reached_before.get(k, 0) > 0 for k in STAGE_KEYS}
     window = data.get("window") or {}
-    comparison = compare(
-        now, before, window.get("since") or "", window.get("until") or "", None, measured
-    )
+    comparison = compare(now, before, window.get("since") or "", window.get("until") or "", None)
     split = None
     if result.segments:
         column = result.segments[0].column

@@ -41,10 +41,9 @@ def null_reason(result: Result, check: Check) -> str:
         return f"no one with {column} = {value} reached {_label(result, 'aware')}"
     if check.metric in ("par", "bar"):
         ratio = getattr(result, check.metric)
-        reason = ratio.reason if ratio is not None else None
-        return (reason or f"no one reached {_label(result, 'aware')}").removeprefix(
-            "not observable: "
-        )
+        if ratio is not None and ratio.reading and ": " in ratio.reading:
+            return ratio.reading.split(": ", 1)[1]  # "PAR not observable: nobody reached Aware"
+        return f"no one reached {_label(result, 'aware')}"
     if tail in TRANSITION_NAMES:
         return _transition_reason(result, head, tail)
     if head == "share" or check.metric == "path_conversion":

@@ -1,8 +1,8 @@
 """``checks:`` (SPEC §6): metrics addressed by dotted names, SodaCL-like conditions, levels.
 
 A condition names the *bad* state: ``fail: "< 0.02"`` fails when the metric is below 0.02.
-``fail:`` is evaluated before ``warn:``. A null metric is "not observable" and resolved by
-``on_missing`` (fail by default).
+``fail:`` is evaluated before ``warn:``. A null metric, whatever its reason (not measured, not
+observable, zero base, ...), is resolved by ``on_missing`` (fail by default).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from fivea.check_reasons import null_reason
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Check, Config
 from fivea.errors import ConfigError
-from fivea.result import Result, SegmentRow
+from fivea.result import NOT_MEASURED, NOT_OBSERVABLE, Result, SegmentRow
 
 _COMPARATORS = ("<=", ">=", "==", "!=", "<", ">")
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -212,8 +212,8 @@ def _segment_row(result: Result, segment: dict[str, str]) -> SegmentRow | None:
 def metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
     """(value, reason when null) of the metric a check names."""
     value, reason = _metric_value(result, check)
-    if value is None and reason is None:
-        reason = null_reason(result, check)
+    if value is None and reason in (None, NOT_OBSERVABLE, "last_stage"):
+        reason = null_reason(result, check)  # the report's own sentence: "no one reached Ask"
     return value, reason
 
 
@@ -225,14 +225,23 @@ def _metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         if row is None:
             column, value = next(iter(check.segment.items()))
             return None, f"no persons with {column} = {value}"
+        unmeasured = {s.key for s in result.stages if not s.measured}
         table = {"reached": row.reached, "ratio": row.ratios, "flow": row.flows}
         if head in table:
-            return table[head][tail], None
-        return {"par": row.par, "bar": row.bar, "persons": row.persons}[head], None
+            value = table[head][tail]
+            stages = _stages_of(head, tail)
+        else:
+            value = {"par": row.par, "bar": row.bar, "persons": row.persons}[head]
+            stages = {"par": {"aware", "act"}, "bar": {"aware", "advocate"}}.get(head, set())
+        if value is not None:
+            return value, None
+        return None, NOT_MEASURED if stages & unmeasured else NOT_OBSERVABLE
     value: Any = None
+    reason: str | None = None  # the number's own reason code when it is null
     if name in ("par", "bar"):
         ratio = getattr(result, name)
         value = ratio.value if ratio else None
+        reason = ratio.reason if ratio else None
     elif name == "archetype":
         value = result.archetype.primary if result.archetype else None
     elif name == "verdict":
@@ -241,6 +250,7 @@ def _metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
         value = result.bottleneck.transition if result.bottleneck else "none"
     elif name in ("persons", "prospects", "customers", "path_conversion"):
         value = getattr(result, name)
+        reason = result.path_conversion_reason if name == "path_conversion" else None
     elif head in _STAGE_METRICS:
         stage = result.stage(tail)
         value = {
@@ -250,9 +260,24 @@ def _metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             "current": stage.current,
             "in_window": stage.in_window,
         }[head]
+        reason = {
+            "share": stage.share_of_aware_reason,
+            "path": stage.path_reason,
+            "in_window": stage.in_window_reason,
+        }.get(head)
     elif head in _TRANSITION_METRICS:
         transition = next(t for t in result.transitions if t.name == tail)
         value = getattr(transition, "dropoff" if head == "dropoff" else head)
+        reason = {
+            "ratio": transition.ratio_reason,
+            "flow": transition.flow_reason,
+            "dropoff": transition.flow_reason,
+            "uplift": transition.grade_reason,
+            "path_conversion": transition.path_conversion_reason,
+            "settled_conversion": transition.settled_conversion_reason,
+        }.get(head)
+        if reason is None and transition.grade == NOT_MEASURED:
+            reason = NOT_MEASURED  # times into or out of a stage no rule can see
     elif head == "quality":
         value = getattr(result.quality, tail)
     elif head in ("change", "delta"):
@@ -260,13 +285,22 @@ def _metric_value(result: Result, check: Check) -> tuple[Any, str | None]:
             return None, "needs --compare previous"
         delta = next((d for d in result.compare.deltas if d.metric == tail), None)
         value = None if delta is None else (delta.change if head == "change" else delta.delta)
-        if delta is not None and value is None:  # partial_period, zero_base, not_measured
-            return None, (delta.change_reason if head == "change" else delta.delta_reason)
+        reason = None if delta is None else delta.reason
     elif head == "subfunnel":
         sub_name, _, what = tail.rpartition(".")
         sub = next(s for s in result.subfunnels if s.name == sub_name)
         value = sub.overall_conversion if what == "conversion" else sub.steps[-1].reached
-    return value, None
+    if value is not None:
+        return value, None
+    return None, reason
+
+
+def _stages_of(head: str, tail: str) -> set[str]:
+    """The stages a per-segment number reads (a null one is not measured if any is not)."""
+    if head == "reached":
+        return {tail}
+    i = TRANSITION_NAMES.index(tail)
+    return {STAGE_KEYS[i], STAGE_KEYS[i + 1]}
 
 
 @dataclass(frozen=True)
@@ -297,7 +331,11 @@ def evaluate(
         value, reason = metric_value(result, check)
         if value is None:
             status = {"fail": "fail", "warn": "warn", "pass": "pass"}[check.on_missing]
-            message = f"{check.metric} not observable: {reason}; on_missing: {check.on_missing}"
+            if reason is not None and " " not in reason:  # a code: not_measured, zero_base...
+                words = reason.replace("_", " ")
+                message = f"{check.metric} has no value ({words}); on_missing: {check.on_missing}"
+            else:  # a sentence: why nobody could be counted
+                message = f"{check.metric} not observable: {reason}; on_missing: {check.on_missing}"
             out.append(
                 CheckResult(
                     name,

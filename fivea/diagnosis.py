@@ -1,5 +1,6 @@
-"""Business health diagnosis from the 5A counts (SPEC §4): PAR/BAR, grades, bottleneck,
-archetype, verdict, and the direction against the previous period.
+"""Business health diagnosis from the 5A counts (docs/metrics.md "Diagnosis"): grades,
+bottleneck and expected gain, archetype; re-exports PAR/BAR and the verdict (fivea.verdict) and
+the period comparison (fivea.compare).
 
 Pure functions over phase-2 results; nothing here reads events or prints.
 """
@@ -14,26 +15,48 @@ from importlib import resources
 
 import yaml
 
-from fivea.aggregate import StageTable, safe_ratio
+from fivea.aggregate import StageTable
+from fivea.compare import bow_tie_distance, compare  # re-exported: the diagnosis API
 from fivea.config import Actions, Config, Targets
 from fivea.result import (
+    NO_ONE_AT_STAGE,
+    NOT_MEASURED,
+    WINDOW_TOO_SHORT,
     Archetype,
     Bottleneck,
     ExpectedGain,
     Finding,
     Inversion,
-    Ratio,
     Transition,
-    Verdict,
 )
-from fivea.stats import wilson
+from fivea.verdict import (  # re-exported: the diagnosis API
+    Evidence,
+    bar_target,
+    par_target,
+    productivity,
+    target_of,
+    verdict,
+)
+
+__all__ = [
+    "Evidence",
+    "GradeContext",
+    "archetype",
+    "bar_target",
+    "bottleneck",
+    "bow_tie_distance",
+    "compare",
+    "grade",
+    "par_target",
+    "productivity",
+    "shape_findings",
+    "verdict",
+]
 
 EPS = 0.05  # an inversion must exceed 1 by this much (SPEC §4.3)
 TOL = 0.15  # bow-tie tolerance, and the distance change that counts as improving (§4.5)
-ULP = 1e-9  # inclusive boundaries in decimal terms: 1 - 0.85 is 0.15000000000000002
 ULP = 1e-9  # boundaries are inclusive in decimal terms: 1 - 0.85 is 0.15000000000000002
 DOOR_KNOB_BLIND = 0.95  # share of buyers with Ask evidence above which door knob can't show
-WINDOW_TOO_SHORT = "window too short to judge advocacy"
 IMPLICATIONS = {
     "door_knob": "people buy without asking: build affinity after the purchase "
     "(onboarding, review requests, loyalty) so buyers turn into advocates",
@@ -64,50 +87,6 @@ def default_actions(business: str = "generic") -> dict[str, dict]:
     return yaml.safe_load(text)[business]
 
 
-def _target(targets: Targets, name: str) -> float:
-    """The single number a ratio is measured against (curiosity: its band's low end)."""
-    value = getattr(targets, name)
-    return value[0] if isinstance(value, tuple) else value
-
-
-def bar_target(targets: Targets) -> float:
-    """BAR's target: the product of the four targets, curiosity at its band's low (§4.4)."""
-    return math.prod(
-        _target(targets, n) for n in ("attraction", "curiosity", "commitment", "affinity")
-    )
-
-
-def _productivity(name: str, numerator: int, aware: int, target: float, noun: str) -> Ratio:
-    value = safe_ratio(numerator, aware)
-    if value is None:
-        return Ratio(
-            None,
-            None,
-            None,
-            "not observable: nobody reached Aware",
-            f"{name} not observable",
-            target,
-        )
-    interval = wilson(numerator, aware) if value <= 1 else None
-    if value > 1:
-        reading = f"{name} {value:.2f}: more people {noun} than were aware (stages are not nested)"
-        return Ratio(value, None, None, "not a proportion", reading, target)
-    reading = f"{name} {value:.2f}: {1 - value:.0%} of aware people did not {noun}"
-    low, high = interval if interval else (None, None)
-    return Ratio(value, low, high, None, reading, target)
-
-
-def productivity(table: StageTable, targets: Targets) -> tuple[Ratio, Ratio]:
-    """PAR = Act / Aware and BAR = Advocate / Aware with Wilson intervals (SPEC §4.1)."""
-    reached = {s.key: s.reached for s in table.stages}
-    par_target = math.prod(_target(targets, n) for n in ("attraction", "curiosity", "commitment"))
-    par = _productivity("PAR", reached["act"], reached["aware"], par_target, "buy")
-    bar = _productivity(
-        "BAR", reached["advocate"], reached["aware"], bar_target(targets), "advocate"
-    )
-    return par, bar
-
-
 def _grade_value(ratio: float, target: float) -> str:
     if ratio >= target:
         return "ok"
@@ -118,10 +97,11 @@ def _grade_value(ratio: float, target: float) -> str:
 class GradeContext:
     """What grading needs beyond the ratios."""
 
-    measured: dict[str, bool]  # stage -> had any hit in the input
+    measured: dict[str, bool]  # stage -> has a hit before until (docs/metrics.md "Not measured")
     span_too_short: bool  # observed span shorter than funnel.window
     target_source: str
     actions: Actions | None = None  # the config's advice overrides
+    expected_archetype: str | None = None
     business: str = "generic"  # picks the action catalogue (docs/metrics.md#actions)
 
 
@@ -137,16 +117,19 @@ def grade(
         base = {"target": target, "target_source": ctx.target_source}
         unmeasured = [s for s in (t.from_stage, t.to_stage) if not ctx.measured[s]]
         if unmeasured:
-            reason = f"stage {' and '.join(unmeasured)} not measured (no event matches its rules)"
-            graded.append(dataclasses.replace(t, grade="not_measured", grade_reason=reason, **base))
+            graded.append(
+                dataclasses.replace(t, grade="not_measured", grade_reason=NOT_MEASURED, **base)
+            )
             continue
         if t.ratio is None:
             graded.append(dataclasses.replace(t, grade=None, grade_reason=t.ratio_reason, **base))
             continue
-        low = _target(targets, t.name)
+        low = target_of(targets, t.name)
         uplift = low / t.ratio if t.ratio > 0 else None
         if t.name == "curiosity" and t.ratio > targets.curiosity[1]:
-            value = "watch"
+            # a long research phase is the expected shape of a goldfish or a bow tie
+            expected = ctx.expected_archetype in ("goldfish", "bow_tie")
+            value = "ok" if expected else "watch"
             findings.append(
                 Finding(
                     "over_curiosity",
@@ -159,7 +142,7 @@ def grade(
             value = _grade_value(t.ratio, low)
         reason = None
         if t.name == "affinity" and value != "ok" and ctx.span_too_short:
-            value, reason = "not_judged", WINDOW_TOO_SHORT
+            value, reason, uplift = "not_judged", WINDOW_TOO_SHORT, None
         graded.append(
             dataclasses.replace(t, grade=value, grade_reason=reason, uplift=uplift, **base)
         )
@@ -178,7 +161,6 @@ def bottleneck(
     business: str = "generic",
 ) -> Bottleneck | None:
     """The graded transition with the largest uplift to target; ratio 0 wins (unbounded)."""
-    reached = {s.key: s.reached for s in table.stages}
     competing = [t for t in transitions if t.grade in ("ok", "watch", "critical")]
     zero = [t for t in competing if t.ratio == 0]
     chosen = zero[0] if zero else None
@@ -192,22 +174,40 @@ def bottleneck(
         return None
     key = chosen.name if chosen.name != "curiosity" else "curiosity_low"
     entry = advice(key, overrides, business)
-    unit, base = (
-        ("advocates", reached["advocate"])
-        if chosen.name == "affinity"
-        else ("buyers", reached["act"])
-    )
-    gain = None if chosen.uplift is None else base * (chosen.uplift - 1)
     target = chosen.target[0] if isinstance(chosen.target, tuple) else chosen.target
     return Bottleneck(
         transition=chosen.name,
         ratio=chosen.ratio,
         target=float(target or 0),
         uplift=chosen.uplift,
-        expected_gain=ExpectedGain(unit, gain),
+        expected_gain=expected_gain(chosen, table),
         problem=str(entry["problem"]),
         actions=tuple(entry["actions"]),
     )
+
+
+def expected_gain(t: Transition, table: StageTable) -> ExpectedGain:
+    """What reaching the target would add, all else equal (docs/metrics.md "Expected gain").
+
+    Raising s→t to its target adds extra_t = reached[s]·target − reached[t] persons at t, of
+    whom the share c_t = |t ∧ Act| / reached[t] buy; never more than the N persons who reached s
+    but neither t nor Act. Affinity: extra advocates, at most the buyers who do not advocate.
+    """
+    reached = {s.key: s.reached for s in table.stages}
+    unit = "advocates" if t.name == "affinity" else "buyers"
+    if not reached[t.to_stage]:
+        return ExpectedGain(unit, None, NO_ONE_AT_STAGE)
+    target = t.target[0] if isinstance(t.target, tuple) else t.target
+    extra = reached[t.from_stage] * float(target or 0) - reached[t.to_stage]
+    counts = table.gain_counts
+    if t.name == "affinity":
+        room = reached["act"] - counts.get("act_and_advocate", 0)
+        return ExpectedGain(unit, math.floor(max(0.0, min(extra, room))))
+    share = (
+        1.0 if t.to_stage == "act" else counts.get(f"act_and_{t.to_stage}", 0) / reached[t.to_stage]
+    )
+    room = counts.get(f"lost_{t.name}", 0)
+    return ExpectedGain(unit, math.floor(max(0.0, min(extra * share, room))))
 
 
 def _inversion_z(larger: int, smaller: int) -> float:
@@ -223,12 +223,18 @@ def archetype(table: StageTable, config: Config) -> Archetype:
     if r["aware"] < settings.min_aware or any(
         r[k] < settings.min_stage for k in ("appeal", "ask", "act")
     ):
-        small = [k for k in ("appeal", "ask", "act") if r[k] < settings.min_stage]
-        reason = (
-            f"aware {r['aware']} < min_aware {settings.min_aware}"
-            if r["aware"] < settings.min_aware
-            else f"{', '.join(small)} below min_stage {settings.min_stage}"
+        unmeasured = [s.key for s in table.stages if not s.measured]
+        small = [
+            k for k in ("appeal", "ask", "act") if r[k] < settings.min_stage and k not in unmeasured
+        ]
+        parts = [f"aware {r['aware']} < min_aware {settings.min_aware}"] * (
+            r["aware"] < settings.min_aware
         )
+        if small:
+            parts.append(f"{', '.join(small)} below min_stage {settings.min_stage}")
+        if unmeasured:
+            parts.append(f"{', '.join(unmeasured)} not measured")
+        reason = "; ".join(parts)
         return Archetype(
             "insufficient_data", (), (), IMPLICATIONS["insufficient_data"], reason, expected
         )
@@ -289,65 +295,3 @@ def shape_findings(table: StageTable, shape: Archetype, business: str = "generic
             )
         )
     return findings
-
-
-def verdict(
-    par: Ratio,
-    bar: Ratio,
-    transitions: tuple[Transition, ...],
-    targets: Targets,
-    shape: Archetype,
-    neck: Bottleneck | None,
-    extra_reasons: list[str],
-    span_too_short: bool,
-    advocate_measured: bool,
-) -> Verdict:
-    """healthy / needs_attention / at_risk with the reasons (SPEC §4.4)."""
-    critical = [t for t in transitions if t.grade == "critical"]
-    target = bar_target(targets)
-    bar_judged = (
-        bar.value is not None and advocate_measured and not (span_too_short and bar.value < target)
-    )
-    bar_low = bar_judged and bar.value is not None and bar.value < target
-    bar_very_low = bar_judged and bar.value is not None and bar.value < target / 2
-    if critical or bar_very_low:
-        status = "at_risk"
-    elif not bar_low:
-        status = "healthy"
-    else:
-        status = "needs_attention"
-    reasons: list[str] = []
-    for t in critical:
-        reasons.append(
-            f"{t.name} {t.ratio:.2f} is critical (target {_target(targets, t.name):.2f})"
-        )
-    reasons += [
-        f"{t.name} {t.ratio:.2f} not judged: {t.grade_reason}"
-        for t in transitions
-        if t.grade == "not_judged"
-    ]
-    if bar.value is not None:
-        if not advocate_measured:
-            reasons.append("BAR not judged: the Advocate stage is not measured")
-        elif span_too_short and bar.value < target:
-            reasons.append(f"BAR {bar.value:.2f} not judged: {WINDOW_TOO_SHORT}")
-        else:
-            side = "below" if bar.value < target else "at or above"
-            reasons.append(f"BAR {bar.value:.3f} is {side} its target {target:.3f}")
-    shape_text = shape.primary.replace("_", " ")
-    reasons.append(
-        f"shape: {shape_text}"
-        + (f" ({shape.reason})" if shape.reason else f" — {shape.implication}")
-    )
-    if neck is not None:
-        gain = neck.expected_gain
-        gain_text = (
-            "unbounded (nobody converts yet)"
-            if gain.value is None
-            else f"about {gain.value:,.0f} more {gain.unit}"
-        )
-        reasons.append(f"bottleneck: {neck.transition} — reaching its target would add {gain_text}")
-    else:
-        reasons.append("no bottleneck: every graded transition meets its target")
-    reasons.extend(extra_reasons)
-    return Verdict(status, tuple(reasons))

@@ -29,7 +29,7 @@ import polars as pl
 from fivea.column_types import kind_of
 from fivea.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.errors import InputError
-from fivea.events import EVENT, EventScan
+from fivea.events import EVENT, TIME, EventScan
 from fivea.person import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.quality import ROW_HASH, quality_frames, row_hash
 from fivea.rules import RuleSet, numeric_casts
@@ -133,7 +133,10 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             )
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
-    quality = quality_frames(scan, rules, events, events.filter(in_window(plan.window)))
+    # a stage is measured by its hits before until (docs/metrics.md "Not measured")
+    until = plan.window.until
+    before_until = events if until is None else events.filter(pl.col(TIME) < until)
+    quality = quality_frames(scan, rules, before_until, events.filter(in_window(plan.window)))
     if kernel_duplicates:
         del quality["distinct"]
     unit_check = scan.unit_check()

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 1
-NOT_OBSERVABLE = "not observable: no person reached the earlier stage"
+# reason codes of null numbers (docs/metrics.md "Not measured, not judged"); the text formats
+# print them as sentences (fivea.render.text.REASONS)
+NOT_MEASURED = "not_measured"
+NOT_OBSERVABLE = "not_observable"
+NONE_SETTLED = "none_settled"
+TOO_FEW_SETTLED = "too_few_settled"
+NO_ONE_AT_STAGE = "no_one_at_stage"
+WINDOW_TOO_SHORT = "window_too_short"
+LAST_STAGE = "last_stage"
 
 
 @dataclass(frozen=True)
@@ -23,9 +31,13 @@ class StageCount:
     label: str
     reached: int
     share_of_aware: float | None
-    path: int
+    path: int | None  # None: the stage is not measured and the path skips it
     current: int
-    in_window: int | None  # level exactly k and still within the window (k < 5)
+    in_window: int | None  # level exactly k and still within the window (not the last stage)
+    measured: bool = True  # some hit among the run's valid events before until
+    path_reason: str | None = None
+    in_window_reason: str | None = None
+    share_of_aware_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,15 @@ class Transition:
     target: float | tuple[float, float] | None = None  # curiosity: the band [low, high]
     target_source: str | None = None
     uplift: float | None = None  # target / ratio (curiosity: low / ratio)
+    flow_reason: str | None = None
+    path_conversion_reason: str | None = None
+    settled_conversion_reason: str | None = None
+    path_from: str | None = None  # the measured stage the path conversion is taken from
+    flow_base: int = 0  # reached[from]: the denominator of ratio and flow (Wilson intervals)
+    ratio_count: int = 0  # reached[to]: the numerator of ratio
+    path_count: int | None = None  # path[to] and path[path_from]: the path conversion's counts
+    path_base: int | None = None
+    settled_base: int | None = None  # path[path_from] - in_window[path_from]
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,9 @@ class Ratio:
     reading: str
     target: float | None = None
     grade: str | None = None
+    count: int = 0  # numerator and denominator (Wilson interval, shown precision)
+    base: int = 0
+    shown: str | None = None  # the value at the precision its interval allows (docs/metrics.md)
 
 
 @dataclass(frozen=True)
@@ -166,7 +190,8 @@ class ExpectedGain:
     """What reaching the target would add, all else equal (SPEC §4.2)."""
 
     unit: str  # "buyers" or "advocates"
-    value: float | None
+    value: int | None  # whole persons (rounded down)
+    reason: str | None = None  # no_one_at_stage: nobody at the stage to carry the gain forward
 
 
 @dataclass(frozen=True)
@@ -215,10 +240,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """healthy / needs_attention / at_risk, always with reasons (SPEC §4.4)."""
+    """healthy / needs_attention / at_risk / not_judged, always with reasons (SPEC §4.4)."""
 
     status: str
     reasons: tuple[str, ...]
+    # why it is not judged, as codes: below_min_aware, act_not_measured, too_few_graded,
+    # unmatched_events (empty when judged)
+    not_judged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,9 +313,9 @@ class Delta:
     change: float | None  # relative change
     z: float | None = None
     significant: bool | None = None
-    delta_reason: str | None = None  # why delta is null: not_measured, partial_period
-    change_reason: str | None = None  # ... and zero_base for the relative change
-    z_reason: str | None = None  # why untested: a count, not_a_proportion, zero_variance, ...
+    reason: str | None = None  # why change (or the test) is missing: zero_base, partial_period...
+    # a proportion's numerators and denominators now and before (shown precision), else None
+    counts: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +330,7 @@ class Comparison:
     previous_bow_tie_distance: float | None
     direction: str  # improving / stable / declining / not_judged
     reasons: tuple[str, ...]
-    direction_reason: str | None = None  # partial_period when a period is not covered
+    direction_reason: str | None = None  # partial_period when direction is not_judged
 
 
 @dataclass(frozen=True)
@@ -361,8 +389,8 @@ class TrendRow:
     par: float | None
     bar: float | None
     ratios: dict[str, float | None] = field(default_factory=dict)
+    small_sample: bool = False  # fewer aware persons than diagnosis.min_stage: drawn hollow
     flows: dict[str, float | None] = field(default_factory=dict)
-    small_sample: bool = False  # fewer than min_stage aware persons: read with care
 
 
 @dataclass(frozen=True)
@@ -389,6 +417,8 @@ class Result:
     subfunnels: tuple[Subfunnel, ...]
     quality: Quality
     generated_at: str
+    path_conversion_reason: str | None = None
+    path_skipped: tuple[str, ...] = ()  # stages not measured, skipped by the ordered path
     par: Ratio | None = None
     bar: Ratio | None = None
     bottleneck: Bottleneck | None = None

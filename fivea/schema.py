@@ -14,7 +14,7 @@ from fivea.config import STAGE_KEYS, TRANSITION_NAMES
 from fivea.result import SCHEMA_VERSION
 
 ARCHETYPES = ["funnel", "bow_tie", "goldfish", "door_knob", "trumpet", "insufficient_data"]
-VERDICTS = ["healthy", "needs_attention", "at_risk"]
+VERDICTS = ["healthy", "needs_attention", "at_risk", "not_judged"]
 GRADES = ["ok", "watch", "critical", "not_judged", "not_measured", None]
 
 

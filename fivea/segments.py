@@ -6,6 +6,7 @@ Phase 2 only: each person's segment value was fixed in phase 1 (first touch by d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -54,7 +55,7 @@ _TO_STAGE = dict(zip(TRANSITION_NAMES, STAGE_KEYS[1:], strict=True))
 
 
 def _cells(
-    row: dict[str, Any], total: dict[str, int], min_stage: int
+    row: dict[str, Any], total: dict[str, int], min_stage: int, seen: Callable[..., bool]
 ) -> list[tuple[str, int, int, int, int]]:
     """The cells to test for one value: (metric, x, n, rest x, rest n), where both sides
     have at least ``min_stage`` persons at the from-stage and the counts are proportions."""
@@ -65,6 +66,9 @@ def _cells(
     ]
     pairs.append(("par", "reached_act", "reached_aware"))
     for name, hits, base in pairs:
+        to = "act" if name == "par" else _TO_STAGE[name]
+        if not seen(base.removeprefix("reached_"), to):
+            continue  # a stage no rule can see: nothing to test
         x, n = int(row[hits]), int(row[base])
         rest_x, rest_n = total[hits] - x, total[base] - n
         if n < max(min_stage, 1) or rest_n < max(min_stage, 1):
@@ -91,15 +95,26 @@ def _par_text(cell: SegmentCell) -> str:
 
 
 def breakdown(
-    persons: PersonTable, column: str, totals: Aggregates, min_stage: int, attribution: str
+    persons: PersonTable,
+    column: str,
+    totals: Aggregates,
+    min_stage: int,
+    attribution: str,
+    measured: Mapping[str, bool] | None = None,
 ) -> SegmentBreakdown:
     """The stage table per segment value and its significant cells (docs/metrics.md#segments).
 
     One two-sided pooled z-test per cell (value x transition flow, and value x PAR), each
     against everyone outside the value; one Benjamini-Hochberg correction over every cell of
     the column; a significant cell lags (z < 0) or leads (z > 0). ``totals`` holds the
-    ``population_measures`` of all persons.
+    ``population_measures`` of all persons; ``measured`` says which stages the run measured (a
+    ratio, flow, PAR or BAR touching another is null, never tested).
     """
+    measured = measured or dict.fromkeys(STAGE_KEYS, True)
+
+    def seen(*stages: str) -> bool:
+        return all(measured[s] for s in stages)
+
     total = {m.name: totals.count(m.name) for m in population_measures()}
     rows = sorted(
         _rows(persons, column, totals),
@@ -107,7 +122,7 @@ def breakdown(
     )
     tested: list[tuple[int, str, int, float, float, float, float]] = []
     for index, row in enumerate(rows):
-        for name, x, n, rest_x, rest_n in _cells(row, total, min_stage):
+        for name, x, n, rest_x, rest_n in _cells(row, total, min_stage, seen):
             z = two_proportion_z(x, n, rest_x, rest_n)
             if z is None:
                 continue  # pooled standard error 0: everyone alike, nothing to test
@@ -132,14 +147,20 @@ def breakdown(
                 reached=reached,
                 ratios={
                     name: safe_ratio(reached[STAGE_KEYS[i + 1]], reached[STAGE_KEYS[i]])
+                    if seen(STAGE_KEYS[i], STAGE_KEYS[i + 1])
+                    else None
                     for i, name in enumerate(TRANSITION_NAMES)
                 },
                 flows={
                     name: safe_ratio(int(row[f"both_{name}"]), reached[STAGE_KEYS[i]])
+                    if seen(STAGE_KEYS[i], STAGE_KEYS[i + 1])
+                    else None
                     for i, name in enumerate(TRANSITION_NAMES)
                 },
-                par=safe_ratio(reached["act"], reached["aware"]),
-                bar=safe_ratio(reached["advocate"], reached["aware"]),
+                par=safe_ratio(reached["act"], reached["aware"]) if seen("aware", "act") else None,
+                bar=safe_ratio(reached["advocate"], reached["aware"])
+                if seen("aware", "advocate")
+                else None,
                 lagging=tuple(c for c in mine if c.direction == "lagging"),
                 leading=tuple(c for c in mine if c.direction == "leading"),
             )

@@ -7,6 +7,7 @@ This reads events (stage hits), so it belongs to phase 1: buckets are calendar d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -37,79 +38,89 @@ def _bucket(period: str, timezone: str) -> pl.Expr:
 def trend_frame(
     events: pl.LazyFrame, rules: RuleSet, window: Window, period: str, timezone: str
 ) -> pl.LazyFrame:
-    """Lazy (bucket, persons per stage, persons with both stages of each transition).
-
-    A person counts in a bucket's stage when they have a hit of it in that bucket (calendar
-    counts, not cohorts: docs/metrics.md#trend). The counts add up over person partitions.
-    """
-    hits = stage_hits(events, rules, window).select(
-        _bucket(period, timezone), USER, pl.col(MASK).cast(pl.Int64)
+    """Lazy (bucket, reached per stage) for the window's events."""
+    hits = stage_hits(events, rules, window).with_columns(_bucket(period, timezone))
+    counts = hits.group_by("__bucket").agg(
+        pl.col(USER).filter((pl.col(MASK) & (1 << bit)) != 0).n_unique().alias(stage)
+        for bit, stage in enumerate(STAGE_KEYS)
+        if not (bit == 0 and rules.aware_is_any_event)
     )
-    if rules.aware_is_any_event:  # every event in the window is an aware hit
-        aware = events.filter(in_window(window)).select(
-            _bucket(period, timezone), USER, pl.lit(1, pl.Int64).alias(MASK)
+    if rules.aware_is_any_event:
+        aware = (
+            events.filter(in_window(window))
+            .with_columns(_bucket(period, timezone))
+            .group_by("__bucket")
+            .agg(pl.col(USER).n_unique().alias("aware"))
         )
-        hits = pl.concat([hits, aware])
-    persons = hits.group_by("__bucket", USER).agg(pl.col(MASK).bitwise_or())
-    has = [(pl.col(MASK) & (1 << bit)) != 0 for bit in range(len(STAGE_KEYS))]
-    return (
-        persons.group_by("__bucket")
-        .agg(
-            *[has[bit].sum().alias(stage) for bit, stage in enumerate(STAGE_KEYS)],
-            *[
-                (has[i] & has[i + 1]).sum().alias(f"both_{name}")
-                for i, name in enumerate(TRANSITION_NAMES)
-            ],
-        )
-        .sort("__bucket")
+        counts = aware.join(counts, on="__bucket", how="full", coalesce=True)
+    # flow per bucket: persons with hits of both stages in it (additive over person partitions)
+    mask = pl.col("__m")
+    per_person = hits.group_by("__bucket", USER).agg(pl.col(MASK).bitwise_or().alias("__m"))
+    if rules.aware_is_any_event:
+        per_person = per_person.with_columns(mask | 1)  # a hit is an event: an aware one
+    both = per_person.group_by("__bucket").agg(
+        (((mask & (1 << i)) != 0) & ((mask & (1 << (i + 1))) != 0)).sum().alias(f"both_{name}")
+        for i, name in enumerate(TRANSITION_NAMES)
     )
+    counts = counts.join(both, on="__bucket", how="left")
+    return counts.sort("__bucket")
 
 
-def _label(bucket: dt.date, period: str) -> str:
-    if period == "week":
-        year, week, _ = bucket.isocalendar()
-        return f"{year}-W{week:02d}"
-    return bucket.isoformat()[:7] if period == "month" else bucket.isoformat()
-
-
-def _buckets(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
-    """Every calendar bucket from the first to the last, empty ones included."""
-    interval = {"day": "1d", "week": "1w", "month": "1mo"}[period]
-    return pl.date_range(first, last, interval, eager=True).to_list()
-
-
-def bucket_of(micros: int, period: str, timezone: str) -> dt.date:
-    """The calendar bucket (its first day) of an instant."""
-    frame = pl.DataFrame({TIME: [micros]}, schema={TIME: pl.Int64})
-    return frame.select(_bucket(period, timezone)).item()
+def buckets(first: int, last: int, period: str, timezone: str) -> list[dt.date]:
+    """Every calendar bucket from the one holding ``first`` to the one holding ``last`` (µs)."""
+    ends = pl.DataFrame({TIME: [first, last]}).select(_bucket(period, timezone))["__bucket"]
+    return pl.date_range(ends[0], ends[1], PERIODS[period], eager=True).to_list()
 
 
 def build_trend(
     frame: pl.DataFrame,
     period: str,
-    span: tuple[dt.date, dt.date] | None = None,
+    measured: Mapping[str, bool] | None = None,
+    every: list[dt.date] | None = None,
     min_stage: int = 0,
-    measured: dict[str, bool] | None = None,
 ) -> Trend:
-    """Rows of the collected trend frame: every bucket of ``span`` (first and last bucket of
-    the window's valid events), with ratios, flows, PAR and BAR; a bucket with fewer than
-    ``min_stage`` aware persons is flagged ``small_sample`` (docs/metrics.md#trend)."""
-    seen = measured or dict.fromkeys(STAGE_KEYS, True)
-    counts = {row["__bucket"]: row for row in frame.iter_rows(named=True)}
-    buckets = sorted(counts) if span is None else _buckets(*span, period)
+    """Rows of the collected trend frame, with ratios, PAR and BAR per bucket.
+
+    ``every``: all buckets between the first and the last valid event in the window; those
+    without a hit get zero counts and null rates. A bucket with fewer aware persons than
+    ``min_stage`` is flagged ``small_sample``. A rate touching a stage the run did not measure
+    is null.
+    """
+    measured = measured or dict.fromkeys(STAGE_KEYS, True)
+    par_seen = measured["aware"] and measured["act"]
+    bar_seen = measured["aware"] and measured["advocate"]
+    counted = {row["__bucket"]: row for row in frame.iter_rows(named=True)}
     rows = []
-    for bucket in buckets:
-        row = counts.get(bucket, {})
+    for bucket in sorted(set(every or []) | set(counted)):
+        row = counted.get(bucket, {})
         reached = {s: int(row.get(s) or 0) for s in STAGE_KEYS}
-        both = {n: int(row.get(f"both_{n}") or 0) for n in TRANSITION_NAMES}
-        ratios, flows = {}, {}
-        for i, name in enumerate(TRANSITION_NAMES):
-            source, target = STAGE_KEYS[i], STAGE_KEYS[i + 1]
-            known = seen[source] and seen[target]
-            ratios[name] = safe_ratio(reached[target], reached[source]) if known else None
-            flows[name] = safe_ratio(both[name], reached[source]) if known else None
-        par = safe_ratio(reached["act"], reached["aware"]) if seen["act"] else None
-        bar = safe_ratio(reached["advocate"], reached["aware"]) if seen["advocate"] else None
-        small = reached["aware"] < min_stage
-        rows.append(TrendRow(_label(bucket, period), reached, par, bar, ratios, flows, small))
+        label = bucket.isoformat()
+        if period == "week":
+            year, week, _ = bucket.isocalendar()
+            label = f"{year}-W{week:02d}"
+        elif period == "month":
+            label = label[:7]
+        ratios = {
+            name: safe_ratio(reached[STAGE_KEYS[i + 1]], reached[STAGE_KEYS[i]])
+            if measured[STAGE_KEYS[i]] and measured[STAGE_KEYS[i + 1]]
+            else None
+            for i, name in enumerate(TRANSITION_NAMES)
+        }
+        flows = {
+            name: safe_ratio(int(row.get(f"both_{name}") or 0), reached[STAGE_KEYS[i]])
+            if measured[STAGE_KEYS[i]] and measured[STAGE_KEYS[i + 1]]
+            else None
+            for i, name in enumerate(TRANSITION_NAMES)
+        }
+        rows.append(
+            TrendRow(
+                label,
+                reached,
+                safe_ratio(reached["act"], reached["aware"]) if par_seen else None,
+                safe_ratio(reached["advocate"], reached["aware"]) if bar_seen else None,
+                ratios,
+                reached["aware"] < min_stage,
+                flows,
+            )
+        )
     return Trend(period, tuple(rows))

@@ -58,8 +58,9 @@ class RefResult:
     current: dict[str, int]
     ttc: dict[str, dict[str, Any]]
     path_level: dict[str, int]
-    path: list[int]
-    in_window: list[int]
+    path: list[int | None]  # None: the stage is not measured and the path skips it
+    in_window: list[int | None]  # stages 1..4; None: not measured, or the last measured stage
+    measured: dict[str, bool]
     subfunnels: dict[str, dict[str, Any]]
 
 
@@ -383,15 +384,32 @@ def compute(
                 highest = stage
         current[highest] += 1
 
-    # --- SPEC §3.4 ordered path ---------------------------------------------------------------
+    # --- SPEC §4.2 measured: a stage with a hit among all valid events before until ----------
+    # (every user's rows before until, not only the persons of the window)
+    measured = dict.fromkeys(STAGES, False)
+    for rows in rows_by_user.values():
+        for stage in STAGES:
+            if not measured[stage] and any(any_rule_hits(config.stages[stage], rows)):
+                measured[stage] = True
+
+    # --- SPEC §3.4 ordered path over the measured stages, in 5A order --------------------------
+    on_path = [k for k, stage in enumerate(STAGES) if measured[stage]]
     path_level: dict[str, int] = {}
-    in_window = [0] * (len(STAGES) - 1)
+    open_at_level = [0] * len(on_path)
     for user in persons:
-        level, still_open = path_level_and_in_window(stage_times[user], config.window_us, as_of_us)
+        times = [stage_times[user][k] for k in on_path]
+        level, still_open = (
+            path_level_and_in_window(times, config.window_us, as_of_us) if times else (0, False)
+        )
         path_level[user] = level
         if still_open:
-            in_window[level - 1] += 1
-    path = [sum(1 for user in persons if path_level[user] >= k) for k in range(1, len(STAGES) + 1)]
+            open_at_level[level - 1] += 1
+    path: list[int | None] = [None] * len(STAGES)
+    in_window: list[int | None] = [None] * (len(STAGES) - 1)
+    for rank, k in enumerate(on_path, start=1):
+        path[k] = sum(1 for user in persons if path_level[user] >= rank)
+        if rank < len(on_path) and k < len(STAGES) - 1:
+            in_window[k] = open_at_level[rank - 1]
 
     # --- SPEC §3.5 sub-funnels ----------------------------------------------------------------
     subfunnels: dict[str, dict[str, Any]] = {}
@@ -422,5 +440,6 @@ def compute(
         path_level=path_level,
         path=path,
         in_window=in_window,
+        measured=measured,
         subfunnels=subfunnels,
     )

@@ -68,8 +68,16 @@ def _error(message: str) -> None:
 class _StderrWarnings(logging.Handler):
     """The core's warnings (``logging.getLogger("fivea")``) as one stderr line each."""
 
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self._said: set[str] = set()
+
     def emit(self, record: logging.LogRecord) -> None:
-        _error_stream_write(f"fivea: warning: {record.getMessage()}\n")
+        message = record.getMessage()
+        if message in self._said:  # a second phase-1 pass (docs/performance.md) says it again
+            return
+        self._said.add(message)
+        _error_stream_write(f"fivea: warning: {message}\n")
 
 
 def _route_warnings(quiet: bool) -> None:

@@ -173,7 +173,10 @@ def render_checks_csv(results: Sequence[CheckResult]) -> str:
 def shown_value(result: CheckResult) -> str:
     """The observed value as text; a null metric gives its reason once."""
     if result.value is None:
-        return f"not observable: {result.not_observable}"
+        reason = result.not_observable or "not_observable"
+        if " " not in reason:  # a code: not_measured, partial_period, zero_base...
+            return f"— {reason.replace('_', ' ')}"
+        return f"not observable: {reason}"
     if isinstance(result.value, float):
         return f"{result.value:.4g}"
     return str(result.value)

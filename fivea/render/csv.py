@@ -52,6 +52,7 @@ def render_csv(result: Result) -> str:
             "p75_seconds",
             "p90_seconds",
             "reversed",
+            "measured",
         ]
     )
     incoming = {t.to_stage: t for t in result.transitions}
@@ -87,6 +88,7 @@ def render_csv(result: Result) -> str:
                 t.reversed,
             ]
         )
+        row.append(str(stage.measured).lower())
         writer.writerow([safe_cell(v) for v in row])
     _segment_rows(writer, result)
     _trend_rows(writer, result)

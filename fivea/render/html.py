@@ -12,7 +12,7 @@ from html import escape
 
 from fivea.render import svg
 from fivea.render import text as fmt
-from fivea.render.text import sanitised
+from fivea.render.text import path_note, path_step, sanitised, settled
 from fivea.result import Ratio, Result, SegmentCell, Transition
 
 STAGE_KEYS = ("aware", "appeal", "ask", "act", "advocate")
@@ -40,6 +40,7 @@ font-size:13px}
 .verdict li{margin:2px 0}.v-healthy{background:var(--ok-bg);border-color:var(--ok);color:var(--ok)}
 .v-needs_attention{background:var(--watch-bg);border-color:var(--watch);color:var(--watch)}
 .v-at_risk{background:var(--critical-bg);border-color:var(--critical);color:var(--critical)}
+.v-not_judged{background:var(--grey-bg);border-color:var(--grey);color:var(--grey)}
 .verdict ul,.verdict .lead{color:var(--ink)}
 .cards{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;margin:16px 0}
 .card{border:1px solid var(--line);border-radius:10px;padding:16px 18px;break-inside:avoid}
@@ -175,11 +176,14 @@ def _verdict(result: Result) -> str:
     if result.verdict is None:
         return ""
     status = result.verdict.status
+    lead = _grade_summary(result)
+    if status == "not_judged":
+        lead = "Not enough evidence to judge. " + lead
     return (
         f'<div class="verdict v-{escape(status)}" aria-label="Verdict">'
         '<div class="label">Verdict</div>'
         f'<p class="status">{escape(fmt.words(status).capitalize())}</p>'
-        f'<p class="lead">{escape(_grade_summary(result))}</p>'
+        f'<p class="lead">{escape(lead)}</p>'
         f"{_list(result.verdict.reasons)}</div>"
     )
 
@@ -188,14 +192,15 @@ def _ratio_card(name: str, ratio: Ratio | None, meaning: str) -> str:
     if ratio is None:
         return ""
     if ratio.low is not None and ratio.high is not None:
-        interval = f"95% CI {ratio.low:.3f}–{ratio.high:.3f}"
+        interval = f"95% CI {fmt.bound(ratio.low)}–{fmt.bound(ratio.high)}"
     else:
-        interval = ratio.reason or "no interval"
-    target = f" · target {ratio.target:.3f}" if ratio.target is not None else ""
+        interval = fmt.reason(ratio.reason) or "no interval"
+    target = f" · target {ratio.target:.4g}" if ratio.target is not None else ""
     grade = f" {_badge(ratio.grade)}" if ratio.grade else ""
+    value = ratio.shown or fmt.ratio(ratio.value)
     return (
         f'<div class="card"><h3>{escape(name)} · {escape(meaning)}</h3><div class="big">'
-        f"{escape(fmt.ratio(ratio.value))}<small>{escape(interval + target)}</small>{grade}</div>"
+        f"{escape(value)}<small>{escape(interval + target)}</small>{grade}</div>"
         f'<p class="reading">{escape(ratio.reading)}</p></div>'
     )
 
@@ -203,17 +208,24 @@ def _ratio_card(name: str, ratio: Ratio | None, meaning: str) -> str:
 def _bottleneck(result: Result) -> str:
     neck = result.bottleneck
     if neck is None:
-        none = "None: every graded transition meets its target."
+        graded = any(t.grade in ("ok", "watch", "critical") for t in result.transitions)
+        none = (
+            "None: every graded transition meets its target."
+            if graded
+            else "None: no transition could be graded."
+        )
         return f'<div class="card"><h3>Bottleneck</h3><p>{none}</p></div>'
     gain = neck.expected_gain
     if gain.value is None:
-        gain_text, uplift = "unbounded: nobody converts yet", "∞"
+        gain_text, uplift = "gain unknown: nobody is at that stage yet", "∞"
     else:
-        gain_text = f"≈ {gain.value:,.0f} more {gain.unit} at target, all else equal"
+        gain_text = (
+            "≈ " + fmt.plural(int(gain.value), gain.unit, "more ") + " at target, all else equal"
+        )
         uplift = "—" if neck.uplift is None else f"×{neck.uplift:.2f}"
     return (
         f'<div class="card"><h3>Bottleneck</h3><div class="big">{escape(neck.transition)}'
-        f"<small>{escape(fmt.ratio(neck.ratio))} vs target {neck.target:.2f} · uplift "
+        f"<small>{escape(fmt.bottleneck_ratio(result))} vs target {neck.target:.2f} · uplift "
         f'{escape(uplift)}</small></div><p class="reading">{escape(neck.problem)}: '
         f"<strong>{escape(gain_text)}</strong>.</p>{_list(neck.actions, 'ol')}</div>"
     )
@@ -253,22 +265,26 @@ def _stage_tables(result: Result) -> str:
         cells = ["", "", ""]
         if t is not None:
             grade = f" {_badge(t.grade)}" if t.grade else ""
-            cells = [Safe(f"{escape(t.name)} {escape(fmt.ratio(t.ratio))}{grade}"),
-                     fmt.percent(t.flow), fmt.duration(t.median_seconds)]  # fmt: skip
-        share = fmt.percent(s.share_of_aware)
-        stages.append(
-            [s.label, fmt.count(s.reached), share, *cells[:2], fmt.count(s.path), cells[2]]
-        )
+            ratio = fmt.null(fmt.proportion(t.ratio, t.ratio_count, t.flow_base), t.ratio_reason)
+            cells = [Safe(f"{escape(t.name)} {escape(ratio)}{grade}"),
+                     fmt.share(t.flow, t.flow_count, t.flow_base),
+                     fmt.duration(t.median_seconds)]  # fmt: skip
+        share = fmt.share(s.share_of_aware, s.reached, result.stage("aware").reached)
+        on_path = fmt.count(s.path) if s.measured else "— skipped"
+        stages.append([s.label, fmt.count(s.reached), share, *cells[:2], on_path, cells[2]])
     cols = ["stage", "#reached", "#of aware", "ratio in", "#flow", "#on path", "#median time"]
     out = [_table("5A stages", cols, stages, wide=True)]
     source = next((t.target_source for t in result.transitions if t.target_source), "")
     grades = []
     for t in result.transitions:
-        ratio = fmt.ratio(t.ratio) if t.ratio is not None else f"— {t.ratio_reason or ''}".strip()
+        ratio = fmt.null(fmt.proportion(t.ratio, t.ratio_count, t.flow_base), t.ratio_reason)
         uplift = fmt.uplift(t.uplift, t.grade, t.ratio)
         grade = _badge(t.grade) if t.grade else "—"
-        grades.append([t.name, ratio, _target(t), grade, fmt.percent(t.dropoff), uplift])
-    notes = "; ".join(f"{t.name}: {t.grade_reason}" for t in result.transitions if t.grade_reason)
+        dropoff = fmt.share(t.dropoff, t.flow_base - t.flow_count, t.flow_base)
+        grades.append([t.name, ratio, _target(t), grade, dropoff, uplift])
+    notes = "; ".join(
+        f"{t.name}: {fmt.reason(t.grade_reason)}" for t in result.transitions if t.grade_reason
+    )
     cols = ["transition", "#ratio", "#target", "grade", "#drop-off", "#uplift"]
     out.append(
         _table(f"Targets and grades ({source})" if source else "Targets", cols, grades, notes)
@@ -276,13 +292,14 @@ def _stage_tables(result: Result) -> str:
     steps = [None, *result.transitions]
     path = [
         [s.label, fmt.count(s.path),
-         "" if t is None else fmt.percent(t.path_conversion),
-         "" if t is None else fmt.percent(t.settled_conversion),
+         "" if t is None else path_step(t),
+         "" if t is None else settled(t),
          "" if s.in_window is None else fmt.count(s.in_window)]
+        if s.measured else [s.label, "—", "skipped: not measured", "", ""]
         for s, t in zip(result.stages, steps, strict=False)
     ]  # fmt: skip
     title = f"Ordered path (window {fmt.duration(result.window.funnel_window_seconds)})"
-    note = f"Overall path conversion {fmt.percent(result.path_conversion)}."
+    note = path_note(result)
     cols = ["stage", "#on path", "#step", "#settled", "#in window"]
     out.append(_table(title, cols, path, note))
     total, labels = result.persons or 1, {s.key: s.label for s in result.stages}
@@ -338,8 +355,8 @@ def _segments(result: Result) -> str:
                          fmt.ratio(row.bar), flag])  # fmt: skip
         title = f"By {seg.column} ({fmt.words(seg.attribution)} touch)"
         note = (
-            f"{seg.tests_run} tests of each value against the rest; flagged after "
-            "Benjamini–Hochberg at q = 0.05. " + " ".join(f"{f.text}." for f in seg.findings)
+            f"{fmt.plural(seg.tests_run, 'tests')} of each value against the rest; flagged "
+            "after Benjamini–Hochberg at q = 0.05. " + " ".join(f"{f.text}." for f in seg.findings)
         )
         cols = ["value", "#persons", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]
         out.append(_table(title, [*cols, "vs the rest"], rows, note))
@@ -351,14 +368,11 @@ def _over_time(result: Result) -> str:
     if comparison is not None:
         rows = []
         for d in comparison.deltas:
-            pair = (d.current, d.previous)
-            if d.metric.startswith("reached."):
-                now, before = (fmt.count(None if v is None else round(v)) for v in pair)
-            else:
-                now, before = fmt.ratio(d.current), fmt.ratio(d.previous)
+            now, before = fmt.delta_values(d)
             z = "" if d.z is None else f"{d.z:+.2f}" + (" significant" if d.significant else "")
             metric = {"par": "PAR", "bar": "BAR"}.get(d.metric, d.metric.replace(".", " "))
-            rows.append([metric, now, before, fmt.signed_percent(d.change), z])
+            change = fmt.null(fmt.signed_percent(d.change), d.reason)
+            rows.append([metric, now, before, change, z])
         direction = comparison.direction
         grade = {"improving": "ok", "declining": "critical"}.get(direction, "none")
         out.append(
@@ -367,19 +381,20 @@ def _over_time(result: Result) -> str:
         )
         title = (
             f"Compared with {fmt.moment(comparison.since)} → {fmt.moment(comparison.until)} "
-            f"({fmt.count(comparison.persons)} persons)"
+            f"({fmt.plural(comparison.persons, 'persons')})"
         )
         out.append(_table(title, ["metric", "#now", "#before", "#change", "#z"], rows))
     if result.trend is not None:
         rows = [
-            [r.period + (" (small)" if r.small_sample else ""),
-             *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS), fmt.ratio(r.par),
-             fmt.ratio(r.bar)]
+            [r.period + (" (small sample)" if r.small_sample else ""),
+             *(fmt.count(r.reached.get(k, 0)) for k in STAGE_KEYS),
+             fmt.proportion(r.par, r.reached.get("act"), r.reached.get("aware")),
+             fmt.proportion(r.bar, r.reached.get("advocate"), r.reached.get("aware"))]
             for r in result.trend.rows
         ]  # fmt: skip
         cols = ["period", "#aware", "#appeal", "#ask", "#act", "#advocate", "#PAR", "#BAR"]
         note = (
-            "(small): fewer aware persons than diagnosis.min_stage, drawn hollow in the charts; "
+            "(small sample): fewer aware persons than diagnosis.min_stage, drawn hollow in the charts; "
             "read with care."
             if any(r.small_sample for r in result.trend.rows)
             else None

@@ -41,18 +41,20 @@ def _headline(result: Result) -> list[str]:
     lines = [
         f"# fivea 5A diagnosis: {fmt.words(result.verdict.status) if result.verdict else ''}",
         "",
-        f"{files} · {fmt.count(result.persons)} persons · "
+        f"{files} · {fmt.plural(result.persons, 'persons')} · "
         f"{fmt.moment(result.window.since or result.quality.time_min)} → "
         f"{fmt.moment(result.window.as_of)} {result.window.timezone} · {config}",
         "",
     ]
     if result.verdict:
-        lines += [f"**Verdict: {fmt.words(result.verdict.status)}**", ""]
+        judged = result.verdict.status != "not_judged"
+        note = "" if judged else " — not enough evidence to judge"
+        lines += [f"**Verdict: {fmt.words(result.verdict.status)}**{note}", ""]
         lines += [f"- {md(r)}" for r in result.verdict.reasons] + [""]
     for ratio in (result.par, result.bar):
         if ratio is not None:
             interval = (
-                f" (95% CI {ratio.low:.3f}–{ratio.high:.3f})"
+                f" (95% CI {fmt.bound(ratio.low)}–{fmt.bound(ratio.high)})"
                 if ratio.low is not None and ratio.high is not None
                 else ""
             )
@@ -60,14 +62,16 @@ def _headline(result: Result) -> list[str]:
     neck = result.bottleneck
     if neck is not None:
         gain = (
-            "unbounded"
+            "gain unknown: nobody is at that stage yet"
             if neck.expected_gain.value is None
-            else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit}"
+            else "≈ "
+            + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
+            + " at target"
         )
         lines += [
             "",
-            f"**Bottleneck: {neck.transition}** {fmt.ratio(neck.ratio)} vs target "
-            f"{neck.target:.2f} — {md(neck.problem)} ({gain} at target)",
+            f"**Bottleneck: {neck.transition}** {fmt.bottleneck_ratio(result)} vs target "
+            f"{neck.target:.2f} — {md(neck.problem)} ({gain})",
             "",
         ]
         lines += [f"1. {md(a)}" for a in neck.actions]
@@ -89,15 +93,24 @@ def render_markdown(result: Result) -> str:
     rows = []
     for stage in result.stages:
         into = incoming.get(stage.key)
+        aware = result.stage("aware").reached
+        ratio = (
+            ""
+            if into is None
+            else f"{into.name} "
+            + fmt.null(
+                fmt.proportion(into.ratio, into.ratio_count, into.flow_base), into.ratio_reason
+            )
+        )
         rows.append(
             [
                 md(stage.label),
                 fmt.count(stage.reached),
-                fmt.percent(stage.share_of_aware),
-                "" if into is None else f"{into.name} {fmt.ratio(into.ratio)}",
+                fmt.share(stage.share_of_aware, stage.reached, aware),
+                ratio,
                 "" if into is None or not into.grade else fmt.words(into.grade),
-                "" if into is None else fmt.percent(into.flow),
-                fmt.count(stage.path),
+                "" if into is None else fmt.share(into.flow, into.flow_count, into.flow_base),
+                fmt.count(stage.path) if stage.measured else "— (skipped)",
                 "" if into is None else fmt.duration(into.median_seconds),
             ]
         )
@@ -146,7 +159,7 @@ def render_markdown(result: Result) -> str:
                     fmt.count(r.persons),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
-                    fmt.ratio(r.par),
+                    fmt.proportion(r.par, r.reached["act"], r.reached["aware"]),
                     ", ".join(_cell_name(c.transition) for c in r.lagging),
                     ", ".join(_cell_name(c.transition) for c in r.leading),
                 ]
@@ -164,9 +177,8 @@ def render_markdown(result: Result) -> str:
             [
                 [
                     d.metric,
-                    _num(d.current),
-                    _num(d.previous),
-                    fmt.signed_percent(d.change),
+                    *fmt.delta_values(d),
+                    fmt.null(fmt.signed_percent(d.change), d.reason),
                     "" if d.z is None else f"{d.z:+.2f}" + (" *" if d.significant else ""),
                 ]
                 for d in c.deltas
@@ -180,19 +192,22 @@ def render_markdown(result: Result) -> str:
             ["period", "aware", "act", "advocate", "PAR", "BAR"],
             [
                 [
-                    r.period + (" (small)" if r.small_sample else ""),
+                    r.period + (" (small sample)" if r.small_sample else ""),
                     fmt.count(r.reached["aware"]),
                     fmt.count(r.reached["act"]),
                     fmt.count(r.reached["advocate"]),
-                    fmt.ratio(r.par),
-                    fmt.ratio(r.bar),
+                    fmt.proportion(r.par, r.reached["act"], r.reached["aware"]),
+                    fmt.proportion(r.bar, r.reached["advocate"], r.reached["aware"]),
                 ]
                 for r in result.trend.rows
             ],
             right={1, 2, 3, 4, 5},
         )
         if any(r.small_sample for r in result.trend.rows):
-            lines += ["(small): fewer aware persons than `diagnosis.min_stage`; read with care", ""]
+            lines += [
+                "(small sample): fewer aware persons than `diagnosis.min_stage`; read with care",
+                "",
+            ]
     q = result.quality
     lines += ["## Data quality", ""]
     quality_rows = [["rows read", fmt.count(q.rows_read)]]
@@ -208,12 +223,6 @@ def render_markdown(result: Result) -> str:
     quality_rows += [[f"stage {z.stage}", "no hit"] for z in q.zero_hit_stages]
     lines += _table(["", ""], quality_rows)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return fmt.count(int(value)) if float(value).is_integer() and value > 1 else fmt.ratio(value)
 
 
 def _cell_name(transition: str) -> str:

@@ -206,7 +206,7 @@ def conversion_chart(transitions: tuple[Transition, ...], uid: str = "conversion
                 f'height="{row - 8}" fill="#dbe9d6"/>'
             )
         if t.ratio is None:
-            reason = t.ratio_reason or "undefined"
+            reason = fmt.reason(t.ratio_reason) or "undefined"
             texts = [_text(left + 6, y + 25, f"— {reason}", 11, fill=MUTED, **HALO)]
         else:
             colour = GRADE_COLOUR.get(t.grade or "", GRADE_COLOUR["not_measured"])
@@ -252,8 +252,11 @@ def line_chart(
     as_ratio: bool,
     hollow: list[bool] | None = None,
 ) -> str:
-    """Lines over calendar buckets; a missing value breaks its line; a ``hollow`` bucket (a
-    small sample) is drawn as an open, dashed point."""
+    """Lines over calendar buckets; a missing value breaks its line.
+
+    Points are filled, except where ``hollow`` flags a bucket (a small sample).
+    """
+    hollow = hollow or [False] * len(periods)
     width, height, left, right, top, bottom = 960, 280, 60, 40, 42, 40
     values = [v for _, vs in series for v in vs if v is not None]
     ymax, ticks, decimals = axis(max([*values, 0.1 if as_ratio else 4.0]), whole=not as_ratio)
@@ -298,16 +301,11 @@ def line_chart(
             if v is not None:
                 x, y = at(i, v)
                 shown = fmt.ratio(v) if as_ratio else fmt.count(round(v))
-                small = bool(hollow and hollow[i])
-                style = (
-                    f'r="4" fill="#fff" stroke="{colour}" stroke-width="1.5" stroke-dasharray="2 1.5"'
-                    if small
-                    else f'r="3" fill="{colour}" stroke="{colour}" stroke-width="2"'
-                )
-                note = " (small sample)" if small else ""
+                fill, note = ("#fff", " (small sample)") if hollow[i] else (colour, "")
                 body.append(
-                    f'<circle cx="{_n(x)}" cy="{_n(y)}" {style}><title>{escape(name)} '
-                    f"{escape(periods[i])}: {shown}{note}</title></circle>"
+                    f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" fill="{fill}" stroke="{colour}" '
+                    f'stroke-width="2"><title>{escape(name)} {escape(periods[i])}: {shown}'
+                    f"{note}</title></circle>"
                 )
     texts = [", ".join("—" if v is None else f"{v:.3g}" for v in vs) for _, vs in series]
     desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(series, texts, strict=True))
@@ -364,9 +362,9 @@ def figures(result: Result) -> list[str]:
     if result.trend is not None and result.trend.rows:
         period = result.trend.period
         ratios, counts = trend_charts(result.trend, {s.key: s.label for s in result.stages})
-        caption = f"PAR = act / aware and BAR = advocate / aware within each {period}."
-        if any(r.small_sample for r in result.trend.rows):
-            caption += " Open dashed points: fewer aware persons than diagnosis.min_stage."
+        hollow = " Hollow points: small samples (fewer aware persons than min_stage)."
+        caption = f"PAR = act / aware and BAR = advocate / aware within each {period}." + hollow
         out.append(_figure(f"PAR and BAR by {period}", ratios, caption))
-        out.append(_figure(f"Reached per stage by {period}", counts, f"Persons per {period}."))
+        counted = f"Persons per {period}, by the calendar time of each stage's hit." + hollow
+        out.append(_figure(f"Reached per stage by {period}", counts, counted))
     return out

@@ -15,7 +15,12 @@ from fivea.render import text as fmt
 from fivea.result import Result, SegmentRow, Transition
 
 BAR_WIDTH = 30
-VERDICT_STYLE = {"healthy": "bold green", "needs_attention": "bold yellow", "at_risk": "bold red"}
+VERDICT_STYLE = {
+    "healthy": "bold green",
+    "needs_attention": "bold yellow",
+    "at_risk": "bold red",
+    "not_judged": "bold",
+}
 GRADE_STYLE = {
     "ok": "green",
     "watch": "yellow",
@@ -60,7 +65,7 @@ def header(result: Result) -> Text:
     line.append("fivea 5A diagnosis", style="bold")
     line.append(f"  {files}\n")
     line.append(
-        f"{fmt.count(result.persons)} persons · {start} → {fmt.moment(window.as_of)} "
+        f"{fmt.plural(result.persons, 'persons')} · {start} → {fmt.moment(window.as_of)} "
         f"{window.timezone if window.timezone != 'UTC' else 'UTC'} · {config}",
         style="dim",
     )
@@ -80,6 +85,8 @@ def verdict(result: Result) -> RenderableType:
     title = Text()
     title.append("Verdict: ", style="bold")
     title.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
+    if status == "not_judged":
+        title.append(" — not enough evidence to judge")
     return Group(title, bullets(result.verdict.reasons))
 
 
@@ -90,11 +97,15 @@ def productivity(result: Result) -> RenderableType:
         if ratio is None:
             continue
         interval = (
-            f" [{ratio.low:.3f}, {ratio.high:.3f}]"
+            f" [{fmt.bound(ratio.low)}, {fmt.bound(ratio.high)}]"
             if ratio.low is not None and ratio.high is not None
             else ""
         )
-        target = f" · target {ratio.target:.3f}" if ratio.target is not None else ""
+        target = (
+            f" · target {ratio.target:.4g}"
+            if ratio.target is not None and ratio.value is not None
+            else ""
+        )
         out.append(f"{ratio.reading}{interval}{target}\n")
     return out
 
@@ -103,16 +114,22 @@ def bottleneck(result: Result) -> RenderableType:
     """The bottleneck, its expected gain and what to do."""
     neck = result.bottleneck
     if neck is None:
+        if not any(t.grade in ("ok", "watch", "critical") for t in result.transitions):
+            return Text("No bottleneck: no transition could be graded.\n")
         return Text("No bottleneck: every graded transition meets its target.\n")
     line = Text()
     line.append("Bottleneck: ", style="bold")
     line.append(f"{neck.transition}", style="bold red")
     gain = (
-        "unbounded: nobody converts yet"
+        "gain unknown: nobody is at that stage yet"
         if neck.expected_gain.value is None
-        else f"≈ {neck.expected_gain.value:,.0f} more {neck.expected_gain.unit} at target"
+        else "≈ "
+        + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
+        + " at target"
     )
-    line.append(f" {fmt.ratio(neck.ratio)} vs target {neck.target:.2f} — {neck.problem}; {gain}")
+    line.append(
+        f" {fmt.bottleneck_ratio(result)} vs target {neck.target:.2f} — {neck.problem}; {gain}"
+    )
     return Group(line, bullets(neck.actions, marker="→"), Text(""))
 
 
@@ -140,11 +157,15 @@ def archetype(result: Result) -> RenderableType:
 
 def _grade_cell(t: Transition) -> Text:
     if t.ratio is None:
-        return Text(f"{t.name} —", style="dim")
-    cell = Text(f"{t.name} {fmt.ratio(t.ratio)} ")
+        return Text(f"{t.name} {fmt.null('—', t.ratio_reason)}", style="dim")
+    cell = Text(f"{t.name} {fmt.proportion(t.ratio, t.ratio_count, t.flow_base)} ")
     if t.grade:
         cell.append(fmt.words(t.grade), style=GRADE_STYLE.get(t.grade, ""))
     return cell
+
+
+def _aware(result: Result) -> int:
+    return result.stage("aware").reached
 
 
 def stage_table(result: Result) -> Table:
@@ -165,9 +186,9 @@ def stage_table(result: Result) -> Table:
         table.add_row(
             Text(stage.label),
             fmt.count(stage.reached),
-            fmt.percent(stage.share_of_aware),
+            fmt.share(stage.share_of_aware, stage.reached, _aware(result)),
             Text("") if into is None else _grade_cell(into),
-            "" if into is None else fmt.percent(into.flow),
+            "" if into is None else fmt.share(into.flow, into.flow_count, into.flow_base),
             fmt.count(stage.path),
             "" if into is None else fmt.duration(into.median_seconds),
         )
@@ -197,10 +218,10 @@ def grades_table(result: Result) -> Table:
         grade = Text(fmt.words(t.grade or "—"), style=GRADE_STYLE.get(t.grade or "", ""))
         table.add_row(
             f"{t.name} ({t.from_stage}→{t.to_stage})",
-            fmt.ratio(t.ratio),
+            fmt.proportion(t.ratio, t.ratio_count, t.flow_base),
             target,
             grade,
-            fmt.percent(t.dropoff),
+            fmt.share(t.dropoff, t.flow_base - t.flow_count, t.flow_base),
             uplift,
         )
     return table
@@ -243,13 +264,18 @@ def path_table(result: Result) -> Table:
     )
     for i, stage in enumerate(result.stages):
         into = result.transitions[i - 1] if i else None
+        if not stage.measured:
+            table.add_row(Text(stage.label), "—", "skipped: not measured", "", "")
+            continue
         table.add_row(
             Text(stage.label),
             fmt.count(stage.path),
-            "" if into is None else fmt.percent(into.path_conversion),
-            "" if into is None else fmt.percent(into.settled_conversion),
+            "" if into is None else fmt.path_step(into),
+            "" if into is None else fmt.settled(into),
             "" if stage.in_window is None else fmt.count(stage.in_window),
         )
+    table.caption = Text(fmt.path_note(result) + "\n")
+    table.caption_justify = "left"
     return table
 
 
@@ -345,8 +371,8 @@ def segment_tables(result: Result) -> list[tuple[str, Table, tuple[str, ...]]]:
     out = []
     for seg in result.segments:
         title = (
-            f"Segments by {seg.column} ({seg.attribution} touch; {seg.tests_run} tests against "
-            "the rest, BH q=0.05)"
+            f"Segments by {seg.column} ({seg.attribution} touch; "
+            f"{fmt.plural(seg.tests_run, 'test')} against the rest, BH q=0.05)"
         )
         table = new_table(
             title,
@@ -367,7 +393,7 @@ def segment_tables(result: Result) -> list[tuple[str, Table, tuple[str, ...]]]:
                 fmt.count(row.reached["ask"]),
                 fmt.count(row.reached["act"]),
                 fmt.count(row.reached["advocate"]),
-                fmt.ratio(row.par),
+                fmt.proportion(row.par, row.reached["act"], row.reached["aware"]),
                 _marks(row),
             )
         out.append((title, table, tuple(f.text for f in seg.findings)))
@@ -392,13 +418,10 @@ def compare_table(result: Result) -> RenderableType | None:
         ("z", "right"),
     )
     for delta in comparison.deltas:
-        is_count = delta.metric.startswith("reached.")
-        show = fmt.count if is_count else fmt.ratio
         table.add_row(
             delta.metric,
-            show(delta.current if not is_count else int(delta.current or 0)),  # type: ignore[arg-type]
-            show(delta.previous if not is_count else int(delta.previous or 0)),  # type: ignore[arg-type]
-            fmt.signed_percent(delta.change),
+            *fmt.delta_values(delta),
+            fmt.null(fmt.signed_percent(delta.change), delta.reason),
             "" if delta.z is None else f"{delta.z:+.2f}" + (" *" if delta.significant else ""),
         )
     reasons = Text("\n".join(f"  • {r}" for r in comparison.reasons))
@@ -419,16 +442,18 @@ def trend_table(result: Result) -> Table | None:
         ("advocate", "right"),
         ("PAR", "right"),
         ("BAR", "right"),
+        ("", "left"),
     )
     for row in result.trend.rows:
         table.add_row(
-            Text(row.period + (" (small)" if row.small_sample else "")),
+            Text(row.period),
             *[fmt.count(row.reached[k]) for k in ("aware", "appeal", "ask", "act", "advocate")],
-            fmt.ratio(row.par),
-            fmt.ratio(row.bar),
+            fmt.proportion(row.par, row.reached["act"], row.reached["aware"]),
+            fmt.proportion(row.bar, row.reached["advocate"], row.reached["aware"]),
+            Text("small sample", style="dim") if row.small_sample else "",
         )
     if any(row.small_sample for row in result.trend.rows):
-        table.caption = "(small): fewer aware persons than diagnosis.min_stage; read with care"
+        table.caption = "small sample: fewer aware persons than diagnosis.min_stage; read with care"
         table.caption_justify = "left"
     return table
 

@@ -173,9 +173,9 @@ def render_stages(result: StageInspection, console: Console) -> None:
             f"{stage.label} · {_plural(stage.persons, 'person')} · "
             f"{_plural(stage.hit_events, 'event')} hit"
         )
-        if not any(rule.matched_events for rule in stage.rules):
-            # as diagnose decides it (SPEC §4.2): no event matches any of the stage's rules
-            title += " · not measured: no event matches its rules"
+        if not stage.hit_events:
+            # as diagnose decides it (docs/metrics.md "Not measured"): no event hits its rules
+            title += " · not measured: no event hits its rules"
         labels = [f"{i + 1}." for i in range(len(stage.rules))]
         console.print(_rules_table(title, stage.rules, labels, widths, console))
     console.print(fit(console, overlap_table(result)))

@@ -12,7 +12,80 @@ import re
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from fivea.result import SourceInfo
+    from fivea.result import Delta, Result, SourceInfo, Transition
+
+
+# reason codes of null numbers as words (docs/metrics.md "Not measured, not judged")
+REASONS = {
+    "not_measured": "not measured",
+    "not_observable": "not observable",
+    "none_settled": "nobody settled yet",
+    "too_few_settled": "too few settled",
+    "no_one_at_stage": "nobody at the stage yet",
+    "window_too_short": "window too short",
+    "not_a_proportion": "not a proportion",
+    "last_stage": "",
+    "zero_base": "zero base",
+    "partial_period": "partial period",
+    "small_sample": "small sample",
+}
+
+
+def reason(code: str | None) -> str:
+    """A reason code as words ('not_measured' -> 'not measured')."""
+    if not code:
+        return ""
+    return REASONS.get(code, code.replace("_", " "))
+
+
+def null(value_text: str, code: str | None) -> str:
+    """'—' with its reason when the number is null ('— not measured')."""
+    if value_text != "—" or not code or not reason(code):
+        return value_text
+    return f"— {reason(code)}"
+
+
+def proportion(value: float | None, count: int | None = None, base: int | None = None) -> str:
+    """A proportion ≤ 1 at the precision its Wilson interval allows (0.997, never 1.00).
+
+    Without counts (or above 1): two decimals.
+    """
+    if value is None:
+        return "—"
+    if count is not None and base and count <= base:
+        from fivea.precision import shown_proportion
+
+        shown = shown_proportion(count, base)
+        if shown is not None:
+            return shown.text
+    return f"{value:.2f}"
+
+
+def share(value: float | None, count: int | None = None, base: int | None = None) -> str:
+    """A proportion as a percent at the precision its interval allows (99.7%, never 100.0%)."""
+    if value is None:
+        return "—"
+    if count is not None and base and count <= base:
+        from fivea.precision import shown_proportion
+
+        shown = shown_proportion(count, base)
+        if shown is not None and shown.decimals is not None:
+            # percent digits = fraction decimals - 2, at least the usual one
+            return f"{value * 100:.{max(1, shown.decimals - 2)}f}%"
+        if shown is not None:
+            return "< 0.01%" if value < 0.5 else "> 99.99%"
+    return percent(value)
+
+
+def bound(value: float) -> str:
+    """An interval bound: three decimals, four below 0.001 or above 0.999."""
+    return f"{value:.4f}" if 0 < value < 0.001 or 0.999 < value < 1 else f"{value:.3f}"
+
+
+def plural(n: int, noun: str, before: str = "") -> str:
+    """'1 buyer', '787 buyers', '1 more buyer' (the noun given in the plural)."""
+    return f"{n:,} {before}{noun.removesuffix('s') if n == 1 else noun}"
+
 
 T = TypeVar("T")
 
@@ -168,3 +241,53 @@ def config_label(
     if reason and (mark_default or src.config_from != "default"):
         details.append(reason)
     return label + (f" ({'; '.join(details)})" if details else "")
+
+
+def path_step(t: Transition) -> str:
+    """Step conversion into t's stage, from the previous measured stage when one was skipped."""
+    text = null(share(t.path_conversion, t.path_count, t.path_base), t.path_conversion_reason)
+    if t.path_from and t.path_from != t.from_stage and t.path_conversion is not None:
+        text += f" from {t.path_from}"
+    return text
+
+
+def settled(t: Transition) -> str:
+    """Settled conversion, or '—' with why it is not shown."""
+    return null(
+        share(t.settled_conversion, t.path_count, t.settled_base), t.settled_conversion_reason
+    )
+
+
+def path_note(result: Result) -> str:
+    """The overall path conversion, first to last measured stage, and the stages skipped."""
+    measured = [s for s in result.stages if s.measured]
+    if len(measured) < 2:
+        text = "Overall path conversion — (fewer than two stages measured)."
+    else:
+        first, last = measured[0], measured[-1]
+        value = share(result.path_conversion, last.path, first.path)
+        text = f"Overall path conversion {null(value, result.path_conversion_reason)}"
+        text += f" ({first.label} → {last.label})."
+    if result.path_skipped:
+        text += f" Skipped, not measured: {', '.join(result.path_skipped)}."
+    return text
+
+
+def bottleneck_ratio(result: Result) -> str:
+    """The bottleneck's ratio at the precision its interval allows."""
+    neck = result.bottleneck
+    if neck is None:
+        return "—"
+    t = next(t for t in result.transitions if t.name == neck.transition)
+    return proportion(t.ratio, t.ratio_count, t.flow_base)
+
+
+def delta_values(delta: Delta) -> tuple[str, str]:
+    """A comparison row's now and before: counts whole, proportions at their precision."""
+    if delta.metric.startswith("reached."):
+        now, before = (None if v is None else round(v) for v in (delta.current, delta.previous))
+        return count(now), count(before)
+    if delta.counts is None:
+        return ratio(delta.current), ratio(delta.previous)
+    x1, n1, x2, n2 = delta.counts
+    return proportion(delta.current, x1, n1), proportion(delta.previous, x2, n2)

@@ -143,7 +143,7 @@ def test_report_writes_files_and_never_exits_1(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "wrote" in result.stderr
     markdown = (tmp_path / "r-2025-06-30.md").read_text()
-    assert markdown.startswith("# fivea 5A diagnosis: healthy")
+    assert markdown.startswith("# fivea 5A diagnosis: needs attention")  # affinity is watch
     csv_text = (tmp_path / "r.csv").read_text()
     assert csv_text.splitlines()[0].startswith("stage,label,reached")
     assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == 1

@@ -420,18 +420,33 @@ def run_checks(tmp_path: Path, *args: str, code: int = 1) -> str:
 
 
 def test_check_says_why_a_metric_is_not_observable(tmp_path: Path) -> None:
+    # Ask's only rule matches nothing in the log: Ask is not measured (docs/metrics.md), so the
+    # metrics through it have no value for that reason, said once
     table = flat(run_checks(tmp_path))
     assert "not observable (not observable)" not in table
-    assert "commit not observable: no one reached Ask fail fail if < 0.2" in table
-    assert "not observable: no one reached Act after Ask pass fail if > 100" in table
+    assert "commit — not measured fail fail if < 0.2" in table
+    assert "time — not measured pass fail if > 100" in table
     data = json.loads(run_checks(tmp_path, "-f", "json"))
     commit = data["checks"][0]
-    assert commit["not_observable"] == "no one reached Ask"
-    assert commit["message"] == (
-        "ratio.commitment not observable: no one reached Ask; on_missing: fail"
-    )
+    assert commit["not_observable"] == "not_measured"
+    assert commit["message"] == ("ratio.commitment has no value (not measured); on_missing: fail")
     github = run_checks(tmp_path, "-f", "github")
-    assert "title=commit::ratio.commitment not observable: no one reached Ask; on_missing" in github
+    assert "title=commit::ratio.commitment has no value (not measured); on_missing" in github
+
+
+def test_check_names_who_could_not_be_counted(tmp_path: Path) -> None:
+    """A measured stage nobody in a segment reached: the report's own sentence."""
+    path = tmp_path / "fivea.yaml"
+    path.write_text(
+        "version: 1\npreset: 5a-default\nchecks:\n"
+        "  - {id: nobody, metric: ratio.attraction, segment: {channel: nowhere}, fail: '< 0.1'}\n",
+        encoding="utf-8",
+    )
+    out = run_limited("check", SAMPLE, "-c", str(path), "-f", "json", code=1, cwd=tmp_path).stdout
+    (entry,) = json.loads(out)["checks"]
+    assert entry["message"] == (
+        "ratio.attraction not observable: no persons with channel = nowhere; on_missing: fail"
+    )
 
 
 def test_every_check_shows_its_condition_and_value(tmp_path: Path) -> None:

@@ -92,10 +92,36 @@ def test_json_has_no_nan_and_null_reasons(tmp_path: Path) -> None:
     events.write_text("user_id,event,timestamp\nu1,page_view,2025-01-01T00:00:00Z\n")
     data = json.loads(run_cli("diagnose", str(events), "-f", "json").stdout)
     attraction = data["transitions"][0]
-    curiosity = data["transitions"][1]
-    assert attraction["ratio"] == 0
-    assert curiosity["ratio"] is None
-    assert curiosity["ratio_reason"].startswith("not observable")
+    # one page view is no second view: no rule hits Appeal, so nothing is measured past Aware
+    assert (attraction["ratio"], attraction["ratio_reason"]) == (None, "not_measured")
+    assert (attraction["flow"], attraction["flow_reason"]) == (None, "not_measured")
+    assert (data["bar"]["value"], data["bar"]["reason"]) == (None, "not_measured")
+    assert data["stages"][1]["path"] is None
+    assert data["stages"][1]["path_reason"] == "not_measured"
+    assert data["verdict"]["status"] == "not_judged"
+
+
+def test_measured_zero_is_a_zero_and_an_empty_base_is_not_observable(tmp_path: Path) -> None:
+    # every stage has hits before --since, so each is measured; in the window only u2 (aware)
+    config = tmp_path / "fivea.yaml"
+    config.write_text(
+        "version: 1\nstages:\n  aware: {rules: [{any_event: true}]}\n"
+        "  appeal: {rules: [{event: a}]}\n  ask: {rules: [{event: b}]}\n"
+        "  act: {rules: [{event: c}]}\n  advocate: {rules: [{event: d}]}\n"
+    )
+    events = tmp_path / "events.csv"
+    rows = [f"u1,{e},2025-01-01T00:00:00Z" for e in "abcd"] + ["u2,x,2025-02-01T00:00:00Z"]
+    events.write_text("user_id,event,timestamp\n" + "\n".join(rows) + "\n")
+    args = ("diagnose", str(events), "-c", str(config), "--since", "2025-01-15", "-f", "json")
+    data = json.loads(run_cli(*args).stdout)
+    attraction, curiosity = data["transitions"][:2]
+    assert (attraction["ratio"], attraction["ratio_reason"], attraction["grade"]) == (
+        0,
+        None,
+        "critical",
+    )
+    assert (curiosity["ratio"], curiosity["ratio_reason"]) == (None, "not_observable")
+    assert [s["path"] for s in data["stages"]] == [1, 0, 0, 0, 0]
 
 
 def test_output_files_are_written_atomically(tmp_path: Path) -> None:

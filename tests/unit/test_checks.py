@@ -70,16 +70,15 @@ def test_segment_only_for_segment_metrics() -> None:
         validate_checks(config, (), "c.yaml")
 
 
-def _result(reached: list[int]):
+def _result(reached: list[int], measured: dict[str, bool] | None = None):
     """A Result built from reached counts (the CLI tests use real ones)."""
     from fivea.diagnosis import GradeContext, grade, productivity
     from fivea.result import Quality, Result, SourceInfo, WindowInfo
 
-    table = make_table(reached)
-    transitions, _ = grade(
-        table.transitions, _config().targets, GradeContext(dict.fromkeys(STAGES, True), False, "t")
-    )
-    par, bar = productivity(table, _config().targets)
+    measured = measured or dict.fromkeys(STAGES, True)
+    table = make_table(reached, measured=measured)
+    transitions, _ = grade(table.transitions, _config().targets, GradeContext(measured, False, "t"))
+    par, bar = productivity(table, _config().targets, measured)
     quality = Quality(
         100, 100, (), 0, False, None, None, None, reached[0], 0, 100, 7, 0.07, (), (), {}, 0, 0, 0.0
     )
@@ -125,6 +124,23 @@ def test_levels_fail_before_warn_and_null_metrics() -> None:
     assert results["share"].status == "warn"
     assert results["change"].not_observable == "needs --compare previous"
     assert exit_status(list(results.values()), strict=False) == 1
+
+
+def test_on_missing_applies_to_a_not_measured_metric() -> None:
+    # no rule sees Advocate: affinity and BAR are null, never 0, and on_missing decides
+    config = _config(
+        {"id": "aff", "metric": "ratio.affinity", "fail": "< 0.1", "on_missing": "warn"},
+        {"id": "bar", "metric": "bar", "fail": "< 0.01", "on_missing": "pass"},
+        {"id": "path", "metric": "path.advocate", "fail": "< 1"},
+    )
+    result = _result(
+        [1000, 500, 300, 50, 0], measured=dict.fromkeys(STAGES, True) | {"advocate": False}
+    )
+    results = {r.name: r for r in evaluate(config, result)}
+    assert (results["aff"].status, results["aff"].not_observable) == ("warn", "not_measured")
+    assert results["aff"].message == "ratio.affinity has no value (not measured); on_missing: warn"
+    assert (results["bar"].status, results["bar"].value) == ("pass", None)
+    assert (results["path"].status, results["path"].not_observable) == ("fail", "not_measured")
 
 
 def test_exit_status_strict() -> None:

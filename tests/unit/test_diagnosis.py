@@ -6,10 +6,11 @@ import math
 
 import pytest
 
-from fivea.aggregate import StageTable, safe_ratio
+from fivea.aggregate import Aggregates, StageTable, stage_table
 from fivea.compare import compare
 from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Config, Targets
 from fivea.diagnosis import (
+    Evidence,
     GradeContext,
     archetype,
     bar_target,
@@ -19,42 +20,42 @@ from fivea.diagnosis import (
     shape_findings,
     verdict,
 )
-from fivea.result import StageCount, Transition
 from fivea.stats import benjamini_hochberg, two_proportion_z, wilson
 
 ALL_MEASURED = dict.fromkeys(STAGE_KEYS, True)
 CTX = GradeContext(ALL_MEASURED, span_too_short=False, target_source="test")
 
 
-def make_table(reached: list[int], both: list[int] | None = None) -> StageTable:
-    """A stage table from reached counts (flow counts default to the smaller stage)."""
+def make_table(
+    reached: list[int],
+    both: list[int] | None = None,
+    measured: dict[str, bool] | None = None,
+    **extra: int,
+) -> StageTable:
+    """A stage table from reached counts through the real ``stage_table``.
+
+    Flow counts default to the smaller stage; the gain counts assume nested stages (every buyer
+    also reached the earlier stages) unless given in ``extra``.
+    """
     both = both or [min(reached[i], reached[i + 1]) for i in range(4)]
-    stages = tuple(
-        StageCount(k, k.capitalize(), reached[i], safe_ratio(reached[i], reached[0]), 0, 0, None)
-        for i, k in enumerate(STAGE_KEYS)
-    )
-    transitions = tuple(
-        Transition(
-            from_stage=STAGE_KEYS[i],
-            to_stage=STAGE_KEYS[i + 1],
-            name=name,
-            ratio=safe_ratio(reached[i + 1], reached[i]),
-            ratio_reason=None if reached[i] else "not observable",
-            flow=safe_ratio(both[i], reached[i]),
-            flow_count=both[i],
-            dropoff=None,
-            path_conversion=None,
-            settled_conversion=None,
-            converted=0,
-            reversed=0,
-            p25_seconds=None,
-            median_seconds=None,
-            p75_seconds=None,
-            p90_seconds=None,
-        )
-        for i, name in enumerate(TRANSITION_NAMES)
-    )
-    return StageTable(reached[0], stages, transitions, {}, 0, 0, None)
+    r = dict(zip(STAGE_KEYS, reached, strict=True))
+    values: dict[str, object] = {"persons": reached[0]}
+    values |= {f"reached_{k}": r[k] for k in STAGE_KEYS}
+    values |= {f"both_{n}": both[i] for i, n in enumerate(TRANSITION_NAMES)}
+    values |= {f"path_{k}": 0 for k in range(1, 6)} | {f"in_window_{k}": 0 for k in range(1, 5)}
+    for n in TRANSITION_NAMES:
+        values |= {f"converted_{n}": 0, f"reversed_{n}": 0, f"to_{n}": (None,) * 4}
+    values |= {f"current_{v}": 0 for v in ("none", *STAGE_KEYS)}
+    values |= {
+        "act_and_appeal": min(r["act"], r["appeal"]),
+        "act_and_ask": min(r["act"], r["ask"]),
+        "act_and_advocate": min(r["act"], r["advocate"]),
+        "lost_attraction": max(0, r["aware"] - max(r["appeal"], r["act"])),
+        "lost_curiosity": max(0, r["appeal"] - max(r["ask"], r["act"])),
+        "lost_commitment": max(0, r["ask"] - r["act"]),
+    }
+    values |= extra
+    return stage_table(Aggregates(values), config(), measured)
 
 
 def config(**diagnosis: object) -> Config:
@@ -100,14 +101,14 @@ def test_wilson_interval_hand_computed() -> None:
 def test_par_above_one_is_not_a_proportion() -> None:
     par, _ = productivity(make_table([10, 5, 5, 12, 1]), Targets())
     assert par.value == pytest.approx(1.2)
-    assert (par.low, par.high, par.reason) == (None, None, "not a proportion")
+    assert (par.low, par.high, par.reason) == (None, None, "not_a_proportion")
 
 
 def test_par_without_aware_is_not_observable() -> None:
     par, bar = productivity(make_table([0, 0, 0, 0, 0]), Targets())
     assert par.value is None
     assert bar.value is None
-    assert "not observable" in (par.reason or "")
+    assert par.reason == "not_observable"
 
 
 # --- §4.2 grades and bottleneck ------------------------------------------------------------------
@@ -250,11 +251,18 @@ def test_door_knob_undetectable_warning() -> None:
 # --- §4.4 verdict ------------------------------------------------------------------------------
 
 
-def _verdict(reached: list[int], span_too_short: bool = False, advocate_measured: bool = True):
-    ctx = GradeContext(ALL_MEASURED, span_too_short, "t")
-    table = make_table(reached)
+def _verdict(
+    reached: list[int],
+    span_too_short: bool = False,
+    measured: dict[str, bool] | None = None,
+    unmatched_share: float | None = 0.0,
+    min_aware: int = 200,
+):
+    measured = measured or ALL_MEASURED
+    ctx = GradeContext(measured, span_too_short, "t")
+    table = make_table(reached, measured=measured)
     transitions, _ = grade(table.transitions, Targets(), ctx)
-    par, bar = productivity(table, Targets())
+    par, bar = productivity(table, Targets(), measured, span_too_short)
     return verdict(
         par,
         bar,
@@ -263,8 +271,7 @@ def _verdict(reached: list[int], span_too_short: bool = False, advocate_measured
         archetype(table, config()),
         bottleneck(transitions, table),
         [],
-        span_too_short,
-        advocate_measured,
+        Evidence(reached[0], min_aware, measured, unmatched_share),
     )
 
 
@@ -272,18 +279,158 @@ def test_verdict_levels() -> None:
     assert bar_target(Targets()) == pytest.approx(0.35 * 0.15 * 0.30 * 0.30)
     assert _verdict([1000, 500, 300, 150, 75]).status == "healthy"
     assert _verdict([1000, 400, 200, 100, 4]).status == "at_risk"  # affinity 0.04: critical
-    # BAR 0.00405 < target 0.004725 but >= half of it, no critical grade: needs attention
-    assert _verdict([100000, 30000, 4500, 1350, 405]).status == "needs_attention"
+    # BAR 0.00405 < target 0.004725 but >= half of it; affinity 0.3 ok, the rest ok too
+    assert _verdict([100000, 35000, 5250, 1575, 405]).status == "needs_attention"
     # every grade only "watch", but BAR 0.0008 < half its target: at risk
     low = _verdict([100000, 20000, 2000, 400, 80])
     assert low.status == "at_risk"
-    assert any("BAR 0.001 is below" in r for r in low.reasons)
+    assert any(
+        "BAR 0.0008 is below its target 0.004725 (below half of it)" in r for r in low.reasons
+    )
+
+
+def test_a_watch_grade_is_never_healthy() -> None:
+    # attraction 0.3 < 0.35 (watch): PAR and BAR meet their targets, still needs attention
+    result = _verdict([1000, 300, 200, 150, 75])
+    assert result.status == "needs_attention"
+    assert "attraction 0.30 is watch (target 0.35)" in result.reasons
 
 
 def test_short_window_does_not_judge_advocacy() -> None:
-    result = _verdict([1000, 500, 300, 150, 5], span_too_short=True)
+    result = _verdict([1000, 500, 300, 150, 4], span_too_short=True)
     assert result.status == "healthy"
-    assert any("window too short to judge advocacy" in r for r in result.reasons)
+    assert "affinity not judged: window too short to judge advocacy" in result.reasons
+    assert "BAR 0.004 not judged: window too short to judge advocacy" in result.reasons
+    # at or above its target, BAR stays ok on a short log
+    result = _verdict([1000, 500, 300, 150, 75], span_too_short=True)
+    assert "BAR 0.08 is at or above its target 0.004725" in result.reasons
+
+
+def test_nothing_measured_is_not_judged_never_healthy() -> None:
+    # OTTO with the default preset: only Aware has hits
+    measured = dict.fromkeys(STAGE_KEYS, False) | {"aware": True}
+    result = _verdict([500, 0, 0, 0, 0], measured=measured, unmatched_share=1.0)
+    assert result.status == "not_judged"
+    assert result.not_judged == ("act_not_measured", "too_few_graded", "unmatched_events")
+    assert any("`fivea stages EVENTS -c CONFIG`" in r for r in result.reasons)
+    assert any("100% of the events in the window match no rule" in r for r in result.reasons)
+
+
+def test_too_few_aware_is_not_judged_never_at_risk() -> None:
+    result = _verdict([3, 1, 0, 3, 3])  # --since 28d on the sample: three persons
+    assert result.status == "not_judged"
+    assert result.not_judged == ("below_min_aware",)
+    assert result.reasons[0].startswith("only 3 aware persons, fewer than diagnosis.min_aware 200")
+    assert _verdict([1, 1, 1, 1, 1], min_aware=2).reasons[0].startswith("only 1 aware person,")
+
+
+def test_one_graded_transition_is_not_judged() -> None:
+    # a lead log under --preset leadgen: Aware and Act only
+    measured = dict(ALL_MEASURED, appeal=False, ask=False, advocate=False)
+    result = _verdict([1000, 0, 0, 100, 0], measured=measured)
+    assert result.status == "not_judged"
+    assert result.not_judged == ("too_few_graded",)
+
+
+def test_unmatched_share_above_half_is_not_judged() -> None:
+    assert _verdict([1000, 500, 300, 150, 75], unmatched_share=0.5).status == "healthy"
+    result = _verdict([1000, 500, 300, 150, 75], unmatched_share=0.51)
+    assert (result.status, result.not_judged) == ("not_judged", ("unmatched_events",))
+
+
+def test_par_bar_targets_only_over_measured_stages() -> None:
+    measured = dict(ALL_MEASURED, ask=False)
+    table = make_table([1000, 500, 0, 150, 75], measured=measured)
+    par, bar = productivity(table, Targets(), measured)
+    assert par.value == pytest.approx(0.15)
+    assert (par.target, par.grade, bar.target, bar.grade) == (None, None, None, None)
+    measured = dict(ALL_MEASURED, advocate=False)
+    par, bar = productivity(
+        make_table([1000, 500, 300, 150, 0], measured=measured), Targets(), measured
+    )
+    assert par.target == pytest.approx(0.35 * 0.15 * 0.30)
+    assert (bar.value, bar.reason, bar.target) == (None, "not_measured", None)
+    assert bar.reading == "BAR not measured: Advocate is not measured (no rule sees it)"
+
+
+# --- §4.2 not measured is null everywhere ------------------------------------------------------
+
+
+def test_unmeasured_stage_has_null_ratios_flows_and_path() -> None:
+    measured = dict(ALL_MEASURED, ask=False)
+    table = make_table(
+        [1000, 500, 0, 150, 75], measured=measured, path_1=1000, path_2=500, path_3=140, path_4=70
+    )
+    t = {x.name: x for x in table.transitions}
+    assert (t["curiosity"].ratio, t["curiosity"].ratio_reason) == (None, "not_measured")
+    assert (t["commitment"].flow, t["commitment"].flow_reason) == (None, "not_measured")
+    assert t["commitment"].dropoff is None
+    ask = table.stages[2]
+    assert (ask.path, ask.path_reason, ask.in_window, ask.in_window_reason) == (
+        None,
+        "not_measured",
+        None,
+        "not_measured",
+    )
+    # the path skips Ask: Act is level 3, reached from Appeal
+    assert [s.path for s in table.stages] == [1000, 500, None, 140, 70]
+    assert (t["curiosity"].path_conversion, t["curiosity"].path_conversion_reason) == (
+        None,
+        "not_measured",
+    )
+    assert t["commitment"].path_from == "appeal"
+    assert t["commitment"].path_conversion == pytest.approx(140 / 500)
+    assert table.path_conversion == pytest.approx(70 / 1000)
+    assert table.path_skipped == ("ask",)
+
+
+def test_settled_conversion_reasons() -> None:
+    # nobody stopped with a closed window: 100% by construction -> none_settled
+    table = make_table([100, 50, 20, 10, 5], path_1=100, path_2=50, in_window_1=50)
+    t = table.transitions[0]
+    assert (t.settled_conversion, t.settled_conversion_reason) == (None, "none_settled")
+    # 100 at level >= 1, 10 still open, 90 settled
+    table = make_table([100, 50, 20, 10, 5], path_1=100, path_2=50, in_window_1=10)
+    assert table.transitions[0].settled_conversion == pytest.approx(50 / 90)
+    table = make_table([100, 50, 20, 10, 5], path_1=25, path_2=10, in_window_1=10)
+    assert table.transitions[0].settled_conversion_reason == "too_few_settled"  # 15 < 20
+
+
+# --- §4.2 gains that add up --------------------------------------------------------------------
+
+
+def test_door_knob_gain_is_capped_by_those_who_could_buy() -> None:
+    # REES46 with cart mapped to Ask: 193 buyers, 111 askers of whom 62 bought
+    table = make_table([4504, 4504, 111, 193, 19], act_and_ask=62, lost_curiosity=4504 - 111 - 131)
+    transitions, _ = grade(table.transitions, Targets(), CTX)
+    neck = bottleneck(transitions, table)
+    assert neck.transition == "curiosity"
+    extra_ask = 4504 * 0.15 - 111
+    assert neck.expected_gain.value == math.floor(extra_ask * 62 / 111) == 315
+    assert neck.expected_gain.value < 787  # the old reached[act]·(u−1)
+
+
+def test_gain_never_exceeds_the_people_there() -> None:
+    # attraction 0.01: u = 35, but only 10 aware persons reached neither Appeal nor Act
+    table = make_table([1000, 10, 5, 2, 1], lost_attraction=10, act_and_appeal=2)
+    transitions, _ = grade(table.transitions, Targets(), CTX)
+    neck = bottleneck(transitions, table)
+    assert neck.transition == "attraction"
+    assert neck.expected_gain.value == 10
+
+
+def test_zero_ratio_gain_is_null_with_reason() -> None:
+    table, g, _ = _graded([1000, 100, 0, 10, 5])
+    neck = bottleneck(tuple(g.values()), table)
+    assert neck.transition == "curiosity"
+    assert (neck.expected_gain.value, neck.expected_gain.reason) == (None, "no_one_at_stage")
+
+
+def test_over_curiosity_expected_for_a_goldfish_is_ok() -> None:
+    ctx = GradeContext(ALL_MEASURED, False, "t", expected_archetype="goldfish")
+    _, g, findings = _graded([1000, 400, 360, 100, 50], ctx=ctx)
+    assert g["curiosity"].grade == "ok"
+    assert [f.kind for f in findings] == ["over_curiosity"]
 
 
 # --- §4.5 direction ----------------------------------------------------------------------------
@@ -302,6 +449,51 @@ def test_compare_directions() -> None:
     assert par.significant is True
 
 
+def test_traffic_falling_by_half_is_declining() -> None:
+    before = make_table([1000, 500, 300, 200, 100])
+    now = make_table([12, 6, 4, 2, 1])
+    result = compare(now, before, "a", "b")
+    assert result.direction == "declining"
+    assert "traffic fell 98.8%: aware persons 1,000 → 12" in result.reasons
+
+
+def test_marks_and_words_come_from_one_test() -> None:
+    # PAR rose a lot, BAR did not move: stable, and the words say PAR rose significantly
+    before = make_table([1000, 500, 300, 100, 50])
+    now = make_table([1000, 500, 300, 130, 50])  # z about +2.1, the shape barely moves
+    result = compare(now, before, "a", "b")
+    par = next(d for d in result.deltas if d.metric == "par")
+    assert par.significant is True
+    assert result.direction == "stable"
+    assert f"PAR rose significantly (z {par.z:+.2f})" in result.reasons
+    assert "BAR: no significant change (z +0.00)" in result.reasons
+
+
+def test_change_from_zero_base_is_null() -> None:
+    before = make_table([1000, 500, 300, 0, 0])
+    now = make_table([1000, 500, 300, 10, 0])
+    reached_act = next(
+        d for d in compare(now, before, "a", "b").deltas if d.metric == "reached.act"
+    )
+    assert (reached_act.change, reached_act.reason, reached_act.delta) == (None, "zero_base", 10)
+
+
+def test_partial_period_is_not_judged() -> None:
+    from fivea.compare import DAY_US, Coverage
+
+    before = make_table([1000, 500, 300, 200, 100])
+    now = make_table([1000, 500, 300, 120, 60])
+    length = 28 * DAY_US
+    # the log starts 3 days into the previous period: more than the 1-day slack
+    late = Coverage(3 * DAY_US, 2 * length, 0, 2 * length, length)
+    result = compare(now, before, "a", "b", late)
+    assert (result.direction, result.direction_reason) == ("not_judged", "partial_period")
+    par = next(d for d in result.deltas if d.metric == "par")
+    assert (par.change, par.delta, par.reason) == (None, None, "partial_period")
+    full = Coverage(DAY_US, 2 * length - DAY_US, 0, 2 * length, length)  # within the slack
+    assert compare(now, before, "a", "b", full).direction == "declining"
+
+
 def test_two_proportion_z_and_bh() -> None:
     # pooled p = 0.5, se = sqrt(0.25 * 2/100)
     assert two_proportion_z(60, 100, 40, 100) == pytest.approx(0.2 / math.sqrt(0.005))
@@ -311,3 +503,13 @@ def test_two_proportion_z_and_bh() -> None:
     # step-up: the largest p under its threshold rejects every smaller one too
     assert benjamini_hochberg([0.01, 0.04, 0.03, 0.045]) == [True, True, True, True]
     assert benjamini_hochberg([0.03, 0.5]) == [False, False]
+
+
+def test_compared_proportions_are_shown_at_their_precision() -> None:
+    from fivea.render.text import delta_values
+
+    before = make_table([23570, 23570, 23570, 23502, 100])
+    now = make_table([23570, 23570, 23570, 23540, 100])
+    par = next(d for d in compare(now, before, "a", "b").deltas if d.metric == "par")
+    assert par.counts == (23540, 23570, 23502, 23570)
+    assert delta_values(par) == ("0.999", "0.997")  # never "1.00" and "1.00"

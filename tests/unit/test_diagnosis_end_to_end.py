@@ -30,9 +30,73 @@ def test_rees46_short_window_is_said_not_scored() -> None:
     result = diagnose([str(path)], config)
     affinity = next(t for t in result.transitions if t.name == "affinity")
     assert affinity.grade == "not_judged"
-    assert affinity.grade_reason == "window too short to judge advocacy"
-    assert any("window too short to judge advocacy" in r for r in result.verdict.reasons)
+    assert affinity.grade_reason == "window_too_short"
+    assert "affinity not judged: window too short to judge advocacy" in result.verdict.reasons
     assert result.archetype.primary == "door_knob"  # Act 193 exceeds Ask 111
+    # a 3-hour log and a 30-day window: nobody has settled, no "100%" settled conversion
+    assert {t.settled_conversion_reason for t in result.transitions} == {"none_settled"}
+    assert all(t.settled_conversion is None for t in result.transitions)
+    # the gain adds up: at most the 4,504 - 111 aware people without Ask can be won, and only
+    # the share of askers who buy (62 of 111) turns into buyers; never 787 out of 193 buyers
+    neck = result.bottleneck
+    assert neck is not None
+    assert neck.transition == "curiosity"
+    assert neck.expected_gain.value == 315
+    assert result.verdict.status == "at_risk"  # curiosity 0.025 is critical
+
+
+def test_rees46_default_preset_sees_only_aware_act_and_advocate() -> None:
+    result = diagnose([str(REAL_DATA / "rees46-oct2019-head" / "events.csv")], DEFAULT)
+    measured = {s.key: s.measured for s in result.stages}
+    assert measured == {"aware": True, "appeal": False, "ask": False, "act": True, "advocate": True}
+    assert result.verdict.status == "not_judged"
+    assert result.verdict.not_judged == ("too_few_graded", "unmatched_events")
+    # the path skips Appeal and Ask: buyers are on it (never "Act 0 on path")
+    assert [s.path for s in result.stages] == [4504, None, None, 193, 19]
+    commitment = result.transitions[2]
+    assert (commitment.path_from, commitment.ratio, commitment.ratio_reason) == (
+        "aware",
+        None,
+        "not_measured",
+    )
+    assert result.path_skipped == ("appeal", "ask")
+    assert result.path_conversion == pytest.approx(19 / 4504)
+
+
+def test_otto_without_config_is_not_judged_and_never_shows_fake_zeros() -> None:
+    result = diagnose([str(REAL_DATA / "otto-20-sessions" / "events.csv")], DEFAULT)
+    assert result.verdict.status == "not_judged"
+    assert "act_not_measured" in result.verdict.not_judged
+    assert all(t.ratio is None and t.grade == "not_measured" for t in result.transitions)
+    assert (result.par.value, result.par.reason) == (None, "not_measured")
+    assert (result.bar.value, result.bar.reason) == (None, "not_measured")
+    assert result.bottleneck is None
+
+
+def test_three_persons_are_not_judged_never_at_risk() -> None:
+    request = WindowRequest(since="28d")
+    result = diagnose([str(ROOT / "sample_data" / "events.csv")], DEFAULT, request)
+    assert result.persons == 3
+    assert result.verdict.status == "not_judged"
+    assert result.verdict.not_judged == ("below_min_aware",)
+
+
+def test_shown_par_agrees_with_its_interval() -> None:
+    # CDNOW-like: 23,502 of 23,570 aware persons bought, 68 did not: never "1.00 ... 0%"
+    rows = []
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    for i in range(23570):
+        t = start + dt.timedelta(seconds=10 * i)
+        rows.append((f"u{i}", t, "page_view"))
+        if i >= 68:
+            rows.append((f"u{i}", t + dt.timedelta(seconds=1), "purchase"))
+    frame = pl.DataFrame(rows, schema=["user_id", "timestamp", "event"], orient="row")
+    par = diagnose(frame, DEFAULT).par
+    assert par.shown == "0.997"
+    assert par.reading == "PAR 0.997: 0.3% of aware people did not buy"
+    assert par.low is not None
+    assert par.high is not None
+    assert par.low <= 0.997 <= par.high
 
 
 def _segment_log() -> pl.DataFrame:
@@ -118,3 +182,56 @@ def test_unknown_action_key_is_a_config_error(tmp_path) -> None:
         r"mean 'affinity'\?",
     ):
         load_config(config)
+
+
+def test_trend_has_every_bucket_and_flags_small_samples() -> None:
+    # January and March have events, February none: February is still a row, empty
+    rows = []
+    for month, people in ((1, 30), (3, 5)):
+        for i in range(people):
+            t = dt.datetime(2025, month, 10, tzinfo=dt.UTC) + dt.timedelta(hours=i)
+            rows.append((f"u{month}-{i}", t, "page_view"))
+            rows.append((f"u{month}-{i}", t + dt.timedelta(minutes=1), "purchase"))
+    frame = pl.DataFrame(rows, schema=["user_id", "timestamp", "event"], orient="row")
+    trend = diagnose(frame, DEFAULT, trend="month").trend
+    assert trend is not None
+    assert [r.period for r in trend.rows] == ["2025-01", "2025-02", "2025-03"]
+    empty = trend.rows[1]
+    assert empty.reached == dict.fromkeys(("aware", "appeal", "ask", "act", "advocate"), 0)
+    assert (empty.par, empty.small_sample) == (None, True)
+    assert [r.small_sample for r in trend.rows] == [False, True, True]  # min_stage 20
+    # no rule sees Appeal, Ask or Advocate here: their rates are null in every bucket
+    assert trend.rows[0].par == 1.0
+    assert trend.rows[0].bar is None
+    assert trend.rows[0].ratios["attraction"] is None
+    assert trend.rows[0].flows["attraction"] is None
+    assert trend.rows[1].flows == dict.fromkeys(trend.rows[1].flows)  # empty: no rate
+
+
+def test_trend_rows_carry_flows() -> None:
+    result = diagnose([str(ROOT / "sample_data" / "events.csv")], DEFAULT, trend="month")
+    assert result.trend is not None
+    january = result.trend.rows[0]
+    assert january.flows["attraction"] is not None
+    assert 0 < january.flows["attraction"] <= 1
+    # with any_event Aware, everyone with an Appeal hit in the month is aware in it
+    assert january.flows["attraction"] == pytest.approx(
+        january.reached["appeal"] / january.reached["aware"]
+    )
+
+
+def test_lead_log_under_leadgen_is_not_judged_when_it_speaks_another_vocabulary() -> None:
+    # an Olist-like B2B lead log: MQLs, then "deal_closed", which the leadgen preset does not know
+    rows = []
+    start = dt.datetime(2018, 1, 1, tzinfo=dt.UTC)
+    for i in range(300):
+        t = start + dt.timedelta(hours=i)
+        rows.append((f"lead{i}", t, "mql"))
+        if i % 7 == 0:
+            rows.append((f"lead{i}", t + dt.timedelta(days=20), "deal_closed"))
+    frame = pl.DataFrame(rows, schema=["user_id", "timestamp", "event"], orient="row")
+    result = diagnose(frame, load_config(None, "leadgen"))
+    assert result.verdict.status == "not_judged"
+    assert result.verdict.not_judged == ("act_not_measured", "too_few_graded")
+    assert result.par.value is None
+    assert result.par.reason == "not_measured"

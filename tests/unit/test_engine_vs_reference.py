@@ -177,6 +177,7 @@ def check_scenario(s: dict) -> None:
     assert {st.key: st.reached for st in result.stages} == expected.reached
     assert {t.name: t.flow_count for t in result.transitions} == expected.flow
     assert result.current == expected.current
+    assert {st.key: st.measured for st in result.stages} == expected.measured
     assert [st.path for st in result.stages] == expected.path
     assert [st.in_window for st in result.stages[:4]] == expected.in_window
     for t in result.transitions:

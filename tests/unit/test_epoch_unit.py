@@ -27,7 +27,8 @@ def _log(path: Path, head_in_seconds: int, rest_in_ms: int, head_iso: bool = Fal
             at = at if head_iso else str(seconds)
         else:
             at = str(seconds * 1000)
-        event = ("page_view", "product_view", "add_to_cart", "purchase")[i % 4]
+        # every stage has hits: no second phase-1 pass for a path that skips a stage
+        event = ("page_view", "product_view", "search", "purchase", "share")[i % 5]
         rows.append({"user_id": f"u{i % 37}", "event_time": at, "event": event})
     pl.DataFrame(rows).write_csv(path)
     return path

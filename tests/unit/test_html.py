@@ -178,3 +178,26 @@ def test_renders_in_headless_chromium(full: Result, tmp_path: Path) -> None:
     assert full.verdict.reasons[0] in dom
     assert "Verdict" in dom
     assert dom.count("<svg") >= 2
+
+
+def test_not_judged_is_a_neutral_card_never_a_green_healthy() -> None:
+    # OTTO with no config: only Aware has hits
+    from tests.conftest import REAL_DATA
+
+    result = diagnose([str(REAL_DATA / "otto-20-sessions" / "events.csv")], DEFAULT)
+    html = render_html(result)
+    assert 'class="verdict v-not_judged"' in html
+    assert "v-healthy" not in html.split("</style>")[1]
+    assert "Not enough evidence to judge." in html
+    assert "attraction — not measured" in html
+    assert "skipped: not measured" in html
+
+
+def test_small_sample_buckets_are_hollow_and_marked(full: Result) -> None:
+    assert full.trend is not None
+    small = [r for r in full.trend.rows if r.small_sample]
+    assert small  # the sample thins out in its last weeks
+    html = render_html(full)
+    assert f"{small[0].period}: " in html
+    assert "(small sample)</title>" in html
+    assert f"{small[0].period} (small sample)" in html  # the trend table marks it too

@@ -91,3 +91,11 @@ def test_kernel_counts_duplicates_alike_with_dedupe(
     compiled, plan = _both(monkeypatch, frame, config)
     assert compiled["quality"]["duplicates"] == plan["quality"]["duplicates"] == 1
     assert compiled == plan
+
+
+def test_kernel_equals_polars_on_a_path_that_skips_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the 5a-default preset sees neither Appeal nor Ask in REES46: the path skips both
+    compiled, plan = _both(monkeypatch, REES46 / "events.csv")
+    assert compiled["path_skipped"] == ["appeal", "ask"]
+    assert [s["path"] for s in compiled["stages"]] == [4504, None, None, 193, 19]
+    assert compiled == plan

@@ -58,15 +58,17 @@ def test_mixpanel_example_reaches_three_steps():
         ev("u", t0 + 30 * M, "A"),
         ev("u", t0 + 45 * M, "B"),
         ev("u", t0 + 75 * M, "C"),
+        ev("z", 0, "D"),  # keeps D and E measured
+        ev("z", 0, "E"),
     ]
     r = compute(events, letters_config(H))
-    assert r.path_level == {"u": 3}
+    assert r.path_level == {"u": 3, "z": 0}
     assert r.path == [1, 1, 1, 0, 0]
     # as_of = 14:15; the start reaching level 3 is 13:30, 45 min < 1 h before as_of.
     assert r.in_window == [0, 0, 1, 0]
     # Stage counts ignore order: reach times are the earliest hits.
     assert r.reach_time["aware"] == {"u": t0}
-    assert r.reached == {"aware": 1, "appeal": 1, "ask": 1, "act": 0, "advocate": 0}
+    assert r.reached == {"aware": 1, "appeal": 1, "ask": 1, "act": 1, "advocate": 1}  # u and z
     assert r.current["ask"] == 1
 
 
@@ -99,22 +101,26 @@ def test_path_ties_in_time_in_any_input_order_and_one_event_serves_many_steps():
     assert r.in_window == [0, 0, 0, 0]  # level 5 is never "in window"
 
 
+# a person with hits of C, D and E only (path level 0) keeps every stage measured
+MEASURE_ALL = [ev("z", 0, "C"), ev("z", 0, "D"), ev("z", 0, "E")]
+
+
 def test_in_window_edge_is_strict():
-    events = [ev("u", 0, "A"), ev("u", 10, "B")]
+    events = [ev("u", 0, "A"), ev("u", 10, "B"), *MEASURE_ALL]
     cfg = letters_config(H)
     assert compute(events, cfg, as_of_us=H - 1).in_window == [0, 1, 0, 0]
     assert compute(events, cfg, as_of_us=H).in_window == [0, 0, 0, 0]
     # Level-1 person: only the starts reaching level 1 count; a later A restarts.
-    lone = [ev("v", 0, "A"), ev("v", 2 * H, "A")]
+    lone = [ev("v", 0, "A"), ev("v", 2 * H, "A"), ev("z", 0, "B"), *MEASURE_ALL]
     assert compute(lone, cfg, as_of_us=2 * H).in_window == [1, 0, 0, 0]
     assert compute(lone, cfg, as_of_us=3 * H).in_window == [0, 0, 0, 0]
 
 
 def test_in_window_uses_a_start_reaching_the_level_not_any_start():
     # A at 0 reaches level 2 (B at 10); A at 50m reaches only level 1.
-    events = [ev("u", 0, "A"), ev("u", 10, "B"), ev("u", 50 * M, "A")]
+    events = [ev("u", 0, "A"), ev("u", 10, "B"), ev("u", 50 * M, "A"), *MEASURE_ALL]
     r = compute(events, letters_config(H), as_of_us=H + 5)
-    assert r.path_level == {"u": 2}
+    assert r.path_level == {"u": 2, "z": 0}
     # as_of - 0 = 1h+5 >= W: not in window, although the later start is within W.
     assert r.in_window == [0, 0, 0, 0]
 
@@ -216,7 +222,7 @@ def test_flow_current_and_skips():
     assert r.reached == {"aware": 2, "appeal": 3, "ask": 0, "act": 0, "advocate": 1}
     assert r.flow == {"attraction": 2, "curiosity": 0, "commitment": 0, "affinity": 0}
     assert r.current == {"none": 1, "aware": 0, "appeal": 3, "ask": 0, "act": 0, "advocate": 1}
-    assert r.path == [2, 1, 0, 0, 0]  # e: B before A is only level 1
+    assert r.path == [2, 1, None, None, 0]  # e: B before A is only level 1
 
 
 def test_time_to_convert_reversed_zero_and_quantiles():
@@ -356,7 +362,7 @@ def test_since_until_with_min_count_pair_straddling_since():
     assert r.reach_time["aware"] == {"u": since + 10, "late": until - 1, "edge": since}
     assert r.current["appeal"] == 2
     assert r.current["aware"] == 1
-    assert r.path == [3, 2, 0, 0, 0]
+    assert r.path == [3, 2, None, None, None]
 
 
 def test_hits_before_since_do_not_count_for_path_or_subfunnels():
@@ -378,6 +384,26 @@ def test_default_bounds_include_the_latest_event():
     assert compute(events, letters_config(H), until_us=50).reached["appeal"] == 0
 
 
+def test_unmeasured_stage_is_skipped_by_the_path():
+    # nobody hits C (Ask): the path runs A -> B -> D -> E, C's path and in_window are None
+    events = [ev("u", 0, "A"), ev("u", 1, "B"), ev("u", 2, "D"), ev("v", 0, "A"), ev("v", 5, "E")]
+    r = compute(events, letters_config(H))
+    assert r.measured == {
+        "aware": True,
+        "appeal": True,
+        "ask": False,
+        "act": True,
+        "advocate": True,
+    }
+    assert r.path_level == {"u": 3, "v": 1}
+    assert r.path == [2, 1, None, 1, 0]
+    assert r.in_window == [1, 0, None, 1]
+    # a stage hit only before --since is still measured (one decision per run)
+    r = compute([*events, ev("w", -5, "C")], letters_config(H), since_us=0)
+    assert r.measured["ask"] is True
+    assert r.path == [2, 1, 0, 0, 0]
+
+
 def test_zero_denominators_and_empty_input():
     steps = [RefRule(event=["A"]), RefRule(event=["B"])]
     cfg = letters_config(H, s=(steps, H))
@@ -387,15 +413,15 @@ def test_zero_denominators_and_empty_input():
     assert r.flow == dict.fromkeys(TRANSITIONS, 0)
     assert r.current == {"none": 0, **dict.fromkeys(STAGES, 0)}
     assert all(r.ttc[t]["n"] == 0 and r.ttc[t]["median"] is None for t in TRANSITIONS)
-    assert r.path == [0] * 5
-    assert r.in_window == [0] * 4
+    assert r.path == [None] * 5  # nothing measured
+    assert r.in_window == [None] * 4
     assert r.subfunnels["s"] == {"counts": [0, 0], "median_step_seconds": [None, None],
                                  "levels": {}}  # fmt: skip
     # Persons but nobody aware: everything downstream zero / null.
     r = compute([ev("u", 0, "zzz")], cfg)
     assert r.persons == 1
     assert r.current["none"] == 1
-    assert r.path == [0] * 5
+    assert r.path == [None] * 5  # nothing measured
     assert r.path_level == {"u": 0}
 
 
