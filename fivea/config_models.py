@@ -182,7 +182,7 @@ class StepRule(Rule):
     @classmethod
     def _no_gap(cls, value: int | None) -> int | None:
         if value is not None:
-            msg = "sub-funnel steps take no gap (each step is one event); use gap in stage rules"
+            msg = "a sub-funnel step takes no gap (each step is one event); remove it"
             raise ValueError(msg)
         return value
 

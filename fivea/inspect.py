@@ -19,6 +19,7 @@ import polars as pl
 
 from fivea.analysis import source_info
 from fivea.config import MICROS, STAGE_KEYS, LoadedConfig, Rule
+from fivea.counted import SERIES, Series, counted_hits, match_rows, occasion_starts, rules_table
 from fivea.errors import ConfigError, InputError
 from fivea.events import (
     DROP_REASONS,
@@ -33,11 +34,20 @@ from fivea.events import (
 from fivea.person import Window, stage_hits
 from fivea.readers import explain_read_error
 from fivea.result import NameCount, SourceInfo
-from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
+from fivea.rules import (
+    MASK,
+    compile_rules,
+    is_name_rule,
+    numeric_casts,
+    rule_match,
+    rules_with_keys,
+)
 from fivea.sources import ORDER, frame_source, resolve_sources
 from fivea.window import iso
 
 TOP_UNMATCHED = 10
+RULE = "__rule"  # a rule's index in ``rules_with_keys`` order
+RULE_ID = pl.col(SERIES).alias(RULE)  # in the matches every rule is its own series
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
 
 
@@ -59,7 +69,7 @@ class RuleMatch:
     defined_at: str  # file:line, or preset NAME:line
     words: str  # the rule in words
     columns: tuple[str, ...]  # property columns its where: uses
-    counted: bool  # min_count > 1: hits are the n-th and later matching events
+    counted: bool  # min_count > 1 or gap: hits are the n-th and later matches (occasion starts)
     matched_events: int
     matched_persons: int
     hit_events: int
@@ -146,7 +156,17 @@ def rule_words(rule: Rule) -> str:
     if rule.is_counted:
         n = rule.min_count or 1
         window = f" within {duration_text(rule.within)}" if rule.within else ""
-        text += f"; hits: the {ordinal(n)} and later matching events{window}"
+        if rule.gap is None:
+            text += f"; hits: the {ordinal(n)} and later matching events{window}"
+        else:
+            # occasions (docs/metrics.md "Occasions"): sessions of matches split by the gap
+            cut = f"a match {duration_text(rule.gap)} or more after the previous starts one"
+            hits = (
+                "each occasion's first event"
+                if n == 1
+                else (f"the first events of the {ordinal(n)} and later occasions{window}")
+            )
+            text += f"; hits: {hits} ({cut})"
     return text
 
 
@@ -184,29 +204,15 @@ def inspect_stages(
         scan.cleanup()
 
 
-def _counted_hits(matched: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
-    """The n-th and later matching events within the trailing window (SPEC §3.2).
-
-    Sorted by (person, time, input order), the event n-1 matches earlier is within D exactly when
-    at least n matching events lie in [t - D, t] (both ends inclusive); ``person.stage_hits``
-    applies the same test to the whole stage.
-    """
-    lag = (rule.min_count or 1) - 1
-    ordered = matched.sort(USER, TIME, ORDER)
-    hit = (pl.col(USER).shift(lag) == pl.col(USER)).fill_null(False)
-    if rule.within is not None:
-        hit = hit & ((pl.col(TIME) - pl.col(TIME).shift(lag)) <= rule.within)
-    return ordered.filter(hit)
-
-
-def _examples(hits: pl.LazyFrame, columns: tuple[str, ...], n: int) -> pl.LazyFrame:
-    """The earliest hit of each of the ``n`` persons who were hit first (distinct persons)."""
-    return (
+def _examples(hits: pl.LazyFrame, events: pl.LazyFrame, n: int) -> pl.LazyFrame:
+    """Per rule (``RULE``), the earliest hit of each of the ``n`` persons who were hit first."""
+    first = (
         hits.sort(TIME, ORDER)
-        .unique(subset=[USER], keep="first", maintain_order=True)
-        .head(n)
-        .select(pl.col(USER).cast(pl.String), TIME, EVENT, *columns)
+        .unique(subset=[RULE, USER], keep="first", maintain_order=True)
+        .filter(pl.int_range(pl.len()).over(RULE) < n)
+        .select(RULE, ORDER)
     )
+    return first.join(events, on=ORDER, how="inner").sort(RULE, TIME, ORDER)
 
 
 def _plain_value(value: Any) -> Any:
@@ -252,37 +258,42 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
 
-    # one boolean match column per rule and step
-    matches: dict[str, pl.Expr] = {}
-    for index, (key, _, rule) in enumerate(keyed):
-        expr, _ = rule_match(rule, key, EVENT, scan.properties, scan.property_types)
-        matches[f"__r{index}"] = expr
-    marked = events.with_columns(e.alias(c) for c, e in matches.items())
+    # every rule's matches as one long frame, its counted rules' hits as one more (fivea.counted)
+    series: list[Series] = []
+    compiled: dict[tuple[object, ...], pl.Expr] = {}
+    for key, _, rule in keyed:
+        if rule.match_key not in compiled:
+            expr, _ = rule_match(rule, key, EVENT, scan.properties, scan.property_types)
+            compiled[rule.match_key] = expr
+        names = rule.event if is_name_rule(rule) else None
+        series.append(Series(compiled[rule.match_key], names, rule.gap))
+    rows = match_rows(events, series, EVENT)
+    counted = [i for i, (_, _, rule) in enumerate(keyed) if rule.is_counted]
+    plain = [i for i in range(len(keyed)) if i not in set(counted)]
+    hit_frames = [rows.filter(pl.col(SERIES).is_in(plain)).select(USER, TIME, ORDER, RULE_ID)]
     lazy: dict[str, pl.LazyFrame] = {
         "totals": events.select(pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")),
-        "matched": marked.select(
-            *[pl.col(c).sum().alias(f"{c}_events") for c in matches],
-            *[pl.col(USER).filter(pl.col(c)).n_unique().alias(f"{c}_persons") for c in matches],
-        ),
+        "matched": _per_rule(rows.select(USER, RULE_ID)),
         "unmatched": events.filter(~rules.any_match)
         .group_by(EVENT)
         .len()
         .sort(["len", EVENT], descending=[True, False]),
     }
-    for index, (_, _, rule) in enumerate(keyed):
-        column = f"__r{index}"
-        matched = marked.filter(pl.col(column)).select(
-            USER, TIME, ORDER, EVENT, *rule_columns(rule)
+    if counted:
+        table = rules_table(
+            [(i, keyed[i][2].min_count or 1, keyed[i][2].within) for i in counted],
+            {RULE: pl.Series(counted, dtype=pl.UInt32)},
         )
-        if rule.is_counted:
-            hits = _counted_hits(matched, rule)
-            lazy[f"{column}_hits"] = hits.select(
-                pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")
-            )
-        else:
-            hits = matched
-        if n_examples:
-            lazy[f"{column}_examples"] = _examples(hits, rule_columns(rule), n_examples)
+        starts = occasion_starts(
+            rows.filter(pl.col(SERIES).is_in(counted)), [s.gap_us for s in series]
+        )
+        counted_hits_ = counted_hits(starts, table)
+        lazy["hits"] = _per_rule(counted_hits_)
+        hit_frames.append(counted_hits_.select(USER, TIME, ORDER, RULE))
+    if n_examples:
+        columns = sorted({c for _, _, rule in keyed for c in rule_columns(rule)})
+        lookup = events.select(ORDER, pl.col(USER).cast(pl.String), TIME, EVENT, *columns)
+        lazy["examples"] = _examples(pl.concat(hit_frames), lookup, n_examples)
 
     # the engine's stage hits: stage totals and the overlap, exactly as diagnose counts them
     hits = stage_hits(events, rules, _ALL_TIME)
@@ -304,17 +315,20 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     totals = frames["totals"].row(0, named=True)
     if not totals["events"]:
         raise _no_valid_events(scan)
-    matched_row = frames["matched"].row(0, named=True)
+    matched = _counts(frames["matched"])
+    hit_counts = _counts(frames["hits"]) if "hits" in frames else {}
+    examples = frames.get("examples")
     reports: list[RuleMatch] = []
     for index, (key, _, rule) in enumerate(keyed):
-        column = f"__r{index}"
-        m_events = int(matched_row[f"{column}_events"])
-        m_persons = int(matched_row[f"{column}_persons"])
-        if rule.is_counted:
-            h_events, h_persons = frames[f"{column}_hits"].row(0)
-        else:
-            h_events, h_persons = m_events, m_persons
-        example_frame = frames.get(f"{column}_examples")
+        m_events, m_persons = matched.get(index, (0, 0))
+        h_events, h_persons = (
+            hit_counts.get(index, (0, 0)) if rule.is_counted else matched.get(index, (0, 0))
+        )
+        shown = (
+            ()
+            if examples is None
+            else _example_rows(examples.filter(pl.col(RULE) == index), rule_columns(rule))
+        )
         reports.append(
             RuleMatch(
                 key=key,
@@ -324,13 +338,9 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
                 counted=rule.is_counted,
                 matched_events=m_events,
                 matched_persons=m_persons,
-                hit_events=int(h_events),
-                hit_persons=int(h_persons),
-                examples=(
-                    _example_rows(example_frame, rule_columns(rule))
-                    if example_frame is not None
-                    else ()
-                ),
+                hit_events=h_events,
+                hit_persons=h_persons,
+                examples=shown,
             )
         )
     by_key = {r.key: r for r in reports}
@@ -373,6 +383,19 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
             for name, count in unmatched.head(TOP_UNMATCHED).iter_rows()
         ),
     )
+
+
+def _per_rule(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Events and distinct persons per rule (``RULE``) of a long frame."""
+    return rows.group_by(RULE).agg(
+        pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")
+    )
+
+
+def _counts(frame: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    return {
+        int(r): (int(e), int(p)) for r, e, p in frame.select(RULE, "events", "persons").iter_rows()
+    }
 
 
 def overlap_matrix(by_mask: pl.DataFrame) -> tuple[tuple[int, ...], ...]:

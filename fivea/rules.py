@@ -247,7 +247,8 @@ _CODE_SEED = 0xC0DE5  # any fixed seed: listed names and the event column are ha
 _NAMED_BIT = 63  # of RULE_CODE: the name is in some rule (other than any_event)
 
 
-def _is_name_rule(rule: Rule) -> bool:
+def is_name_rule(rule: Rule) -> bool:
+    """Whether a rule is exactly "the event is one of these names"."""
     return bool(rule.event) and not rule.event_matches and not rule.where
 
 
@@ -332,7 +333,7 @@ def compile_rules(
             compiled[rule.match_key] = rule_match(rule, key, event_col, columns, types or {})
         expr, cols = compiled[rule.match_key]
         numeric |= cols
-        by_name = _is_name_rule(rule)
+        by_name = is_name_rule(rule)
         if by_name:
             work.name_bit(rule.event or (), _NAMED_BIT)
         elif not rule.is_any_event and not seen:
