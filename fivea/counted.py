@@ -32,6 +32,8 @@ SERIES = "__series"
 K = "__k"  # the occasion start's number (0-based) within its person and series
 LAG = "__lag"  # n - 1: the starts before this one that make it a hit
 WITHIN = "__within"
+_COLUMN, _VARIABLE, _VALUE = "__cs", "__cvariable", "__cvalue"
+_CHUNK = 64  # matches unpivoted together
 _GAP, _I, _FIRST, _EARLIER, _T_EARLIER = "__gap", "__ci", "__cfirst", "__cearlier", "__ctearlier"
 
 
@@ -59,15 +61,31 @@ def match_rows(events: pl.LazyFrame, series: Sequence[Series], event_col: str) -
             .select(SERIES, USER, TIME, ORDER)
         )
     other = [(i, s.match) for i, s in enumerate(series) if not s.names]
-    if other:
-        ids = pl.concat_list([pl.when(m).then(pl.lit(i, pl.UInt32)) for i, m in other])
-        parts.append(
-            events.filter(pl.any_horizontal([m for _, m in other]))
-            .select(ids.list.drop_nulls().alias(SERIES), USER, TIME, ORDER)
-            .explode(SERIES)
-            .select(SERIES, USER, TIME, ORDER)
-        )
+    for at in range(0, len(other), _CHUNK):
+        parts.append(_unpivoted(events, other[at : at + _CHUNK]))
     return parts[0] if len(parts) == 1 else pl.concat(parts)
+
+
+def _unpivoted(events: pl.LazyFrame, matches: list[tuple[int, pl.Expr]]) -> pl.LazyFrame:
+    """(series, person, time, order) rows of matches other than name lists, via a column each.
+
+    A list of ids per event built with when/then took 5 s for 300 ``where:`` rules on 17k
+    events; boolean columns unpivoted take 0.5 s. In chunks of ``_CHUNK`` matches, so the
+    unpivoted rows (events x matches, before the filter) stay small: 2,000 rules, 1.3 GB -> 0.3.
+    """
+    columns = [m.alias(f"{_COLUMN}{i}") for i, m in matches]
+    return (
+        events.select(USER, TIME, ORDER, *columns)
+        .filter(pl.any_horizontal(f"{_COLUMN}{i}" for i, _ in matches))
+        .unpivot(index=[USER, TIME, ORDER], variable_name=_VARIABLE, value_name=_VALUE)
+        .filter(pl.col(_VALUE))
+        .select(
+            pl.col(_VARIABLE).str.slice(len(_COLUMN)).cast(pl.UInt32).alias(SERIES),
+            USER,
+            TIME,
+            ORDER,
+        )
+    )
 
 
 def _new_group() -> pl.Expr:

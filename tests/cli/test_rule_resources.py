@@ -35,8 +35,9 @@ def _config(tmp_path: Path, rules: list[str]) -> Path:
         "{{event: [purchase, e{i}], min_count: 2}}",
         # one match, thousands of thresholds, windows and gaps
         "{{event: purchase, min_count: {n}, within: {i}m, gap: {g}s}}",
-        # where: conditions, each its own match
-        '{{event: view, where: "price > {i}", min_count: 2}}',
+        # where: conditions, each its own match (on purchases: 2,000 thresholds over all
+        # 17k views are 4.9M (event, rule) matches, a test of output size, not of the plan)
+        '{{event: purchase, where: "price > {i}", min_count: 2}}',
     ],
 )
 @pytest.mark.parametrize("command", ["diagnose", "stages"])
@@ -50,7 +51,7 @@ def test_two_thousand_counted_rules_run_in_bounded_memory(
     if command == "diagnose":
         reached = {s["key"]: s["reached"] for s in data["stages"]}
         assert reached["act"] == 193
-        assert 0 < reached["advocate"] <= 4504
+        assert 0 < reached["advocate"] <= 193
     else:
         advocate = next(s for s in data["stages"] if s["key"] == "advocate")
         assert len(advocate["rules"]) == RULES
