@@ -245,8 +245,8 @@ def _rule_note(rule: Rule) -> str:
     if rule.where:
         notes.append(f"where {rule.where}")
     if rule.is_counted:
-        occasions = f" occasion ({duration_text(rule.gap)} gap)" if rule.gap else ""
-        notes.append(f"from the {ordinal(rule.min_count or 1)}{occasions} on" + _within(rule))
+        gap = f", occasions split by a {duration_text(rule.gap)} gap" if rule.gap else ""
+        notes.append(f"from the {ordinal(rule.min_count or 1)} on" + _within(rule) + gap)
     return f" ({'; '.join(notes)})" if notes else ""
 
 

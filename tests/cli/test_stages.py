@@ -158,10 +158,14 @@ def test_min_count_rule_shows_matches_and_hits() -> None:
     assert appeal["hit_events"] < appeal["matched_events"]
     assert appeal["hit_persons"] <= appeal["matched_persons"]
     assert appeal["defined_at"] == "preset ecommerce:26"
-    # the default's repeat purchase: 1,072 purchases of 917 buyers, 155 repeats of 107
+    # the default's repeat purchase: 1,072 purchases of 917 buyers, 155 second (and later)
+    # orders of 107 (the sample logs one row per order: the 1h gap changes nothing)
     out = json.loads(run_cli("stages", SAMPLE, "-f", "json").stdout)
     repeat = out["stages"][4]["rules"][1]
-    assert repeat["words"] == "event is purchase; hits: the 2nd and later matching events"
+    assert repeat["words"] == (
+        "event is purchase; hits: the first events of the 2nd and later occasions"
+        " (a match 1h or more after the previous starts one)"
+    )
     assert (repeat["matched_events"], repeat["matched_persons"]) == (1072, 917)
     assert (repeat["hit_events"], repeat["hit_persons"]) == (155, 107)
 
