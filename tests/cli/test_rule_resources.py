@@ -55,3 +55,18 @@ def test_two_thousand_counted_rules_run_in_bounded_memory(
     else:
         advocate = next(s for s in data["stages"] if s["key"] == "advocate")
         assert len(advocate["rules"]) == RULES
+
+
+def test_more_counted_matches_than_kernel_bits_fall_back_to_the_plan(tmp_path: Path) -> None:
+    """The compiled kernel holds 63 counted matches per event; beyond, phase 1 runs polars."""
+    rules = [f"{{event: [purchase, e{i}], min_count: 2, gap: 1h}}" for i in range(100)]
+    config = str(_config(tmp_path, rules))
+    runs = [
+        run_limited(
+            "diagnose", str(REES46), "--config", config, "--format", "json", env={"FIVEA_KERNEL": k}
+        )
+        for k in ("compiled", "polars")
+    ]
+    reached = [{s["key"]: s["reached"] for s in json.loads(r.stdout)["stages"]} for r in runs]
+    assert reached[0] == reached[1]
+    assert (reached[0]["act"], reached[0]["advocate"]) == (193, 0)
