@@ -47,7 +47,6 @@ from fivea.window import iso
 
 TOP_UNMATCHED = 10
 RULE = "__rule"  # a rule's index in ``rules_with_keys`` order
-RULE_ID = pl.col(SERIES).alias(RULE)  # in the matches every rule is its own series
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
 
 
@@ -258,22 +257,32 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
 
-    # every rule's matches as one long frame, its counted rules' hits as one more (fivea.counted)
+    # every rule's matches as one long frame with a series per distinct (match, gap), and its
+    # counted rules' hits as one more (fivea.counted): the plan does not grow per rule
     series: list[Series] = []
+    series_at: dict[tuple[object, ...], int] = {}
     compiled: dict[tuple[object, ...], pl.Expr] = {}
+    of_rule: list[int] = []  # each rule's series
     for key, _, rule in keyed:
         if rule.match_key not in compiled:
             expr, _ = rule_match(rule, key, EVENT, scan.properties, scan.property_types)
             compiled[rule.match_key] = expr
-        names = rule.event if is_name_rule(rule) else None
-        series.append(Series(compiled[rule.match_key], names, rule.gap))
+        if (rule.match_key, rule.gap) not in series_at:
+            series_at[rule.match_key, rule.gap] = len(series)
+            names = rule.event if is_name_rule(rule) else None
+            series.append(Series(compiled[rule.match_key], names, rule.gap))
+        of_rule.append(series_at[rule.match_key, rule.gap])
     rows = match_rows(events, series, EVENT)
     counted = [i for i, (_, _, rule) in enumerate(keyed) if rule.is_counted]
-    plain = [i for i in range(len(keyed)) if i not in set(counted)]
-    hit_frames = [rows.filter(pl.col(SERIES).is_in(plain)).select(USER, TIME, ORDER, RULE_ID)]
+    plain = [i for i, (_, _, rule) in enumerate(keyed) if not rule.is_counted]
+    plain_rules = pl.LazyFrame(
+        {SERIES: [of_rule[i] for i in plain], RULE: plain},
+        schema={SERIES: pl.UInt32, RULE: pl.UInt32},
+    )
+    hit_frames = [rows.join(plain_rules, on=SERIES, how="inner").select(USER, TIME, ORDER, RULE)]
     lazy: dict[str, pl.LazyFrame] = {
         "totals": events.select(pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")),
-        "matched": _per_rule(rows.select(USER, RULE_ID)),
+        "matched": _per_rule(rows.select(USER, pl.col(SERIES).alias(RULE))),  # per series
         "unmatched": events.filter(~rules.any_match)
         .group_by(EVENT)
         .len()
@@ -281,11 +290,12 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     }
     if counted:
         table = rules_table(
-            [(i, keyed[i][2].min_count or 1, keyed[i][2].within) for i in counted],
+            [(of_rule[i], keyed[i][2].min_count or 1, keyed[i][2].within) for i in counted],
             {RULE: pl.Series(counted, dtype=pl.UInt32)},
         )
+        counted_series = sorted({of_rule[i] for i in counted})
         starts = occasion_starts(
-            rows.filter(pl.col(SERIES).is_in(counted)), [s.gap_us for s in series]
+            rows.filter(pl.col(SERIES).is_in(counted_series)), [s.gap_us for s in series]
         )
         counted_hits_ = counted_hits(starts, table)
         lazy["hits"] = _per_rule(counted_hits_)
@@ -320,9 +330,9 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     examples = frames.get("examples")
     reports: list[RuleMatch] = []
     for index, (key, _, rule) in enumerate(keyed):
-        m_events, m_persons = matched.get(index, (0, 0))
+        m_events, m_persons = matched.get(of_rule[index], (0, 0))
         h_events, h_persons = (
-            hit_counts.get(index, (0, 0)) if rule.is_counted else matched.get(index, (0, 0))
+            hit_counts.get(index, (0, 0)) if rule.is_counted else (m_events, m_persons)
         )
         shown = (
             ()
