@@ -74,6 +74,7 @@ class RuleMatch:
     hit_events: int
     hit_persons: int
     examples: tuple[Example, ...]  # hits: the earliest hit of the earliest persons
+    occasions: int | None = None  # with gap: the matching events' occasions (None without)
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
         starts = occasion_starts(
             rows.filter(pl.col(SERIES).is_in(counted_series)), [s.gap_us for s in series]
         )
+        lazy["occasions"] = starts.group_by(SERIES).agg(pl.len().alias("occasions"))
         counted_hits_ = counted_hits(starts, table)
         lazy["hits"] = _per_rule(counted_hits_)
         hit_frames.append(counted_hits_.select(USER, TIME, ORDER, RULE))
@@ -328,6 +330,7 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     matched = _counts(frames["matched"])
     hit_counts = _counts(frames["hits"]) if "hits" in frames else {}
     examples = frames.get("examples")
+    occasions = dict(frames["occasions"].iter_rows()) if "occasions" in frames else {}
     reports: list[RuleMatch] = []
     for index, (key, _, rule) in enumerate(keyed):
         m_events, m_persons = matched.get(of_rule[index], (0, 0))
@@ -351,6 +354,7 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
                 hit_events=h_events,
                 hit_persons=h_persons,
                 examples=shown,
+                occasions=(None if rule.gap is None else int(occasions.get(of_rule[index], 0))),
             )
         )
     by_key = {r.key: r for r in reports}

@@ -116,6 +116,8 @@ def test_occasions_start_exactly_one_gap_after_the_previous_match(
     # hits: a 10:00 and 11:30, b 10:00, c 10:00; advocate: a's second order, 90m after the first
     assert (appeal["matched_events"], appeal["hit_events"], appeal["hit_persons"]) == (8, 4, 3)
     assert (advocate["hit_events"], advocate["hit_persons"]) == (1, 1)
+    assert appeal["occasions"] == advocate["occasions"] == 4
+    assert by_key["stages.act.rules[0]"]["occasions"] is None
     assert [e["time"] for e in advocate["examples"]] == ["2024-01-01T11:30:00Z"]
     assert advocate["words"] == (
         "event is purchase; hits: the first events of the 2nd and later occasions within 90m"
