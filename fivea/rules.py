@@ -56,6 +56,7 @@ class RuleSet:
     prelude: dict[str, pl.Expr] = field(default_factory=dict)
     # match column -> its event names, for matches that are a plain list of names
     counted_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    counted_codes: dict[str, int] = field(default_factory=dict)  # column -> its RULE_CODE bit
     event_col: str = "__event"  # the event name column the rules read
 
     @property
@@ -66,12 +67,25 @@ class RuleSet:
     def counted_stage_match(self, bit: int) -> pl.Expr:
         """Events matching some counted rule of stage ``bit`` (one ``is_in`` for the names)."""
         columns = list(dict.fromkeys(r.column for r in self.counted if r.bit == bit))
-        names = sorted({n for c in columns for n in self.counted_names.get(c, ())})
+        coded = 0  # name lists with a bit of the name lookup: one test of the code
+        for column in columns:
+            if column in self.counted_codes:
+                coded |= 1 << self.counted_codes[column]
+        names = sorted(
+            {
+                n
+                for c in columns
+                if c not in self.counted_codes
+                for n in self.counted_names.get(c, ())
+            }
+        )
         exprs = [self.counted_matches[c] for c in columns if c not in self.counted_names]
         if names:
             exprs.insert(
                 0, pl.col(self.event_col).is_in(pl.Series(names, dtype=pl.String).implode())
             )
+        if coded:
+            exprs.insert(0, (pl.col(RULE_CODE) & coded) != 0)
         return pl.any_horizontal(exprs) if exprs else pl.lit(False)
 
 
@@ -323,6 +337,7 @@ def compile_rules(
     counted: dict[CountedRule, None] = {}  # distinct, in config order
     counted_matches: dict[str, pl.Expr] = {}
     counted_names: dict[str, tuple[str, ...]] = {}
+    counted_codes: dict[str, int] = {}
     match_columns: dict[tuple[object, ...], str] = {}  # a counted match's key -> its column
     compiled: dict[tuple[object, ...], tuple[pl.Expr, set[str]]] = {}
     numeric: set[str] = set()
@@ -350,6 +365,7 @@ def compile_rules(
                     if code_bit < _NAMED_BIT:  # a spare bit of the name lookup: a bit test
                         work.name_bit(rule.event or (), code_bit)
                         expr = _has_bit(code_bit)
+                        counted_codes[column] = code_bit
                 counted_matches[column] = expr
             counted[CountedRule(bit, column, rule.min_count or 1, rule.within, rule.gap)] = None
         elif by_name:
@@ -388,6 +404,7 @@ def compile_rules(
         numeric_columns=frozenset(numeric),
         prelude=prelude,
         counted_names=counted_names,
+        counted_codes=counted_codes,
         event_col=event_col,
     )
 
