@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from fivea.events import TIME, USER
-from fivea.rules import MASK, RuleSet
 from fivea.sources import ORDER
 
 SERIES = "__series"
@@ -160,18 +159,36 @@ def rules_table(
     )
 
 
-def stage_counted_hits(events: pl.LazyFrame, rules: RuleSet, keep: pl.Expr) -> pl.LazyFrame:
-    """Hits (person, time, input order, stage/step mask) of the counted rules of a rule set."""
-    series: dict[tuple[str, int | None], int] = {}
-    masks: dict[tuple[int, int, int | None], int] = {}
-    for rule in rules.counted:
-        at = series.setdefault((rule.column, rule.gap_us), len(series))
-        key = (at, rule.min_count, rule.within_us)
-        masks[key] = masks.get(key, 0) | (1 << rule.bit)  # rules alike in all but the stage
-    specs = [
-        Series(rules.counted_matches[column], rules.counted_names.get(column), gap)
-        for column, gap in series
-    ]
-    table = rules_table(list(masks), {MASK: pl.Series(list(masks.values()), dtype=pl.UInt64)})
-    rows = match_rows(events, specs, rules.event_col)
-    return counted_hits(occasion_starts(rows, [s.gap_us for s in specs]), table, keep)
+@dataclass(frozen=True)
+class CountedRule:
+    """A rule whose hits depend on the person's earlier matching events (min_count > 1, gap)."""
+
+    bit: int
+    column: str  # name of its boolean match column (shared by rules that match alike)
+    min_count: int
+    within_us: int | None
+    gap_us: int | None = None  # occasions (docs/metrics.md "Occasions"); None: every event
+
+
+def uncovered(counted: Sequence[CountedRule]) -> tuple[CountedRule, ...]:
+    """The counted rules no other rule of the same stage, match and gap covers.
+
+    A stage is hit where any of its rules hits, so of the rules of one stage, match and gap
+    only the least ``min_count`` without ``within`` matters, and with ``within`` the widest
+    window of each smaller ``min_count``: 10,000 thresholds on one event are a few rules.
+    """
+    least: dict[tuple[int, str, int | None], int] = {}
+    for rule in counted:
+        if rule.within_us is None:
+            key = (rule.bit, rule.column, rule.gap_us)
+            least[key] = min(rule.min_count, least.get(key, rule.min_count))
+    widest: dict[tuple[int, str, int | None, int], int] = {}
+    for rule in counted:
+        if rule.within_us is not None:
+            key = (rule.bit, rule.column, rule.gap_us)
+            if rule.min_count < least.get(key, rule.min_count + 1):
+                wide = (*key, rule.min_count)
+                widest[wide] = max(rule.within_us, widest.get(wide, rule.within_us))
+    out = [CountedRule(b, c, n, None, g) for (b, c, g), n in least.items()]
+    out += [CountedRule(b, c, n, w, g) for (b, c, g, n), w in widest.items()]
+    return tuple(out)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from fivea.config import STAGE_KEYS
-from fivea.counted import stage_counted_hits
+from fivea.counted import Series, counted_hits, match_rows, occasion_starts, rules_table
 from fivea.events import TIME, USER
 from fivea.rules import MASK, RuleSet
 from fivea.sources import ORDER
@@ -52,6 +52,23 @@ class PathSpec:
 def _in_window(window: Window) -> pl.Expr:
     cond = pl.lit(True) if window.until is None else pl.col(TIME) < window.until
     return cond if window.since is None else cond & (pl.col(TIME) >= window.since)
+
+
+def _counted_hits(events: pl.LazyFrame, rules: RuleSet, keep: pl.Expr) -> pl.LazyFrame:
+    """Hits (person, time, input order, stage/step mask) of the counted rules of a rule set."""
+    series: dict[tuple[str, int | None], int] = {}
+    masks: dict[tuple[int, int, int | None], int] = {}
+    for rule in rules.counted:
+        at = series.setdefault((rule.column, rule.gap_us), len(series))
+        key = (at, rule.min_count, rule.within_us)
+        masks[key] = masks.get(key, 0) | (1 << rule.bit)  # rules alike in all but the stage
+    specs = [
+        Series(rules.counted_matches[column], rules.counted_names.get(column), gap)
+        for column, gap in series
+    ]
+    table = rules_table(list(masks), {MASK: pl.Series(list(masks.values()), dtype=pl.UInt64)})
+    rows = match_rows(events, specs, rules.event_col)
+    return counted_hits(occasion_starts(rows, [s.gap_us for s in specs]), table, keep)
 
 
 def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFrame:
@@ -161,7 +178,7 @@ def stage_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> pl.LazyF
     )
     if not rules.counted:
         return simple
-    return pl.concat([simple, stage_counted_hits(events, rules, _in_window(window))])
+    return pl.concat([simple, _counted_hits(events, rules, _in_window(window))])
 
 
 def in_window(window: Window) -> pl.Expr:

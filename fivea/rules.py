@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from fivea.config import STAGE_KEYS, Config, Rule
+from fivea.counted import CountedRule, uncovered
 from fivea.errors import ConfigError
 
 MASK = "__mask"
@@ -24,20 +25,7 @@ _COMPARE_OPS = {"Eq", "NotEq", "Lt", "LtEq", "Gt", "GtEq", "EqValidity", "NotEqV
 _ARITH_OPS = {"Plus", "Minus", "Multiply", "Divide", "TrueDivide", "FloorDivide", "Modulus"}
 _NUMERIC_FUNCS = {"Abs", "Round", "Floor", "Ceil", "Sqrt", "Log", "Exp", "Negate", "Sign"}
 _MAX_BITS = 63
-
-
 _MAX_COUNTED_MATCHES = 63  # the compiled kernel keeps a row's counted matches in 63 bits
-
-
-@dataclass(frozen=True)
-class CountedRule:
-    """A rule whose hits depend on the person's earlier matching events (min_count > 1, gap)."""
-
-    bit: int
-    column: str  # name of its boolean match column (shared by rules that match alike)
-    min_count: int
-    within_us: int | None
-    gap_us: int | None = None  # occasions (docs/metrics.md "Occasions"); None: every event
 
 
 @dataclass(frozen=True)
@@ -396,7 +384,7 @@ def compile_rules(
     return RuleSet(
         simple_mask=simple_mask.cast(pl.UInt64),
         counted_matches=counted_matches,
-        counted=tuple(counted),
+        counted=uncovered(tuple(counted)),
         any_match=any_match,
         aware_is_any_event=aware_is_any,
         stage_bits=tuple(range(len(STAGE_KEYS))),

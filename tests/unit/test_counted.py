@@ -89,3 +89,21 @@ def test_stage_match_counts_see_every_counted_match(tmp_path: Path) -> None:
     )
     counts = frame.with_columns(**compiled.prelude).select(stage_match_counts(compiled))
     assert counts["advocate"].item() == 4
+
+
+def test_rules_another_rule_of_the_stage_covers_are_left_out() -> None:
+    from fivea.counted import CountedRule, uncovered
+
+    rules = (
+        CountedRule(4, "__m0", 3, None, HOUR),
+        CountedRule(4, "__m0", 2, None, HOUR),  # covers n >= 2: the one above, and ...
+        CountedRule(4, "__m0", 5, 10 * HOUR, HOUR),  # ... this one
+        CountedRule(3, "__m0", 2, HOUR, None),  # another stage and gap
+        CountedRule(3, "__m0", 2, 2 * HOUR, None),  # the wider window of n = 2 covers it
+        CountedRule(3, "__m0", 3, 5 * HOUR, None),  # a larger n: not covered
+    )
+    assert set(uncovered(rules)) == {
+        CountedRule(4, "__m0", 2, None, HOUR),
+        CountedRule(3, "__m0", 2, 2 * HOUR, None),
+        CountedRule(3, "__m0", 3, 5 * HOUR, None),
+    }
