@@ -1,11 +1,12 @@
 """Rule debugging (``fivea stages``): what each rule of a config catches in the data.
 
-Per stage and per rule: the events and persons it matches, its hits (a ``min_count`` rule's hits
-are the n-th and later matching events, SPEC §3.2, so they differ from its matches) and example
-events; the overlap of the stages in persons; the matches of each sub-funnel step; the event
-names no rule matches. Pure polars over the canonical scan, collected in one ``collect_all``.
-The stage totals and the overlap come from the engine's own ``stage_hits``, so they are what
-``fivea diagnose`` counts; the per-rule numbers are computed here, one rule at a time.
+Per stage and per rule: the events and persons it matches, its hits (a ``min_count`` or ``gap``
+rule's hits are the first events of its n-th and later occasions, docs/metrics.md, so they
+differ from its matches) and example events; the overlap of the stages in persons; the matches
+of each sub-funnel step; the event names no rule matches. Pure polars over the canonical scan,
+collected in one ``collect_all``. The stage totals and the overlap come from the engine's own
+``stage_hits``, so they are what ``fivea diagnose`` counts; the per-rule numbers come from the
+same counted-rule plan (``fivea.counted``) over every rule at once, never a plan per rule.
 """
 
 from __future__ import annotations
