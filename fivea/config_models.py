@@ -112,6 +112,7 @@ class Rule(_Model):
         default=None, ge=1, le=MAX_MIN_COUNT
     )
     within: Duration | None = None
+    gap: Duration | None = None  # occasions: matching events less than gap apart are one
 
     @field_validator("event_matches")
     @classmethod
@@ -164,8 +165,14 @@ class Rule(_Model):
     @property
     def is_counted(self) -> bool:
         """Whether hits depend on earlier events of the person (needs the sorted scan)."""
-        # n = 1 is met by the matching event itself, whatever the window
-        return self.min_count is not None and self.min_count > 1
+        # n = 1 is met by the matching event itself, whatever the window; with gap the hits
+        # are occasion starts, which depend on the previous matching event
+        return (self.min_count is not None and self.min_count > 1) or self.gap is not None
+
+    @property
+    def match_key(self) -> tuple[object, ...]:
+        """What decides which events the rule matches (rules with equal keys match alike)."""
+        return (self.event, self.event_matches, self.where, self.any_event)
 
     @property
     def is_any_event(self) -> bool:
@@ -205,7 +212,19 @@ def _step_as_rule(value: object) -> object:
     return {"event": value} if isinstance(value, str | list) else value
 
 
-Step = Annotated[Rule, BeforeValidator(_step_as_rule)]
+class StepRule(Rule):
+    """A sub-funnel step: a rule whose every hit is one event, so without ``gap``."""
+
+    @field_validator("gap")
+    @classmethod
+    def _no_gap(cls, value: int | None) -> int | None:
+        if value is not None:
+            msg = "a sub-funnel step takes no gap (each step is one event); remove it"
+            raise ValueError(msg)
+        return value
+
+
+Step = Annotated[StepRule, BeforeValidator(_step_as_rule)]
 
 
 class Subfunnel(_Model):

@@ -1,11 +1,12 @@
 """Rule debugging (``fivea stages``): what each rule of a config catches in the data.
 
-Per stage and per rule: the events and persons it matches, its hits (a ``min_count`` rule's hits
-are the n-th and later matching events, SPEC §3.2, so they differ from its matches) and example
-events; the overlap of the stages in persons; the matches of each sub-funnel step; the event
-names no rule matches. Pure polars over the canonical scan, collected in one ``collect_all``.
-The stage totals and the overlap come from the engine's own ``stage_hits``, so they are what
-``fivea diagnose`` counts; the per-rule numbers are computed here, one rule at a time.
+Per stage and per rule: the events and persons it matches, its hits (a ``min_count`` or ``gap``
+rule's hits are the first events of its n-th and later occasions, docs/metrics.md, so they
+differ from its matches) and example events; the overlap of the stages in persons; the matches
+of each sub-funnel step; the event names no rule matches. Pure polars over the canonical scan,
+collected in one ``collect_all``. The stage totals and the overlap come from the engine's own
+``stage_hits``, so they are what ``fivea diagnose`` counts; the per-rule numbers come from the
+same counted-rule plan (``fivea.counted``) over every rule at once, never a plan per rule.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import polars as pl
 
 from fivea.analysis import source_info
 from fivea.config import MICROS, STAGE_KEYS, LoadedConfig, Rule
+from fivea.counted import SERIES, Series, counted_hits, match_rows, occasion_starts, rules_table
 from fivea.errors import ConfigError, InputError
 from fivea.events import (
     DROP_REASONS,
@@ -32,12 +34,20 @@ from fivea.events import (
 from fivea.person import Window, stage_hits
 from fivea.readers import READ_ERRORS, explain_read_error
 from fivea.result import NameCount, SourceInfo
-from fivea.rules import MASK, compile_rules, numeric_casts, rule_match, rules_with_keys
+from fivea.rules import (
+    MASK,
+    compile_rules,
+    is_name_rule,
+    numeric_casts,
+    rule_match,
+    rules_with_keys,
+)
 from fivea.sources import ORDER, frame_source, resolve_sources
 from fivea.window import iso
 from fivea.zero_config import scan_with_preset
 
 TOP_UNMATCHED = 10
+RULE = "__rule"  # a rule's index in ``rules_with_keys`` order
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
 
 
@@ -59,12 +69,13 @@ class RuleMatch:
     defined_at: str  # file:line, or preset NAME:line
     words: str  # the rule in words
     columns: tuple[str, ...]  # property columns its where: uses
-    counted: bool  # min_count > 1: hits are the n-th and later matching events
+    counted: bool  # min_count > 1 or gap: hits are the n-th and later matches (occasion starts)
     matched_events: int
     matched_persons: int
     hit_events: int
     hit_persons: int
     examples: tuple[Example, ...]  # hits: the earliest hit of the earliest persons
+    occasions: int | None = None  # with gap: the matching events' occasions (None without)
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,17 @@ def rule_words(rule: Rule) -> str:
     if rule.is_counted:
         n = rule.min_count or 1
         window = f" within {duration_text(rule.within)}" if rule.within else ""
-        text += f"; hits: the {ordinal(n)} and later matching events{window}"
+        if rule.gap is None:
+            text += f"; hits: the {ordinal(n)} and later matching events{window}"
+        else:
+            # occasions (docs/metrics.md "Occasions"): sessions of matches split by the gap
+            cut = f"a match {duration_text(rule.gap)} or more after the previous starts one"
+            hits = (
+                "each occasion's first event"
+                if n == 1
+                else (f"the first events of the {ordinal(n)} and later occasions{window}")
+            )
+            text += f"; hits: {hits} ({cut})"
     return text
 
 
@@ -183,29 +204,15 @@ def inspect_stages(
         scan.cleanup()
 
 
-def _counted_hits(matched: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
-    """The n-th and later matching events within the trailing window (SPEC §3.2).
-
-    Sorted by (person, time, input order), the event n-1 matches earlier is within D exactly when
-    at least n matching events lie in [t - D, t] (both ends inclusive); ``person.stage_hits``
-    applies the same test to the whole stage.
-    """
-    lag = (rule.min_count or 1) - 1
-    ordered = matched.sort(USER, TIME, ORDER)
-    hit = (pl.col(USER).shift(lag) == pl.col(USER)).fill_null(False)
-    if rule.within is not None:
-        hit = hit & ((pl.col(TIME) - pl.col(TIME).shift(lag)) <= rule.within)
-    return ordered.filter(hit)
-
-
-def _examples(hits: pl.LazyFrame, columns: tuple[str, ...], n: int) -> pl.LazyFrame:
-    """The earliest hit of each of the ``n`` persons who were hit first (distinct persons)."""
-    return (
+def _examples(hits: pl.LazyFrame, events: pl.LazyFrame, n: int) -> pl.LazyFrame:
+    """Per rule (``RULE``), the earliest hit of each of the ``n`` persons who were hit first."""
+    first = (
         hits.sort(TIME, ORDER)
-        .unique(subset=[USER], keep="first", maintain_order=True)
-        .head(n)
-        .select(pl.col(USER).cast(pl.String), TIME, EVENT, *columns)
+        .unique(subset=[RULE, USER], keep="first", maintain_order=True)
+        .filter(pl.int_range(pl.len()).over(RULE) < n)
+        .select(RULE, ORDER)
     )
+    return first.join(events, on=ORDER, how="inner").sort(RULE, TIME, ORDER)
 
 
 def _plain_value(value: Any) -> Any:
@@ -251,37 +258,54 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     casts = numeric_casts(rules.numeric_columns, scan.property_types)
     events = scan.frame.with_columns(casts) if casts else scan.frame
 
-    # one boolean match column per rule and step
-    matches: dict[str, pl.Expr] = {}
-    for index, (key, _, rule) in enumerate(keyed):
-        expr, _ = rule_match(rule, key, EVENT, scan.properties, scan.property_types)
-        matches[f"__r{index}"] = expr
-    marked = events.with_columns(e.alias(c) for c, e in matches.items())
+    # every rule's matches as one long frame with a series per distinct (match, gap), and its
+    # counted rules' hits as one more (fivea.counted): the plan does not grow per rule
+    series: list[Series] = []
+    series_at: dict[tuple[object, ...], int] = {}
+    compiled: dict[tuple[object, ...], pl.Expr] = {}
+    of_rule: list[int] = []  # each rule's series
+    for key, _, rule in keyed:
+        if rule.match_key not in compiled:
+            expr, _ = rule_match(rule, key, EVENT, scan.properties, scan.property_types)
+            compiled[rule.match_key] = expr
+        if (rule.match_key, rule.gap) not in series_at:
+            series_at[rule.match_key, rule.gap] = len(series)
+            names = rule.event if is_name_rule(rule) else None
+            series.append(Series(compiled[rule.match_key], names, rule.gap))
+        of_rule.append(series_at[rule.match_key, rule.gap])
+    rows = match_rows(events, series, EVENT)
+    counted = [i for i, (_, _, rule) in enumerate(keyed) if rule.is_counted]
+    plain = [i for i, (_, _, rule) in enumerate(keyed) if not rule.is_counted]
+    plain_rules = pl.LazyFrame(
+        {SERIES: [of_rule[i] for i in plain], RULE: plain},
+        schema={SERIES: pl.UInt32, RULE: pl.UInt32},
+    )
+    hit_frames = [rows.join(plain_rules, on=SERIES, how="inner").select(USER, TIME, ORDER, RULE)]
     lazy: dict[str, pl.LazyFrame] = {
         "totals": events.select(pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")),
-        "matched": marked.select(
-            *[pl.col(c).sum().alias(f"{c}_events") for c in matches],
-            *[pl.col(USER).filter(pl.col(c)).n_unique().alias(f"{c}_persons") for c in matches],
-        ),
+        "matched": _per_rule(rows.select(USER, pl.col(SERIES).alias(RULE))),  # per series
         "unmatched": events.filter(~rules.any_match)
         .group_by(EVENT)
         .len()
         .sort(["len", EVENT], descending=[True, False]),
     }
-    for index, (_, _, rule) in enumerate(keyed):
-        column = f"__r{index}"
-        matched = marked.filter(pl.col(column)).select(
-            USER, TIME, ORDER, EVENT, *rule_columns(rule)
+    if counted:
+        table = rules_table(
+            [(of_rule[i], keyed[i][2].min_count or 1, keyed[i][2].within) for i in counted],
+            {RULE: pl.Series(counted, dtype=pl.UInt32)},
         )
-        if rule.is_counted:
-            hits = _counted_hits(matched, rule)
-            lazy[f"{column}_hits"] = hits.select(
-                pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")
-            )
-        else:
-            hits = matched
-        if n_examples:
-            lazy[f"{column}_examples"] = _examples(hits, rule_columns(rule), n_examples)
+        counted_series = sorted({of_rule[i] for i in counted})
+        starts = occasion_starts(
+            rows.filter(pl.col(SERIES).is_in(counted_series)), [s.gap_us for s in series]
+        )
+        lazy["occasions"] = starts.group_by(SERIES).agg(pl.len().alias("occasions"))
+        counted_hits_ = counted_hits(starts, table)
+        lazy["hits"] = _per_rule(counted_hits_)
+        hit_frames.append(counted_hits_.select(USER, TIME, ORDER, RULE))
+    if n_examples:
+        columns = sorted({c for _, _, rule in keyed for c in rule_columns(rule)})
+        lookup = events.select(ORDER, pl.col(USER).cast(pl.String), TIME, EVENT, *columns)
+        lazy["examples"] = _examples(pl.concat(hit_frames), lookup, n_examples)
 
     # the engine's stage hits: stage totals and the overlap, exactly as diagnose counts them
     hits = stage_hits(events, rules, _ALL_TIME)
@@ -303,17 +327,21 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
     totals = frames["totals"].row(0, named=True)
     if not totals["events"]:
         raise _no_valid_events(scan)
-    matched_row = frames["matched"].row(0, named=True)
+    matched = _counts(frames["matched"])
+    hit_counts = _counts(frames["hits"]) if "hits" in frames else {}
+    examples = frames.get("examples")
+    occasions = dict(frames["occasions"].iter_rows()) if "occasions" in frames else {}
     reports: list[RuleMatch] = []
     for index, (key, _, rule) in enumerate(keyed):
-        column = f"__r{index}"
-        m_events = int(matched_row[f"{column}_events"])
-        m_persons = int(matched_row[f"{column}_persons"])
-        if rule.is_counted:
-            h_events, h_persons = frames[f"{column}_hits"].row(0)
-        else:
-            h_events, h_persons = m_events, m_persons
-        example_frame = frames.get(f"{column}_examples")
+        m_events, m_persons = matched.get(of_rule[index], (0, 0))
+        h_events, h_persons = (
+            hit_counts.get(index, (0, 0)) if rule.is_counted else (m_events, m_persons)
+        )
+        shown = (
+            ()
+            if examples is None
+            else _example_rows(examples.filter(pl.col(RULE) == index), rule_columns(rule))
+        )
         reports.append(
             RuleMatch(
                 key=key,
@@ -323,13 +351,10 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
                 counted=rule.is_counted,
                 matched_events=m_events,
                 matched_persons=m_persons,
-                hit_events=int(h_events),
-                hit_persons=int(h_persons),
-                examples=(
-                    _example_rows(example_frame, rule_columns(rule))
-                    if example_frame is not None
-                    else ()
-                ),
+                hit_events=h_events,
+                hit_persons=h_persons,
+                examples=shown,
+                occasions=(None if rule.gap is None else int(occasions.get(of_rule[index], 0))),
             )
         )
     by_key = {r.key: r for r in reports}
@@ -372,6 +397,19 @@ def _inspect(scan: EventScan, loaded: LoadedConfig, n_examples: int) -> StageIns
             for name, count in unmatched.head(TOP_UNMATCHED).iter_rows()
         ),
     )
+
+
+def _per_rule(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Events and distinct persons per rule (``RULE``) of a long frame."""
+    return rows.group_by(RULE).agg(
+        pl.len().alias("events"), pl.col(USER).n_unique().alias("persons")
+    )
+
+
+def _counts(frame: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    return {
+        int(r): (int(e), int(p)) for r, e, p in frame.select(RULE, "events", "persons").iter_rows()
+    }
 
 
 def overlap_matrix(by_mask: pl.DataFrame) -> tuple[tuple[int, ...], ...]:

@@ -260,6 +260,8 @@ def person_facts(
     counted_bits: np.ndarray,
     counted_min: np.ndarray,
     counted_within: np.ndarray,
+    counted_match: np.ndarray,
+    counted_gap: np.ndarray,
     path_bits: np.ndarray,
     path_steps: np.ndarray,
     path_window: np.ndarray,
@@ -272,7 +274,8 @@ def person_facts(
 
     Reads one part as ``group_persons`` returns it.
     ``since``/``until``: the window [since, until) (pass int64 min / max for no bound);
-    counted rules: stage bit, ``min_count`` and ``within`` (µs, < 0 for none); paths: step bits
+    counted rules: stage bit, ``min_count``, ``within`` (µs, < 0 for none), the bit of their
+    match in the row's counted matches and ``gap`` (µs, < 0 for none); paths: step bits
     (one row per path), step count, window (µs) and whether steps need distinct rows.
     ``present``: segments x input rows, whether the row has a non-empty value of the segment.
     Returns first, last, reach (5 x P), touch rows (segments x P: each segment's first, or last,
@@ -300,9 +303,12 @@ def person_facts(
     n_counted = counted_bits.shape[0]
     ring_at = np.zeros(n_counted + 1, np.int64)
     for r in range(n_counted):
-        ring_at[r + 1] = ring_at[r] + counted_min[r] - 1
+        # only `within` needs the earlier start times, and never more than a person's rows
+        size = min(counted_min[r] - 1, longest) if counted_within[r] >= 0 else 0
+        ring_at[r + 1] = ring_at[r] + size
     ring = np.empty(max(ring_at[n_counted], 1), np.int64)
-    seen = np.zeros(n_counted, np.int64)
+    seen = np.zeros(n_counted, np.int64)  # occasion starts so far (docs/metrics.md "Occasions")
+    previous = np.zeros(n_counted, np.int64)  # the person's previous matching event
     pointers = np.zeros(max(max_steps, 1), np.int64)
     chain_times = np.empty(max(max_steps, 1), np.int64)
     best_times = np.empty(max(max_steps, 1), np.int64)
@@ -322,15 +328,24 @@ def person_facts(
             matched = packed[j, COUNTED]
             if matched != 0:
                 for r in range(n_counted):
-                    if matched & (1 << r) == 0:
+                    if matched & (1 << counted_match[r]) == 0:
                         continue
-                    need = counted_min[r] - 1  # matches before this one that make it a hit
-                    base = ring_at[r]
+                    gap = counted_gap[r]
+                    if gap >= 0 and seen[r] > 0 and ti - previous[r] < gap:
+                        previous[r] = ti  # continues the occasion (ties too)
+                        continue
+                    previous[r] = ti
+                    need = counted_min[r] - 1  # starts before this one that make it a hit
+                    size = ring_at[r + 1] - ring_at[r]
                     if seen[r] >= need and inside:
-                        earlier = ring[base + (seen[r] - need) % need]
-                        if counted_within[r] < 0 or ti - earlier <= counted_within[r]:
+                        if counted_within[r] < 0 or need == 0:
                             m |= 1 << counted_bits[r]
-                    ring[base + seen[r] % need] = ti
+                        elif size == need:
+                            earlier = ring[ring_at[r] + (seen[r] - need) % need]
+                            if ti - earlier <= counted_within[r]:
+                                m |= 1 << counted_bits[r]
+                    if size > 0 and size == need:
+                        ring[ring_at[r] + seen[r] % need] = ti
                     seen[r] += 1
             if inside:
                 if first[p] == NULL:

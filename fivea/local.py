@@ -227,7 +227,9 @@ class LocalRunner:
 
     def _run(self, plan: Phase1Plan) -> Phase1Tables:
         count = self.partitions()
-        plan = dataclasses.replace(plan, compiled=use_kernel(self.scan))
+        # the kernel holds a row's counted matches in 63 bits; more distinct ones: polars
+        compiled = plan.rules.kernel_fits and use_kernel(self.scan)
+        plan = dataclasses.replace(plan, compiled=compiled)
         if count == 1 or self.scan.layout is None or self.scan.stitching:
             return run_phase1(self.scan.with_guessed_unit(), plan)
         with _spooled(self.scan, count) as scan:

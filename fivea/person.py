@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from fivea.config import STAGE_KEYS
+from fivea.counted import Series, counted_hits, match_rows, occasion_starts, rules_table
 from fivea.events import TIME, USER
 from fivea.rules import MASK, RuleSet
 from fivea.sources import ORDER
@@ -53,28 +54,21 @@ def _in_window(window: Window) -> pl.Expr:
     return cond if window.since is None else cond & (pl.col(TIME) >= window.since)
 
 
-def _counted_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> list[pl.LazyFrame]:
-    """Hits of min_count rules: the n-th matching event within the trailing window (SPEC §3.2).
-
-    Sorted by (person, time, input order), the event n-1 matches earlier is within D exactly when
-    at least n matching events lie in [t - D, t]; ties are ordered by input order.
-    """
-    frames = []
+def _counted_hits(events: pl.LazyFrame, rules: RuleSet, keep: pl.Expr) -> pl.LazyFrame:
+    """Hits (person, time, input order, stage/step mask) of the counted rules of a rule set."""
+    series: dict[tuple[str, int | None], int] = {}
+    masks: dict[tuple[int, int, int | None], int] = {}
     for rule in rules.counted:
-        matched = (
-            events.filter(pl.col(rule.column)).select(USER, TIME, ORDER).sort(USER, TIME, ORDER)
-        )
-        lag = rule.min_count - 1
-        same_person = pl.col(USER).shift(lag) == pl.col(USER)
-        hit = same_person.fill_null(False)
-        if rule.within_us is not None:
-            hit = hit & ((pl.col(TIME) - pl.col(TIME).shift(lag)) <= rule.within_us)
-        frames.append(
-            matched.filter(hit & _in_window(window)).select(
-                USER, TIME, ORDER, pl.lit(1 << rule.bit, pl.UInt64).alias(MASK)
-            )
-        )
-    return frames
+        at = series.setdefault((rule.column, rule.gap_us), len(series))
+        key = (at, rule.min_count, rule.within_us)
+        masks[key] = masks.get(key, 0) | (1 << rule.bit)  # rules alike in all but the stage
+    specs = [
+        Series(rules.counted_matches[column], rules.counted_names.get(column), gap)
+        for column, gap in series
+    ]
+    table = rules_table(list(masks), {MASK: pl.Series(list(masks.values()), dtype=pl.UInt64)})
+    rows = match_rows(events, specs, rules.event_col)
+    return counted_hits(occasion_starts(rows, [s.gap_us for s in specs]), table, keep)
 
 
 def _chain(frame: pl.LazyFrame, spec: PathSpec, with_times: bool) -> pl.LazyFrame:
@@ -189,18 +183,16 @@ def _segment_values(events: pl.LazyFrame, segments: list[str], last: bool) -> li
 def stage_hits(events: pl.LazyFrame, rules: RuleSet, window: Window) -> pl.LazyFrame:
     """Every hit in the window as (person, time, input order, mask of stages and steps).
 
-    Plain rules mark rows directly; min_count rules count over all events before ``until``
-    (a first product view before ``since`` can make the second one a hit). An unconditioned
-    any_event Aware is left out: every event is an aware hit.
+    Plain rules mark rows directly; counted rules (``min_count``, ``gap``) count over all
+    events before ``until`` (a first product view before ``since`` can make the second one a
+    hit). An unconditioned any_event Aware is left out: every event is an aware hit.
     """
-    marked = events.with_columns(
-        rules.simple_mask.alias(MASK), *[e.alias(c) for c, e in rules.counted_matches.items()]
+    simple = events.filter(_in_window(window) & (rules.simple_mask != 0)).select(
+        USER, TIME, ORDER, rules.simple_mask.alias(MASK)
     )
-    simple = marked.filter(_in_window(window) & (pl.col(MASK) != 0)).select(USER, TIME, ORDER, MASK)
-    counted_input = marked.select(USER, TIME, ORDER, *rules.counted_matches)
-    if rules.counted_matches:
-        counted_input = counted_input.filter(pl.any_horizontal(list(rules.counted_matches)))
-    return pl.concat([simple, *_counted_hits(counted_input, rules, window)])
+    if not rules.counted:
+        return simple
+    return pl.concat([simple, _counted_hits(events, rules, _in_window(window))])
 
 
 def in_window(window: Window) -> pl.Expr:

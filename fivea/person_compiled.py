@@ -203,6 +203,8 @@ def person_table_compiled(
         np.array([c.bit for c in counted], np.int64),
         np.array([c.min_count for c in counted], np.int64),
         np.array([-1 if c.within_us is None else c.within_us for c in counted], np.int64),
+        np.array([list(rules.counted_matches).index(c.column) for c in counted], np.int64),
+        np.array([-1 if c.gap_us is None else c.gap_us for c in counted], np.int64),
         path_bits,
         np.array([len(s.bits) for s in paths], np.int64),
         np.array([s.window_us for s in paths], np.int64),

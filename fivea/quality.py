@@ -135,9 +135,8 @@ def stage_match_counts(rules: RuleSet) -> list[pl.Expr]:
             out.append(pl.len().alias(stage))
             continue
         hits = (rules.simple_mask & (1 << bit)) != 0
-        for rule in rules.counted:
-            if rule.bit == bit:
-                hits = hits | rules.counted_matches[rule.column]
+        if any(rule.bit == bit for rule in rules.counted):
+            hits = hits | rules.counted_stage_match(bit)
         out.append(hits.sum().alias(stage))
     return out
 

@@ -1,8 +1,9 @@
 """Rules -> polars expressions (SPEC §3.2) and the bit layout of stages and sub-funnel steps.
 
 Each stage and each sub-funnel step owns one bit of a per-event mask. Rules without ``min_count``
-(or with n = 1) are plain row predicates and OR into the mask directly; counted rules keep their
-own match column, evaluated after the one sort by (person, time, input order) in phase 1.
+(or with n = 1) and without ``gap`` are plain row predicates and OR into the mask directly;
+counted rules share one match column per distinct match (``fivea.counted`` evaluates them all
+after one sort by match, person, time and input order in phase 1).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 
 from fivea.column_types import as_number_fix, kind_of
 from fivea.config import STAGE_KEYS, Config, Rule
+from fivea.counted import CountedRule, uncovered
 from fivea.errors import ConfigError
 
 MASK = "__mask"
@@ -24,16 +26,7 @@ _COMPARE_OPS = {"Eq", "NotEq", "Lt", "LtEq", "Gt", "GtEq", "EqValidity", "NotEqV
 _ARITH_OPS = {"Plus", "Minus", "Multiply", "Divide", "TrueDivide", "FloorDivide", "Modulus"}
 _NUMERIC_FUNCS = {"Abs", "Round", "Floor", "Ceil", "Sqrt", "Log", "Exp", "Negate", "Sign"}
 _MAX_BITS = 63
-
-
-@dataclass(frozen=True)
-class CountedRule:
-    """A rule whose hits depend on the person's earlier matching events (min_count > 1)."""
-
-    bit: int
-    column: str  # name of its boolean match column
-    min_count: int
-    within_us: int | None
+_MAX_COUNTED_MATCHES = 63  # the compiled kernel keeps a row's counted matches in 63 bits
 
 
 @dataclass(frozen=True)
@@ -41,8 +34,8 @@ class RuleSet:
     """Everything phase 1 needs to mark events with stage and step bits."""
 
     simple_mask: pl.Expr  # UInt64 bits of stages/steps hit by plain rules
-    counted_matches: dict[str, pl.Expr]  # match column name -> predicate
-    counted: tuple[CountedRule, ...]
+    counted_matches: dict[str, pl.Expr]  # match column name -> predicate (one per distinct match)
+    counted: tuple[CountedRule, ...]  # distinct counted rules
     any_match: pl.Expr  # matched by some rule other than an unconditioned any_event
     aware_is_any_event: bool  # Aware = every event: phase 1 keeps only first/last times
     stage_bits: tuple[int, ...]
@@ -50,6 +43,39 @@ class RuleSet:
     numeric_columns: frozenset[str]
     # columns the expressions above read, to add to the events first (computed once per scan)
     prelude: dict[str, pl.Expr] = field(default_factory=dict)
+    # match column -> its event names, for matches that are a plain list of names
+    counted_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    counted_codes: dict[str, int] = field(default_factory=dict)  # column -> its RULE_CODE bit
+    event_col: str = "__event"  # the event name column the rules read
+
+    @property
+    def kernel_fits(self) -> bool:
+        """Whether the compiled kernel can hold every counted match of an event in its bits."""
+        return len(self.counted_matches) <= _MAX_COUNTED_MATCHES
+
+    def counted_stage_match(self, bit: int) -> pl.Expr:
+        """Events matching some counted rule of stage ``bit`` (one ``is_in`` for the names)."""
+        columns = list(dict.fromkeys(r.column for r in self.counted if r.bit == bit))
+        coded = 0  # name lists with a bit of the name lookup: one test of the code
+        for column in columns:
+            if column in self.counted_codes:
+                coded |= 1 << self.counted_codes[column]
+        names = sorted(
+            {
+                n
+                for c in columns
+                if c not in self.counted_codes
+                for n in self.counted_names.get(c, ())
+            }
+        )
+        exprs = [self.counted_matches[c] for c in columns if c not in self.counted_names]
+        if names:
+            exprs.insert(
+                0, pl.col(self.event_col).is_in(pl.Series(names, dtype=pl.String).implode())
+            )
+        if coded:
+            exprs.insert(0, (pl.col(RULE_CODE) & coded) != 0)
+        return pl.any_horizontal(exprs) if exprs else pl.lit(False)
 
 
 def _literal_is_numeric(node: dict) -> bool:
@@ -261,7 +287,8 @@ _CODE_SEED = 0xC0DE5  # any fixed seed: listed names and the event column are ha
 _NAMED_BIT = 63  # of RULE_CODE: the name is in some rule (other than any_event)
 
 
-def _is_name_rule(rule: Rule) -> bool:
+def is_name_rule(rule: Rule) -> bool:
+    """Whether a rule is exactly "the event is one of these names"."""
     return bool(rule.event) and not rule.event_matches and not rule.where
 
 
@@ -278,7 +305,6 @@ class _Compiled:
     and the code is computed once before the scan's cache, not once per output).
     """
 
-    lookup: bool
     counted_base: int  # RULE_CODE bit of the first counted rule
     codes: dict[str, int] = field(default_factory=dict)
     by_bit: dict[int, list[pl.Expr]] = field(default_factory=dict)
@@ -333,28 +359,41 @@ def compile_rules(
     aware_is_any = any(r.is_any_event for r in aware_rules)
     keyed = rules_with_keys(config)
     n_bits = len(STAGE_KEYS) + sum(len(sub.steps) for sub in config.subfunnels.values())
-    n_counted = sum(1 for _, _, rule in keyed if rule.is_counted)
-    work = _Compiled(lookup=n_bits + n_counted <= _NAMED_BIT, counted_base=n_bits)
-    counted: list[CountedRule] = []
+    work = _Compiled(counted_base=n_bits)
+    counted: dict[CountedRule, None] = {}  # distinct, in config order
     counted_matches: dict[str, pl.Expr] = {}
+    counted_names: dict[str, tuple[str, ...]] = {}
+    counted_codes: dict[str, int] = {}
+    match_columns: dict[tuple[object, ...], str] = {}  # a counted match's key -> its column
+    compiled: dict[tuple[object, ...], tuple[pl.Expr, set[str]]] = {}
     numeric: set[str] = set()
     for key, bit, rule in keyed:
-        expr, cols = rule_match(rule, key, event_col, columns, types or {})
+        # rules that match alike compile once (a config may hold thousands of counted rules)
+        seen = rule.match_key in compiled
+        if not seen:
+            compiled[rule.match_key] = rule_match(rule, key, event_col, columns, types or {})
+        expr, cols = compiled[rule.match_key]
         numeric |= cols
-        by_name = work.lookup and _is_name_rule(rule)
+        by_name = is_name_rule(rule)
         if by_name:
             work.name_bit(rule.event or (), _NAMED_BIT)
-        elif not rule.is_any_event:
+        elif not rule.is_any_event and not seen:
             work.matches.append(expr)
         if bit == 0 and aware_is_any:
             continue  # every event is an aware hit: phase 1 needs only first and last times
         if rule.is_counted:
-            column = f"__m{len(counted)}"
-            if by_name:
-                work.name_bit(rule.event or (), work.counted_base + len(counted))
-                expr = _has_bit(work.counted_base + len(counted))
-            counted.append(CountedRule(bit, column, rule.min_count or 1, rule.within))
-            counted_matches[column] = expr
+            column = match_columns.get(rule.match_key)
+            if column is None:
+                column = match_columns[rule.match_key] = f"__m{len(match_columns)}"
+                code_bit = work.counted_base + len(counted_names)
+                if by_name:
+                    counted_names[column] = rule.event or ()
+                    if code_bit < _NAMED_BIT:  # a spare bit of the name lookup: a bit test
+                        work.name_bit(rule.event or (), code_bit)
+                        expr = _has_bit(code_bit)
+                        counted_codes[column] = code_bit
+                counted_matches[column] = expr
+            counted[CountedRule(bit, column, rule.min_count or 1, rule.within, rule.gap)] = None
         elif by_name:
             work.name_bit(rule.event or (), bit)
         else:
@@ -383,13 +422,16 @@ def compile_rules(
     return RuleSet(
         simple_mask=simple_mask.cast(pl.UInt64),
         counted_matches=counted_matches,
-        counted=tuple(counted),
+        counted=uncovered(tuple(counted)),
         any_match=any_match,
         aware_is_any_event=aware_is_any,
         stage_bits=tuple(range(len(STAGE_KEYS))),
         step_bits=step_bits,
         numeric_columns=frozenset(numeric),
         prelude=prelude,
+        counted_names=counted_names,
+        counted_codes=counted_codes,
+        event_col=event_col,
     )
 
 

@@ -245,7 +245,8 @@ def _rule_note(rule: Rule) -> str:
     if rule.where:
         notes.append(f"where {rule.where}")
     if rule.is_counted:
-        notes.append(f"from the {ordinal(rule.min_count or 1)} on" + _within(rule))
+        gap = f", occasions split by a {duration_text(rule.gap)} gap" if rule.gap else ""
+        notes.append(f"from the {ordinal(rule.min_count or 1)} on" + _within(rule) + gap)
     return f" ({'; '.join(notes)})" if notes else ""
 
 
@@ -434,6 +435,8 @@ def rule_lines(rule: Rule, indent: str, width: int = WIDTH - 2) -> list[str]:
         parts.append(("min_count", str(rule.min_count)))
     if rule.within is not None:
         parts.append(("within", duration_text(rule.within)))
+    if rule.gap is not None:
+        parts.append(("gap", duration_text(rule.gap)))
     simple = ", ".join(
         f"{k}: [{', '.join(v)}]" if isinstance(v, list) else f"{k}: {v}" for k, v in parts
     )
@@ -582,7 +585,7 @@ _RULE_KINDS = [
     "  advocate:",
     "    rules:",
     "      - event: [review_post, referral_sent, social_share]",
-    '      - {event: purchase, where: "revenue > 0", min_count: 2}   # a repeat purchase',
+    '      - {event: purchase, where: "revenue > 0", min_count: 2, gap: 1h}  # a 2nd order',
 ]
 
 

@@ -35,6 +35,7 @@ class RefRule:
     any_event: bool = False
     min_count: int | None = None
     within_us: int | None = None  # trailing window in µs, both ends inclusive
+    gap_us: int | None = None  # occasions: a match less than gap after the previous continues
 
 
 @dataclass
@@ -113,6 +114,8 @@ def _check_rule(rule: RefRule) -> None:
             raise ValueError("within needs min_count")
         if rule.within_us < 0:
             raise ValueError("within must be >= 0")
+    if rule.gap_us is not None and rule.gap_us <= 0:
+        raise ValueError("gap must be > 0")
 
 
 def rule_matches(rule: RefRule, ev: dict) -> bool:
@@ -137,26 +140,41 @@ def rule_hits(rule: RefRule, rows: list[tuple[int, int, dict]]) -> list[bool]:
     ``rows`` are (time, input index, event) of ONE person, sorted by (time, input index) and
     already restricted to time < until.  Returns one bool per row.
 
-    Without min_count every matching event is a hit.  With min_count n (and optional within D),
-    a matching event e is a hit iff the number of matching events e' with (time, order) <=
-    (time_e, order_e) and, when D is given, time_e - time_e' <= D, is >= n.
+    Without min_count and gap every matching event is a hit.  With min_count n (and optional
+    within D), a matching event e is a hit iff the number of matching events e' with (time,
+    order) <= (time_e, order_e) and, when D is given, time_e - time_e' <= D, is >= n.
+
+    With gap G the matching events form occasions: a matching event less than G after the
+    previous matching event continues its occasion, any other starts one.  Then only occasion
+    starts can be hits, and min_count (default 1) and within count occasion starts instead of
+    matching events.
     """
     matches = [rule_matches(rule, ev) for (_t, _i, ev) in rows]
-    if rule.min_count is None:
+    if rule.min_count is None and rule.gap_us is None:
         return matches
-    hits = []
+    # which matching rows start an occasion (without gap: every one)
+    starts = [False] * len(rows)
+    previous_time = None
     for i, (t_i, _idx_i, _ev_i) in enumerate(rows):
         if not matches[i]:
+            continue
+        if rule.gap_us is None or previous_time is None or t_i - previous_time >= rule.gap_us:
+            starts[i] = True
+        previous_time = t_i
+    n = rule.min_count if rule.min_count is not None else 1
+    hits = []
+    for i, (t_i, _idx_i, _ev_i) in enumerate(rows):
+        if not starts[i]:
             hits.append(False)
             continue
         count = 0
         for j in range(i + 1):  # rows[0..i] are exactly those <= row i in (time, order)
-            if not matches[j]:
+            if not starts[j]:
                 continue
             t_j = rows[j][0]
             if rule.within_us is None or t_i - t_j <= rule.within_us:
                 count += 1
-        hits.append(count >= rule.min_count)
+        hits.append(count >= n)
     return hits
 
 

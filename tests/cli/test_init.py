@@ -204,7 +204,10 @@ def test_sample_golden(golden) -> None:
     assert "columns:\n  user: user_id\n  time: event_time\n  event: event\n" in text
     assert "# Timestamps: ISO-8601 with Z (UTC), e.g. 2025-02-02T07:35:34.205510Z." in text
     assert "#   product_view (5,500 events): Appeal via preset\n" in text
-    assert "#   purchase (1,072 events): Advocate via preset (from the 2nd on)\n" in text
+    assert (
+        "#   purchase (1,072 events): Advocate via preset (from the 2nd on, occasions split by"
+        " a 1h gap)\n" in text
+    )
     assert "#   add_to_cart (1,656 events): step 1 via preset\n" in text
 
 

@@ -31,12 +31,13 @@ def _event_rule(names: list[str], **extra: object) -> tuple[dict, ref.RefRule]:
         def where(e: dict) -> bool:
             return e.get("amt") is not None and e["amt"] > 0
 
-    within = extra.get("within")
+    within, gap = extra.get("within"), extra.get("gap")
     ref_rule = ref.RefRule(
         event=names,
         where=where,
         min_count=extra.get("min_count"),  # type: ignore[arg-type]
         within_us=int(str(within).rstrip("h")) * HOUR if within else None,
+        gap_us=int(str(gap).rstrip("h")) * HOUR if gap else None,
     )
     return yaml_rule, ref_rule
 
@@ -60,7 +61,24 @@ def scenario(draw: st.DrawFn) -> dict:
     if rows and draw(st.booleans()):
         rows.append(dict(rows[draw(st.integers(0, len(rows) - 1))]))  # an exact duplicate
     aware_any = draw(st.booleans())
-    appeal_counted = draw(st.sampled_from([None, (2, None), (2, "2h"), (3, "4h")]))
+    # (min_count, within, gap); times are whole hours (+ 0 or 1 µs), so a 1h gap sees events
+    # exactly one gap apart (a new occasion) and ties (one occasion)
+    appeal_counted = draw(
+        st.sampled_from(
+            [
+                None,
+                (2, None, None),
+                (2, "2h", None),
+                (3, "4h", None),
+                (None, None, "1h"),
+                (2, None, "1h"),
+                (2, "3h", "2h"),
+                (1, "2h", "1h"),
+                (3, "5h", "1h"),
+            ]
+        )
+    )
+    repeat_gap = draw(st.sampled_from([None, "1h", "2h"]))
     window_h = draw(st.sampled_from([1, 3, 6]))
     since = draw(st.sampled_from([None, 2, 5]))
     until = draw(st.sampled_from([None, 9, 12]))
@@ -70,6 +88,7 @@ def scenario(draw: st.DrawFn) -> dict:
         "rows": rows,
         "aware_any": aware_any,
         "appeal": appeal_counted,
+        "repeat_gap": repeat_gap,
         "window_h": window_h,
         "since": since,
         "until": until,
@@ -88,8 +107,9 @@ def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
     if s["appeal"] is None:
         y, r = _event_rule(["p"])
     else:
-        n, within = s["appeal"]
-        extra = {"min_count": n} | ({"within": within} if within else {})
+        n, within, gap = s["appeal"]
+        extra = {"min_count": n} if n else {}
+        extra |= ({"within": within} if within else {}) | ({"gap": gap} if gap else {})
         y, r = _event_rule(["p"], **extra)
     stages_yaml["appeal"], stages_ref["appeal"] = {"rules": [y]}, [r]
     y, r = _event_rule(["s"])
@@ -97,7 +117,8 @@ def _configs(s: dict) -> tuple[dict, ref.RefConfig]:
     y, r = _event_rule(["b"], where="amt > 0")
     stages_yaml["act"], stages_ref["act"] = {"rules": [y]}, [r]
     y1, r1 = _event_rule(["r"])
-    y2, r2 = _event_rule(["b"], where="amt > 0", min_count=2)
+    gap = s.get("repeat_gap")
+    y2, r2 = _event_rule(["b"], where="amt > 0", min_count=2, **({"gap": gap} if gap else {}))
     stages_yaml["advocate"], stages_ref["advocate"] = {"rules": [y1, y2]}, [r1, r2]
     window = s["window_h"] * HOUR
     sub_steps = [["v"], ["p"], ["b"]]

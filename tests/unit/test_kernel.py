@@ -94,8 +94,9 @@ def test_kernel_counts_duplicates_alike_with_dedupe(
 
 
 def test_kernel_equals_polars_on_a_path_that_skips_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the 5a-default preset sees neither Appeal nor Ask in REES46: the path skips both
+    # the 5a-default preset sees neither Appeal nor Ask in REES46, nor a second order an hour
+    # or more after the first (gap: 1h): the path skips all three
     compiled, plan = _both(monkeypatch, REES46 / "events.csv")
-    assert compiled["path_skipped"] == ["appeal", "ask"]
-    assert [s["path"] for s in compiled["stages"]] == [4504, None, None, 193, 19]
+    assert compiled["path_skipped"] == ["appeal", "ask", "advocate"]
+    assert [s["path"] for s in compiled["stages"]] == [4504, None, None, 193, None]
     assert compiled == plan
