@@ -115,8 +115,17 @@ def csv_bytes(draw: st.DrawFn) -> bytes:
     )
     rows = draw(st.lists(st.one_of(good.map(list), st.lists(CELL, max_size=6)), max_size=10))
     sep = draw(st.sampled_from([",", ",", ";", "\t", "|"]))
-    eol = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
-    text = eol.join([sep.join(header), *(sep.join(r) for r in rows)])
+    lines = [sep.join(header), *(sep.join(r) for r in rows)]
+    if draw(st.booleans()):  # one line end for the file
+        eol = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
+        text = eol.join(lines)
+    else:  # mixed line ends, row by row (old Mac exports, concatenated files)
+        ends = draw(
+            st.lists(
+                st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)
+            )
+        )
+        text = "".join(line + end for line, end in zip(lines, ends, strict=True))
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-8-sig", "latin-1", "utf-16"]))
     return text.encode(encoding, errors="replace")
 
@@ -328,3 +337,22 @@ def test_where_expressions_never_crash(tokens: list[str]) -> None:
     except FiveaError:
         return
     assert expr is not None
+
+
+@FAST
+@given(
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_mixed_line_ends_lose_no_row(ends: list[str], trailing: bool) -> None:
+    """Every row is read (or counted with a reason), whatever mix of line ends separates them."""
+    rows = [f"u{i % 7},page_view,2024-05-01T12:{i % 60:02d}:00Z" for i in range(len(ends))]
+    text = "user_id,event,timestamp" + "".join(
+        end + row for end, row in zip(ends, rows, strict=True)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_bytes((text + ("\r\n" if trailing else "")).encode())
+        result = diagnose([str(path)], DEFAULT)
+    assert result.quality.rows_read == len(rows)
+    assert result.quality.rows_used == len(rows)
