@@ -71,6 +71,10 @@ def _rule_cell(rule: RuleMatch, label: str, numbers: bool = False) -> Table:
                 )
             )
         )
+    if rule.occasions is not None and rule.matched_events:  # a gap rule: matches as occasions
+        lines.append(
+            Text(f"{_plural(rule.occasions, 'occasion')} among the matching events", style="dim")
+        )
     where = Text(rule.defined_at, style="dim")
     if rule.matched_events == 0:
         where.append(" · matches no event", style="yellow")

@@ -123,3 +123,13 @@ def test_occasions_start_exactly_one_gap_after_the_previous_match(
         "event is purchase; hits: the first events of the 2nd and later occasions within 90m"
         " (a match 1h or more after the previous starts one)"
     )
+
+
+def test_stages_table_shows_the_occasions_of_a_gap_rule() -> None:
+    from tests.conftest import SAMPLE_DATA, run_cli
+
+    out = run_cli("stages", str(SAMPLE_DATA / "events.csv")).stdout
+    flat = " ".join(out.split())
+    # the sample logs one row per order: 1,072 purchases are 1,072 occasions
+    assert "1,072 occasions among the matching events" in flat
+    assert "0 occasions" not in flat  # rules that match nothing say so, not "0 occasions"
