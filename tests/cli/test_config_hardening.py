@@ -343,16 +343,15 @@ def test_numbers_that_overflowed_are_config_errors(
     assert config_error(tmp_path, text) == expected
 
 
-def test_the_longest_duration_is_accepted() -> None:
-    # 100 years is inside the bound; the library path validates the same way
-    loaded = load_config(None, "5a-default")
-    assert loaded.config.funnel.window > 0
-    from fivea.config import Config
+def test_the_longest_duration_is_accepted(tmp_path: Path) -> None:
+    # 100 years is inside the bound, in a file as through the library
+    path = tmp_path / "fivea.yaml"
+    path.write_text("version: 1\npreset: 5a-default\nfunnel: {window: 36500d}\n", encoding="utf-8")
+    assert load_config(path).config.funnel.window == 36_500 * 86_400 * 1_000_000
+    import fivea
 
-    data = {"preset": "5a-default", "funnel": {"window": "36500d"}}
-    base = loaded.config.model_dump()
-    config = Config.model_validate({**base, **data})
-    assert config.funnel.window == 36_500 * 86_400 * 1_000_000
+    result = fivea.diagnose(SAMPLE, {"preset": "5a-default", "funnel": {"window": "36500d"}})
+    assert result.window.funnel_window_seconds == 36_500 * 86_400
 
 
 # --- 3. --memory -----------------------------------------------------------------------------

@@ -166,13 +166,15 @@ LEAF = st.one_of(
     st.sampled_from(["u1", "007", "page_view", "purchase", "[summer]", "{x}", "", "1714564800"]),
     st.sampled_from(["2024-05-01T12:00:00Z", "1714564800000", "0"]),
 )
-NESTED = st.recursive(
-    LEAF,
-    lambda inner: st.one_of(
+
+
+def _nested(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(
         st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["id", "a"]), inner)
-    ),
-    max_leaves=6,
-)
+    )
+
+
+NESTED = st.recursive(LEAF, _nested, max_leaves=6)
 
 
 @st.composite
@@ -251,13 +253,15 @@ SCALARS = st.one_of(
         ]
     ),
 )
-YAML_VALUE = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(
+
+
+def _yaml_nested(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(
         st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
+    )
+
+
+YAML_VALUE = st.recursive(SCALARS, _yaml_nested, max_leaves=12)
 
 
 def _load_text(text: str) -> None:
