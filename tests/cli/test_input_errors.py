@@ -19,54 +19,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import ROOT, run_cli
-from tests.limits import run_limited
+from tests.conftest import ROOT
+from tests.limits import HEADER, assert_all, config, dropped, error_line, report, write
 
 BAD = ROOT / "tests" / "fixtures" / "bad"
-HEADER = "user_id,event,timestamp\n"
-
-
-def error_line(*args: str, stdin: bytes | None = None, in_process: bool = False) -> str:
-    """Run diagnose expecting exit 2; return its one stderr line (without the prefix).
-
-    Each case runs in its own process under the corpus limits (tests/limits.py); in_process is
-    for the cases that patch the standard library to simulate what root cannot see.
-    """
-    runner = run_cli if in_process else run_limited
-    result = runner("diagnose", *args, "-f", "json", code=2, stdin=stdin)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fivea: error: ")
-    assert result.stdout == ""
-    return lines[0].removeprefix("fivea: error: ")
-
-
-def report(*args: str, stdin: bytes | None = None) -> dict:
-    """Run diagnose expecting exit 0 (under the corpus limits); return the parsed JSON report."""
-    result = run_limited("diagnose", *args, "-f", "json", stdin=stdin)
-    return json.loads(result.stdout)
-
-
-def dropped(data: dict) -> dict[str, int]:
-    return {d["reason"]: d["rows"] for d in data["quality"]["dropped"]}
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def config(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "fivea.yaml"
-    path.write_text("version: 1\npreset: 5a-default\n" + text, encoding="utf-8")
-    return str(path)
-
-
-def assert_all(line: str, *fragments: str) -> None:
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
 
 
 # --- cannot-analyse: exit 2, one line -------------------------------------------------------

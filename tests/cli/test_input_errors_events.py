@@ -15,21 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.limits import run_limited
+from tests.limits import HEADER, assert_all, config, dropped, error_line, run_limited, write
 
-HEADER = "user_id,event,timestamp\n"
 MS = 1_714_557_600_000  # 2024-05-01T10:00:00Z in epoch milliseconds
-
-
-def error_line(*args: str) -> str:
-    """Run diagnose expecting exit 2; return its one stderr line (without the prefix)."""
-    result = run_limited("diagnose", *args, "-f", "json", code=2)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fivea: error: ")
-    assert result.stdout == ""
-    return lines[0].removeprefix("fivea: error: ")
 
 
 def run(*args: str) -> tuple[dict, list[str]]:
@@ -41,27 +29,6 @@ def run(*args: str) -> tuple[dict, list[str]]:
 
 def report(*args: str) -> dict:
     return run(*args)[0]
-
-
-def dropped(data: dict) -> dict[str, int]:
-    return {d["reason"]: d["rows"] for d in data["quality"]["dropped"]}
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def config(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "fivea.yaml"
-    path.write_text("version: 1\npreset: 5a-default\n" + text, encoding="utf-8")
-    return str(path)
-
-
-def assert_all(line: str, *fragments: str) -> None:
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
 
 
 def ms_log(path: Path, rows: int, strays: list[str]) -> Path:

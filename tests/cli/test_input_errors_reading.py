@@ -18,43 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
-from tests.limits import TIMEOUT, _limit, run_limited
-
-HEADER = "user_id,event,timestamp\n"
-
-
-def error_line(*args: str, stdin: bytes | None = None, in_process: bool = False) -> str:
-    """Run diagnose expecting exit 2; return its one stderr line (without the prefix)."""
-    runner = run_cli if in_process else run_limited
-    result = runner("diagnose", *args, "-f", "json", code=2, stdin=stdin)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fivea: error: ")
-    assert result.stdout == ""
-    return lines[0].removeprefix("fivea: error: ")
-
-
-def report(*args: str, stdin: bytes | None = None) -> dict:
-    """Run diagnose expecting exit 0 (under the corpus limits); return the parsed JSON report."""
-    result = run_limited("diagnose", *args, "-f", "json", stdin=stdin)
-    return json.loads(result.stdout)
-
-
-def dropped(data: dict) -> dict[str, int]:
-    return {d["reason"]: d["rows"] for d in data["quality"]["dropped"]}
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def assert_all(line: str, *fragments: str) -> None:
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
+from tests.conftest import ROOT
+from tests.limits import (
+    HEADER,
+    TIMEOUT,
+    _limit,
+    assert_all,
+    dropped,
+    error_line,
+    report,
+    run_limited,
+    write,
+)
 
 
 def rows(n: int, start: int = 0) -> str:
