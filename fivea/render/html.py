@@ -305,6 +305,8 @@ def _stage_tables(result: Result) -> str:
     total, labels = result.persons or 1, {s.key: s.label for s in result.stages}
     live = [
         ["no stage" if k == "none" else labels.get(k, k), fmt.count(n), fmt.percent(n / total)]
+        if k == "none" or result.stage(k).measured
+        else [labels.get(k, k), "—", "not measured"]
         for k, n in result.current.items()
         if not (k == "none" and n == 0)
     ]

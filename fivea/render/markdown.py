@@ -124,7 +124,10 @@ def render_markdown(result: Result) -> str:
     lines += _table(
         ["furthest stage", "persons"],
         [
-            [("no stage" if k == "none" else k), fmt.count(n)]
+            [
+                ("no stage" if k == "none" else k),
+                fmt.count(n) if k == "none" or result.stage(k).measured else "— not measured",
+            ]
             for k, n in result.current.items()
             if k != "none" or n
         ]

@@ -292,6 +292,10 @@ def current_table(result: Result) -> Table:
         if key == "none" and n == 0:
             continue
         label = "no stage" if key == "none" else result.stage(key).label
+        if key != "none" and not result.stage(key).measured:
+            # nobody can live in a stage no rule sees: say so rather than print a real-looking 0
+            table.add_row(Text(label), "—", Text("not measured", style="dim"))
+            continue
         table.add_row(Text(label), fmt.count(n), fmt.percent(n / total))
     table.add_section()
     table.add_row(

@@ -246,3 +246,17 @@ def test_lead_log_under_leadgen_is_not_judged_when_it_speaks_another_vocabulary(
     assert result.verdict.not_judged == ("act_not_measured", "too_few_graded")
     assert result.par.value is None
     assert result.par.reason == "not_measured"
+
+
+def test_where_people_live_now_never_shows_a_fake_zero(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    log = str(REAL_DATA / "rees46-oct2019-head" / "events.csv")
+    table = run_cli("diagnose", log).stdout
+    section = table[table.index("Where people live now") :]
+    appeal = next(line for line in section.splitlines() if line.strip().startswith("Appeal"))
+    assert appeal.split()[1:] == ["—", "not", "measured"]
+    markdown = run_cli("diagnose", log, "-f", "markdown").stdout
+    assert "| appeal | — not measured |" in markdown
+    html = run_cli("diagnose", log, "-f", "html").stdout
+    assert "<th scope=row>Appeal</th><td class=num>—</td><td class=num>not measured</td>" in html
