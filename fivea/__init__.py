@@ -21,7 +21,7 @@ def __getattr__(name: str) -> Any:
 
         return diagnose
     if name == "load_config":
-        from fivea.config import load_config
+        from fivea.config.loader import load_config
 
         return load_config
     msg = f"module 'fivea' has no attribute {name!r}"

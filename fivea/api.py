@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fivea.config import ConfigSource, LoadedConfig, load_config, validate_config
+from fivea.config.loader import ConfigSource, LoadedConfig, load_config, validate_config
 from fivea.result import Result
 
 
@@ -25,7 +25,7 @@ def _loaded(
         if data.get("preset"):
             import yaml
 
-            from fivea.config import _merge, preset_text
+            from fivea.config.loader import _merge, preset_text
 
             base = yaml.safe_load(preset_text(str(data["preset"])))
             data = _merge(base, data)
@@ -65,8 +65,8 @@ def diagnose(
     """
     import polars as pl
 
-    from fivea.analysis import diagnose as run
-    from fivea.window import WindowRequest
+    from fivea.person.window import WindowRequest
+    from fivea.pipeline import diagnose as run
 
     loaded = _loaded(config, preset)
     on_spark = type(source).__module__.startswith("pyspark")
@@ -102,10 +102,10 @@ def diagnose(
         paths = [str(p) for p in source]
     request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
     if isinstance(memory, str):
-        from fivea.local import parse_size
+        from fivea.engines.local import parse_size
 
         memory = parse_size(memory)
-    from fivea.scratch import scratch_run
+    from fivea.io.scratch import scratch_run
 
     with scratch_run():  # the result is in memory: the run's temp files go when it returns
         return run(
@@ -131,8 +131,8 @@ def _on_spark(
     partitions: int | None,
     **where: Any,
 ) -> Result:
-    from fivea.engines.spark import diagnose_spark
-    from fivea.window import WindowRequest
+    from fivea.engines.spark.runner import diagnose_spark
+    from fivea.person.window import WindowRequest
 
     if isinstance(source, str | Path):
         source = [str(source)]

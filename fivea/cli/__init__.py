@@ -21,7 +21,7 @@ import typer
 
 from fivea import __version__
 from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
-from fivea.scratch import scratch_run
+from fivea.io.scratch import scratch_run
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
@@ -119,7 +119,7 @@ def run() -> None:
                 code = code or ExitCode.BROKEN_PIPE
         except OSError as exc:  # stdout on a full disk (`fivea --help > /dev/full`): exit 2
             if stream is sys.stdout and not code:
-                from fivea.output import write_error
+                from fivea.io.output import write_error
 
                 _error(str(write_error("standard output", "", exc)))
                 code = ExitCode.USER_ERROR
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     previous = _on_sigterm()
     try:
-        with scratch_run():  # the run's temp folder (fivea/scratch.py) goes on every way out
+        with scratch_run():  # the run's temp folder (fivea/io/scratch.py) goes on every way out
             try:
                 _run_app(args, debug)
             finally:
@@ -244,7 +244,7 @@ def _run_app(args: list[str], debug: bool) -> None:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             _internal(exc, debug)
         # a full disk is the machine's state, not a bug: stdout (--help > /dev/full) or a
-        # temporary file (fivea/scratch.py) that did not fit
+        # temporary file (fivea/io/scratch.py) that did not fit
         where = f" writing {exc.filename}" if exc.filename else ""
         _error(
             f"the disk is full{where} ({exc.strerror}); free some space where the output goes, "

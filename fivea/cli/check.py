@@ -151,7 +151,7 @@ def _junit_error(
     """
     from datetime import UTC, datetime
 
-    from fivea.output import expand_name, input_files, write_atomic
+    from fivea.io.output import expand_name, input_files, write_atomic
     from fivea.render.checks import render_junit_error
 
     date = (as_of or "")[:10]
@@ -182,7 +182,7 @@ class CheckOptions:
 
 
 def _check(request: RunRequest, options: CheckOptions) -> int:
-    from fivea.checks import evaluate, exit_status, validate_checks
+    from fivea.diagnosis.checks import evaluate, exit_status, validate_checks
 
     fmt, strict, only = options.fmt, options.strict, options.only
     check_flags(request)
@@ -256,7 +256,7 @@ def _step_summary_path() -> str:
 
 def _append_step_summary(text: str) -> None:
     """Append (never overwrite): other steps share $GITHUB_STEP_SUMMARY."""
-    from fivea.output import write_error
+    from fivea.io.output import write_error
 
     path = _step_summary_path()
     try:

@@ -49,10 +49,10 @@ def init(
     debug: DebugOpt = False,
 ) -> None:
     """Write a commented starter config: the preset, and with EVENTS the columns and event names."""
-    from fivea.config import load_config
-    from fivea.output import check_writable, refuse_inputs, write_atomic
+    from fivea.authoring.starter import sample_data, starter_config, summary
+    from fivea.config.loader import load_config
+    from fivea.io.output import check_writable, refuse_inputs, write_atomic
     from fivea.render.text import safe_text
-    from fivea.starter import sample_data, starter_config, summary
 
     if input_format is not None and input_format not in ("csv", "parquet", "ndjson"):
         msg = f"--input-format {input_format}: use csv, parquet or ndjson"

@@ -164,7 +164,7 @@ def _memory_size(ctx: typer.Context, param: typer.CallbackParam, value: str | No
     """Check the size where it was given: a bad FIVEA_MEMORY names the variable, not the flag."""
     if value is None or ctx.resilient_parsing:
         return value
-    from fivea.local import parse_budget
+    from fivea.engines.local import parse_budget
 
     source = ctx.get_parameter_source(param.name or "memory")
     parse_budget(value, "FIVEA_MEMORY" if source and source.name == "ENVIRONMENT" else "--memory")

@@ -20,7 +20,7 @@ def presets(
     debug: DebugOpt = False,
 ) -> None:
     """List the shipped presets with a one-line description, or print one."""
-    from fivea.config import DEFAULT_PRESET, preset_description, preset_names, preset_text
+    from fivea.config.loader import DEFAULT_PRESET, preset_description, preset_names, preset_text
 
     if name is not None:
         print_payload(preset_text(name))

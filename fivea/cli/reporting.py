@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fivea.errors import StdoutClosed, UsageError
-from fivea.output import InputFiles
+from fivea.io.output import InputFiles
 from fivea.result import Result
 
 REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
@@ -56,7 +56,7 @@ def check_flags(request: RunRequest) -> None:
         msg = "--spark-master, --spark-remote and --spark-partitions need --engine spark"
         raise UsageError(msg)
     if request.memory is not None:
-        from fivea.local import parse_budget
+        from fivea.engines.local import parse_budget
 
         parse_budget(request.memory)  # a bad size is a usage error before any reading
     if request.spark_master and request.spark_remote:
@@ -85,7 +85,7 @@ def check_flags(request: RunRequest) -> None:
 
 def load(request: RunRequest):
     """The effective config (flag, discovery or preset)."""
-    from fivea.config import resolve_config
+    from fivea.config.loader import resolve_config
 
     return resolve_config(request.config, request.preset, Path.cwd(), os.environ)
 
@@ -100,7 +100,7 @@ def analyse(
     result = _analyse(request, loaded, extra_segments, on_progress)
     if request.baseline is None:
         return result
-    from fivea.baseline import apply_baseline
+    from fivea.diagnosis.baseline import apply_baseline
 
     aware_is_any = any(r.is_any_event for r in loaded.config.stages.aware.rules)
     return apply_baseline(result, request.baseline, aware_is_any)
@@ -113,14 +113,14 @@ def _analyse(
     on_progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Run the diagnosis for the request; ``on_progress`` gets a line on long local runs."""
-    from fivea.analysis import WindowRequest, diagnose
+    from fivea.pipeline import WindowRequest, diagnose
 
     segments = list(dict.fromkeys([*request.segments, *(extra_segments or [])]))
     window = WindowRequest(
         since=request.since, until=request.until, as_of=request.as_of, compare=request.compare
     )
     if request.engine == "spark":
-        from fivea.engines.spark import diagnose_spark
+        from fivea.engines.spark.runner import diagnose_spark
 
         return diagnose_spark(
             request.events,
@@ -133,7 +133,7 @@ def _analyse(
             remote=request.spark_remote,
             partitions=request.spark_partitions,
         )
-    from fivea.local import parse_budget
+    from fivea.engines.local import parse_budget
 
     return diagnose(
         request.events,
@@ -196,7 +196,7 @@ def prepare_outputs(
     outputs: list[str], events: list[str], fmt: str | None, allowed: tuple[str, ...]
 ) -> Outputs:
     """Validate ``--output`` paths before reading anything: formats, folders, never an input."""
-    from fivea.output import check_writable, format_for, input_files, refuse_inputs
+    from fivea.io.output import check_writable, format_for, input_files, refuse_inputs
 
     inputs = input_files(events if outputs else [])  # no outputs: no folder walk
     refuse_inputs(outputs, inputs)
@@ -217,7 +217,7 @@ def write_outputs(outputs: Outputs, as_of: str, render) -> list[str]:
     Names are checked against the inputs again once ``{as_of}`` is known, all before the first
     file is written.
     """
-    from fivea.output import expand_name, refuse_inputs, write_atomic
+    from fivea.io.output import expand_name, refuse_inputs, write_atomic
 
     refuse_inputs([path for path, _ in outputs.pairs], outputs.inputs, as_of[:10])
     targets = [(expand_name(path, as_of[:10]), out_format) for path, out_format in outputs.pairs]
@@ -235,7 +235,7 @@ def print_payload(text: str) -> None:
         # click would turn EPIPE into exit 1; SPEC §6 wants 141 and no traceback
         raise StdoutClosed from exc
     except OSError as exc:  # /dev/full, a full disk behind a redirect: a user error, exit 2
-        from fivea.output import write_error
+        from fivea.io.output import write_error
 
         where = "standard output"
         raise write_error(where, "", exc) from exc

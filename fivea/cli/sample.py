@@ -39,8 +39,8 @@ def sample(
     debug: DebugOpt = False,
 ) -> None:
     """Write a realistic synthetic event log with a known 5A shape."""
-    from fivea.output import check_writable
-    from fivea.sample import generate_sample, write_sample
+    from fivea.authoring.sample import generate_sample, write_sample
+    from fivea.io.output import check_writable
 
     if people < 1:
         msg = f"--people {people}: must be at least 1"

@@ -60,7 +60,7 @@ def stages(
         raise UsageError(msg)
     request = RunRequest(events, config, preset, None, None, None, None, None, [], input_format)
     check_flags(request)
-    from fivea.inspect import inspect_stages
+    from fivea.authoring.stages import inspect_stages
 
     with progress("reading events…", quiet):
         result = inspect_stages(events, load(request), examples, input_format)

@@ -33,9 +33,9 @@ def validate(
     """Validate a config: keys, rules, where expressions, checks; with data, columns and matches."""
     from rich.text import Text
 
-    from fivea.checks import validate_checks
-    from fivea.config import load_config
-    from fivea.validation import check_against_data
+    from fivea.authoring.validate import check_against_data
+    from fivea.config.loader import load_config
+    from fivea.diagnosis.checks import validate_checks
 
     loaded = load_config(config)
     validate_checks(loaded.config, loaded.check_lines, str(config))

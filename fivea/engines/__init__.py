@@ -1,7 +1,7 @@
 """Engines that run fivea somewhere else than this process (SPEC §7: the seam).
 
-The local engine is ``fivea.local``. The Spark engine (``fivea.engines.spark``, the entry point)
-runs the same ``fivea.phase1.run_phase1`` on every partition of a Spark shuffle by person
+The local engine is ``fivea.engines.local``. The Spark engine (``fivea.engines.spark.runner``, the entry point)
+runs the same ``fivea.person.phase1.run_phase1`` on every partition of a Spark shuffle by person
 (``spark_phase1``), keeps the person table in Spark and evaluates phase 2's measures there
 (``spark_persons``); ``spark_io`` reads inputs with their order, ``spark_session`` starts Spark
 quietly, ``spark_errors`` turns Spark's input errors into one line. pyspark is an optional extra

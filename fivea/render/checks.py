@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from fivea.checks import CheckResult
+from fivea.diagnosis.checks import CheckResult
 from fivea.render.csv import safe_cell
 from fivea.render.markdown import md_cell
 from fivea.render.text import safe_text, sanitised
@@ -61,14 +61,14 @@ def render_junit(results: Sequence[CheckResult], config_path: str | None, strict
     suite = ET.SubElement(
         suites,
         "testsuite",
-        name="fivea.checks",
+        name="fivea.diagnosis.checks",
         tests=str(len(results)),
         failures=str(failures),
         errors="0",
         skipped="0",
     )
     for r in results:
-        attributes = {"classname": "fivea.checks", "name": r.name}
+        attributes = {"classname": "fivea.diagnosis.checks", "name": r.name}
         if config_path:
             attributes["file"] = config_path
         if r.line:
@@ -94,9 +94,15 @@ def render_junit_error(message: str, kind: str) -> str:
     message = safe_text(message)  # XML 1.0 cannot hold most control characters at all
     suites = ET.Element("testsuites", name="fivea", tests="1", failures="0", errors="1")
     suite = ET.SubElement(
-        suites, "testsuite", name="fivea.checks", tests="1", failures="0", errors="1", skipped="0"
+        suites,
+        "testsuite",
+        name="fivea.diagnosis.checks",
+        tests="1",
+        failures="0",
+        errors="1",
+        skipped="0",
     )
-    case = ET.SubElement(suite, "testcase", classname="fivea.checks", name="fivea check")
+    case = ET.SubElement(suite, "testcase", classname="fivea.diagnosis.checks", name="fivea check")
     error = ET.SubElement(case, "error", message=message, type=kind)
     error.text = message
     ET.indent(suites)

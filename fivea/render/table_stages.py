@@ -9,7 +9,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fivea.inspect import Example, RuleMatch, StageInspection, duration_text
+from fivea.authoring.stages import Example, RuleMatch, StageInspection, duration_text
 from fivea.render import text as fmt
 from fivea.render.table import fit
 from fivea.render.table_sections import new_table

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fivea.config import preset_names
+from fivea.config.loader import preset_names
 from tests.conftest import REAL_DATA, ROOT, run_cli
 
 SAMPLE = str(ROOT / "sample_data" / "events.csv")

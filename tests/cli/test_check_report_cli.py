@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fivea import output
+from fivea.io import output
 from tests.conftest import ROOT, run_cli
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}

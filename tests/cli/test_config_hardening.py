@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fivea.config import load_config
+from fivea.config.loader import load_config
+from fivea.engines.local import MIN_BUDGET, parse_budget
 from fivea.errors import UsageError
-from fivea.local import MIN_BUDGET, parse_budget
 from tests.conftest import ROOT
 from tests.limits import run_limited
 
@@ -464,7 +464,7 @@ def test_every_check_shows_its_condition_and_value(tmp_path: Path) -> None:
     assert par["message"] == "par = 0.3057 (pass; fail if < 0.02, warn if < 0.03)"
     junit = run_checks(tmp_path, "-f", "junit")
     assert (
-        '<testcase classname="fivea.checks" name="par-floor" file="fivea.yaml" line="7">\n'
+        '<testcase classname="fivea.diagnosis.checks" name="par-floor" file="fivea.yaml" line="7">\n'
         "      <system-out>par = 0.3057 (pass; fail if &lt; 0.02, warn if &lt; 0.03)</system-out>"
     ) in junit.replace(str(tmp_path / "fivea.yaml"), "fivea.yaml")
     csv = run_checks(tmp_path, "-f", "csv").splitlines()
@@ -501,7 +501,7 @@ def test_a_threshold_that_overflows_to_infinity_is_a_config_error(tmp_path: Path
 
 
 def test_the_reason_of_each_kind_of_null_metric() -> None:
-    from fivea.checks import evaluate
+    from fivea.diagnosis.checks import evaluate
     from tests.unit.test_checks import _config, _result
 
     metrics = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fivea.analysis import WindowRequest, diagnose
-from fivea.config import load_config
+from fivea.config.loader import load_config
+from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.json import render_json
 from tests.conftest import ROOT, run_cli
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.checks import validate_checks
-from fivea.config import Config, load_config, preset_names
-from fivea.starter import guess_stage, starter_config
+from fivea.authoring.starter import guess_stage, starter_config
+from fivea.config.loader import Config, load_config, preset_names
+from fivea.diagnosis.checks import validate_checks
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"

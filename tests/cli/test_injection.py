@@ -166,7 +166,7 @@ def test_safe_text_keeps_ordinary_text() -> None:
 
 
 def test_sanitised_returns_the_same_object_when_nothing_changes() -> None:
-    from fivea.checks import CheckResult
+    from fivea.diagnosis.checks import CheckResult
     from fivea.render.text import sanitised
 
     plain = CheckResult("par", "par", {"channel": "ads"}, 0.5, "pass", None, "ok", 3)
@@ -219,8 +219,8 @@ def test_no_control_character_reaches_a_text_format(
     names: list[str], label: str, value: str
 ) -> None:
     import fivea
-    from fivea.checks import CheckResult
     from fivea.cli.reporting import render_report
+    from fivea.diagnosis.checks import CheckResult
     from fivea.render import checks
 
     frame = pl.DataFrame(
@@ -306,8 +306,8 @@ def test_a_colour_terminal_gets_only_rich_styles(hostile) -> None:
     assert "\x07" not in out
     assert "\\x1b]0;pwned\\x07page_view" in out
 
-    from fivea.config import load_config
-    from fivea.inspect import inspect_stages
+    from fivea.authoring.stages import inspect_stages
+    from fivea.config.loader import load_config
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=120)

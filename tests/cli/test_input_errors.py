@@ -259,9 +259,9 @@ def test_19_digit_integer_ids_in_parquet(tmp_path: Path) -> None:
 
 
 def test_integer_ids_keep_int64(tmp_path: Path) -> None:
-    from fivea.config import resolve_config
-    from fivea.events import USER, scan_events
-    from fivea.sources import resolve_sources
+    from fivea.config.loader import resolve_config
+    from fivea.io.events import USER, scan_events
+    from fivea.io.sources import resolve_sources
 
     path = tmp_path / "ids.parquet"
     pl.DataFrame(
@@ -528,9 +528,9 @@ def test_all_dropped_message_names_column_example_and_fix(
     tmp_path: Path, name: str, fragments: list[str]
 ) -> None:
     # the loader's message for "every row dropped" (events.all_dropped_message)
-    from fivea.config import resolve_config
-    from fivea.events import DROP_REASONS, all_dropped_message, drop_reason, scan_events
-    from fivea.sources import resolve_sources
+    from fivea.config.loader import resolve_config
+    from fivea.io.events import DROP_REASONS, all_dropped_message, drop_reason, scan_events
+    from fivea.io.sources import resolve_sources
 
     loaded = resolve_config(None, "5a-default", tmp_path, {})
     scan = scan_events(resolve_sources([str(BAD / name)]), loaded.config)
@@ -550,8 +550,8 @@ def test_input_format_from_config(tmp_path: Path) -> None:
 
 def test_explain_read_error_locates_a_late_bad_byte(tmp_path: Path) -> None:
     # for the run's handler of errors polars raises at collect time (readers.explain_read_error)
-    from fivea.readers import explain_read_error
-    from fivea.sources import resolve_sources
+    from fivea.io.readers import explain_read_error
+    from fivea.io.sources import resolve_sources
 
     rows = "".join(f"u{i},page_view,2024-05-01T10:00:00Z\n" for i in range(3000))
     body = (HEADER + rows).encode() + "u9,caf\xe9,2024-05-01\n".encode("latin-1")

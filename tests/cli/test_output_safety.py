@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fivea import output
+from fivea.io import output
 from tests.conftest import ROOT
 from tests.limits import run_limited
 
@@ -265,7 +265,7 @@ def test_sample_and_reports_share_one_writer_and_its_modes(tmp_path: Path) -> No
 
 
 def test_write_sample_goes_through_write_atomic(tmp_path: Path, monkeypatch) -> None:
-    import fivea.sample as sample
+    import fivea.authoring.sample as sample
 
     calls = []
     monkeypatch.setattr(sample, "write_atomic", lambda path, content: calls.append(path))
@@ -300,7 +300,7 @@ def test_write_atomic_errors_are_usage_errors(tmp_path: Path) -> None:
 
 
 def _events_csv(path: Path, people: int) -> Path:
-    from fivea.sample import generate_sample, write_sample
+    from fivea.authoring.sample import generate_sample, write_sample
 
     write_sample(generate_sample(people=people, seed=5), path)
     return path
@@ -358,7 +358,7 @@ def test_stdin_leaves_no_temp_files(tmp_path: Path, code: int) -> None:
 
 
 def test_the_scratch_folder_is_one_and_removed(tmp_path: Path, monkeypatch) -> None:
-    from fivea import scratch
+    from fivea.io import scratch
 
     monkeypatch.setattr(scratch.tempfile, "tempdir", str(tmp_path))
     scratch.remove_scratch()
@@ -408,7 +408,7 @@ def test_help_and_version_into_a_closed_pipe_exit_141(args: list[str]) -> None:
 def test_the_scratch_folder_outlives_every_run_but_the_last(tmp_path: Path, monkeypatch) -> None:
     # fivea.diagnose may run in several threads at once: one run's end must not remove the
     # files another run is still reading
-    from fivea import scratch
+    from fivea.io import scratch
 
     monkeypatch.setattr(scratch.tempfile, "tempdir", str(tmp_path))
     scratch.remove_scratch()

@@ -1,7 +1,7 @@
 """Thousands of counted rules (issue "rule resources"): the plan must not grow per rule.
 
 One sub-plan per ``min_count`` rule took 3.5 MB each (1,000 rules: 8 GB; 10,000: killed at
-23 GB). Counted rules are now rows of a table joined into one plan (fivea/counted.py); each run
+23 GB). Counted rules are now rows of a table joined into one plan (fivea/rules/counted.py); each run
 here is a real process under the error corpus's 4 GiB address space and 60 s (tests/limits.py).
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fivea.sample import generate_sample, write_sample
+from fivea.authoring.sample import generate_sample, write_sample
 from tests.conftest import ROOT
 
 FIVEA = [sys.executable, "-m", "fivea"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.analysis import diagnose
+from fivea.authoring.stages import inspect_stages, overlap_matrix, rule_words
 from fivea.cli.stages import render_stages_json
-from fivea.config import STAGE_KEYS, load_config
-from fivea.inspect import inspect_stages, overlap_matrix, rule_words
+from fivea.config.loader import STAGE_KEYS, load_config
+from fivea.pipeline import diagnose
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"
@@ -246,6 +246,6 @@ def test_help_has_an_example() -> None:
     ],
 )
 def test_rule_words(rule: dict, words: str) -> None:
-    from fivea.config import Rule
+    from fivea.config.loader import Rule
 
     assert rule_words(Rule(**rule)) == words

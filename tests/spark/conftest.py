@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def spark():
     """The shared local Spark session (2 cores, few shuffle partitions, no UI)."""
-    from fivea.engines.spark import spark_session
+    from fivea.engines.spark.runner import spark_session
 
     session = spark_session("local[2]")
     session.conf.set("spark.sql.shuffle.partitions", "4")

@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from fivea.engines import spark_session as engine
+from fivea.engines.spark import session as engine
 from fivea.errors import FiveaError
 from tests.conftest import SAMPLE_DATA, run_cli
 
@@ -107,7 +107,7 @@ class PythonException(Exception):
         (
             PythonException(
                 "An exception was thrown from the Python worker.\nTraceback (most recent call last):\n"
-                '  File "fivea/events.py", line 9\nfivea.errors.InputError: events.csv: every time is unparsable; set columns.time_format\n'
+                '  File "fivea/io/events.py", line 9\nfivea.errors.InputError: events.csv: every time is unparsable; set columns.time_format\n'
             ),
             "events.csv: every time is unparsable; set columns.time_format",
         ),
@@ -134,7 +134,7 @@ class PythonException(Exception):
     ],
 )
 def test_spark_input_errors_become_one_line(error: Exception, expected: str | None) -> None:
-    from fivea.engines.spark_errors import explain
+    from fivea.engines.spark.errors import explain
 
     explained = explain(error, ["hdfs://nn1/logs"], spark=None)
     assert explained is not None
@@ -148,6 +148,6 @@ def test_spark_input_errors_become_one_line(error: Exception, expected: str | No
 
 
 def test_other_spark_errors_stay_internal() -> None:
-    from fivea.engines.spark_errors import explain
+    from fivea.engines.spark.errors import explain
 
     assert explain(RuntimeError("java.lang.OutOfMemoryError: Java heap space"), ["x"], None) is None

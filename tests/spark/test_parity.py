@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.analysis import WindowRequest, diagnose
-from fivea.config import resolve_config
+from fivea.config.loader import resolve_config
+from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT, SAMPLE_DATA
 
@@ -30,7 +30,7 @@ def _loaded(config: Path | None):
 
 
 def _assert_parity(spark, paths, config: Path | None = None, partitions=PARTITIONS, **kwargs):
-    from fivea.engines.spark import diagnose_spark
+    from fivea.engines.spark.runner import diagnose_spark
 
     loaded = _loaded(config)
     expected = render_json(diagnose(paths, loaded, **kwargs))
@@ -164,7 +164,7 @@ def test_window_flags_need_the_latest_time(spark, tmp_path: Path) -> None:
 
 def test_pyspark_dataframe_source(spark, tmp_path: Path) -> None:
     """A pyspark DataFrame is a source too: its row order is the input order."""
-    from fivea.engines.spark import diagnose_spark
+    from fivea.engines.spark.runner import diagnose_spark
 
     rows = _hand_rows(13, 40, 10)
     config = tmp_path / "fivea.yaml"
@@ -181,7 +181,7 @@ def test_pyspark_dataframe_source(spark, tmp_path: Path) -> None:
 @pytest.mark.parametrize("archetype", ["funnel", "door_knob", "goldfish", "trumpet", "bow_tie"])
 def test_generated_archetypes(spark, tmp_path: Path, archetype: str) -> None:
     """Every shape of ``fivea sample``, with segments, --compare and --trend, 1 and 7 partitions."""
-    from fivea.sample import generate_sample, write_sample
+    from fivea.authoring.sample import generate_sample, write_sample
 
     path = tmp_path / "events.parquet"
     write_sample(generate_sample(people=1500, archetype=archetype, seed=3), path)

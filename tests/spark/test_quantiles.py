@@ -8,7 +8,7 @@ import random
 import polars as pl
 import pytest
 
-from fivea.aggregate import QUANTILES, FramePersons, Measure
+from fivea.aggregate.measures import QUANTILES, FramePersons, Measure
 
 LEVELS = tuple(q for _, q in QUANTILES)
 
@@ -84,7 +84,7 @@ def test_percentile_equals_polars_linear_quantile(spark) -> None:
 )
 def test_spark_person_table_quantiles_equal_the_local_ones(spark, values) -> None:
     """Through both ``PersonTable`` implementations, nulls left out (SPEC §3.3)."""
-    from fivea.engines.spark_persons import SparkPersons
+    from fivea.engines.spark.persons import SparkPersons
 
     frame = pl.DataFrame(
         {"d": values, "first_time": [0] * len(values)}, schema_overrides={"d": pl.Int64}

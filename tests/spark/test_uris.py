@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.analysis import diagnose
-from fivea.config import resolve_config
+from fivea.config.loader import resolve_config
 from fivea.errors import InputError
+from fivea.pipeline import diagnose
 from fivea.render.json import render_json
 from tests.conftest import SAMPLE_DATA, run_cli
 from tests.spark.test_parity import HAND_CONFIG, _hand_rows
@@ -33,7 +33,7 @@ def _without_files(text: str) -> dict:
 
 
 def _assert_same(spark, uris: list[str], paths: list[str], config: Path | None = None, **kw):
-    from fivea.engines.spark import diagnose_spark
+    from fivea.engines.spark.runner import diagnose_spark
 
     loaded = _loaded(config)
     expected = _without_files(render_json(diagnose(paths, loaded, **kw)))
@@ -71,7 +71,7 @@ def test_tab_separated_uri_is_sniffed(spark, tmp_path: Path) -> None:
 
 
 def test_folder_uri_needs_a_format(spark, tmp_path: Path) -> None:
-    from fivea.engines.spark import diagnose_spark
+    from fivea.engines.spark.runner import diagnose_spark
 
     (tmp_path / "events.csv").write_text("user_id,event_time,event\nu1,2024-01-01,page_view\n")
     with pytest.raises(InputError, match=r"no known extension; pass --input-format"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fivea.diagnosis import advice, default_actions
+from fivea.diagnosis.grading import advice, default_actions
 from tests.conftest import REAL_DATA, ROOT, run_cli
 
 BUSINESSES = ["generic", "ecommerce", "saas", "leadgen", "app"]

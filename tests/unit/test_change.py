@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fivea.change import BAR_TRANSITIONS, PAR_TRANSITIONS, funnel_split, mix_rate, shown_parts
+from fivea.diagnosis.change import (
+    BAR_TRANSITIONS,
+    PAR_TRANSITIONS,
+    funnel_split,
+    mix_rate,
+    shown_parts,
+)
 from tests.conftest import run_cli
 from tests.unit.test_diagnosis import make_table
 

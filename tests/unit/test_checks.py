@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fivea.checks import evaluate, exit_status, parse_condition, validate_checks
-from fivea.config import Config
+from fivea.config.loader import Config
+from fivea.diagnosis.checks import evaluate, exit_status, parse_condition, validate_checks
 from fivea.errors import ConfigError
 from fivea.render.checks import render_github, render_junit
 from fivea.render.csv import safe_cell
@@ -72,7 +72,7 @@ def test_segment_only_for_segment_metrics() -> None:
 
 def _result(reached: list[int], measured: dict[str, bool] | None = None):
     """A Result built from reached counts (the CLI tests use real ones)."""
-    from fivea.diagnosis import GradeContext, grade, productivity
+    from fivea.diagnosis.grading import GradeContext, grade, productivity
     from fivea.result import Quality, Result, SourceInfo, WindowInfo
 
     measured = measured or dict.fromkeys(STAGES, True)

@@ -11,8 +11,7 @@ import polars as pl
 import pytest
 import yaml
 
-from fivea.analysis import diagnose
-from fivea.config import (
+from fivea.config.loader import (
     DEFAULT_PRESET,
     STAGE_KEYS,
     discover_config,
@@ -23,7 +22,8 @@ from fivea.config import (
     resolve_config,
 )
 from fivea.errors import ConfigError
-from fivea.rules import parse_where
+from fivea.pipeline import diagnose
+from fivea.rules.expressions import parse_where
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["5a-default", "amplitude", "ecommerce", "ga4", "leadgen", "mixpanel", "saas", "segment"]

@@ -1,4 +1,4 @@
-"""fivea/counted.py: occasions (docs/metrics.md "Occasions") and counted hits on small frames."""
+"""fivea/rules/counted.py: occasions (docs/metrics.md "Occasions") and counted hits on small frames."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.config import load_config
-from fivea.counted import K, Series, counted_hits, match_rows, occasion_starts, rules_table
-from fivea.events import EVENT, TIME, USER
-from fivea.quality import stage_match_counts
-from fivea.rules import compile_rules
-from fivea.sources import ORDER
+from fivea.config.loader import load_config
+from fivea.io.events import EVENT, TIME, USER
+from fivea.io.sources import ORDER
+from fivea.person.quality import stage_match_counts
+from fivea.rules.counted import K, Series, counted_hits, match_rows, occasion_starts, rules_table
+from fivea.rules.expressions import compile_rules
 
 MINUTE = 60_000_000
 HOUR = 60 * MINUTE
@@ -92,7 +92,7 @@ def test_stage_match_counts_see_every_counted_match(tmp_path: Path) -> None:
 
 
 def test_rules_another_rule_of_the_stage_covers_are_left_out() -> None:
-    from fivea.counted import CountedRule, uncovered
+    from fivea.rules.counted import CountedRule, uncovered
 
     rules = (
         CountedRule(4, "__m0", 3, None, HOUR),

@@ -6,10 +6,11 @@ import math
 
 import pytest
 
-from fivea.aggregate import Aggregates, StageTable, stage_table
-from fivea.compare import compare
-from fivea.config import STAGE_KEYS, TRANSITION_NAMES, Config, Targets
-from fivea.diagnosis import (
+from fivea.aggregate.measures import Aggregates, StageTable, stage_table
+from fivea.aggregate.stats import benjamini_hochberg, two_proportion_z, wilson
+from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Config, Targets
+from fivea.diagnosis.compare import compare
+from fivea.diagnosis.grading import (
     Evidence,
     GradeContext,
     archetype,
@@ -20,7 +21,6 @@ from fivea.diagnosis import (
     shape_findings,
     verdict,
 )
-from fivea.stats import benjamini_hochberg, two_proportion_z, wilson
 
 ALL_MEASURED = dict.fromkeys(STAGE_KEYS, True)
 CTX = GradeContext(ALL_MEASURED, span_too_short=False, target_source="test")
@@ -479,7 +479,7 @@ def test_change_from_zero_base_is_null() -> None:
 
 
 def test_partial_period_is_not_judged() -> None:
-    from fivea.compare import DAY_US, Coverage
+    from fivea.diagnosis.compare import DAY_US, Coverage
 
     before = make_table([1000, 500, 300, 200, 100])
     now = make_table([1000, 500, 300, 120, 60])

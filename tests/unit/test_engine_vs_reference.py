@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fivea.analysis import WindowRequest, diagnose, iso
-from fivea.config import ConfigSource, validate_config
+from fivea.config.loader import ConfigSource, validate_config
+from fivea.pipeline import WindowRequest, diagnose, iso
 from tests import reference as ref
 
 HOUR = 3_600_000_000
@@ -259,7 +259,7 @@ def test_mixpanel_example_counts_three_steps() -> None:
 
 def test_a_hash_collision_falls_back_to_the_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """With every id hashing alike, the collision proof must send phase 1 back to the ids."""
-    from fivea import person
+    from fivea.person import table as person
 
     real_hash = pl.Expr.hash
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea import api, phase1
+from fivea import api
 from fivea.errors import InputError
+from fivea.person import phase1
 from fivea.render.json import render_json
 
 SECOND = 1_700_000_000  # 2023-11-14, as epoch seconds
@@ -55,7 +56,7 @@ def _runs(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
         return real(scan, plan)
 
     monkeypatch.setattr(phase1, "run_phase1", counting)
-    monkeypatch.setattr("fivea.local.run_phase1", counting)
+    monkeypatch.setattr("fivea.engines.local.run_phase1", counting)
     return units
 
 
@@ -91,7 +92,7 @@ def test_a_column_mixing_units_is_an_error_without_the_unit(tmp_path: Path) -> N
 
 
 def test_the_first_row_of_another_unit_is_the_first_in_input_order() -> None:
-    from fivea.epoch_units import first_other_unit
+    from fivea.io.epoch_units import first_other_unit
 
     parts = [
         pl.DataFrame(
@@ -107,8 +108,8 @@ def test_the_first_row_of_another_unit_is_the_first_in_input_order() -> None:
 def test_without_known_rows_the_warning_names_the_value_only(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from fivea import local
-    from fivea.epoch_units import check_other_units
+    from fivea.engines import local
+    from fivea.io.epoch_units import check_other_units
 
     tables: list = []
     real = local.check_other_units

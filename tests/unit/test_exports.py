@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.config import resolve_config
-from fivea.events import scan_events
-from fivea.sources import resolve_sources
+from fivea.config.loader import resolve_config
+from fivea.io.events import scan_events
+from fivea.io.sources import resolve_sources
 from tests.conftest import ROOT, run_cli
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

@@ -17,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fivea.analysis import diagnose
-from fivea.config import load_config
+from fivea.config.loader import load_config
 from fivea.errors import FiveaError
-from fivea.rules import parse_where
+from fivea.pipeline import diagnose
+from fivea.rules.expressions import parse_where
 
 DEFAULT = load_config(None, None)
 FAST = settings(

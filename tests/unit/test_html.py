@@ -12,11 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.analysis import WindowRequest, diagnose
-from fivea.config import load_config
+from fivea.authoring.sample import generate_sample
+from fivea.config.loader import load_config
+from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.html import render_html
 from fivea.result import Result
-from fivea.sample import generate_sample
 from tests.conftest import SAMPLE_DATA
 
 DEFAULT = load_config(None, None)

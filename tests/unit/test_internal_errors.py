@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from fivea import analysis
+from fivea import pipeline as analysis
 from tests.conftest import SAMPLE_DATA, run_cli
 
 

@@ -1,4 +1,4 @@
-"""The compiled kernel (fivea.kernel) against the reference and against the polars plan.
+"""The compiled kernel (fivea.person.kernel) against the reference and against the polars plan.
 
 Small logs run the polars plan by default (``KERNEL_FROM_ROWS``); ``FIVEA_KERNEL=compiled``
 forces the kernel so every test here exercises it on the same inputs.

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 import fivea
-from fivea.events import EventScan
-from fivea.local import parse_size
+from fivea.engines.local import parse_size
+from fivea.io.events import EventScan
 from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT, run_cli
 
@@ -101,8 +101,8 @@ def test_text_sources_are_spooled_to_parquet_once_and_the_copy_removed(
 def test_a_partition_of_a_stitched_scan_is_refused() -> None:
     """Stitching maps alias ids across the whole log: the engine never partitions it."""
     loaded = fivea.load_config(None)
-    from fivea.events import scan_events
-    from fivea.sources import resolve_sources
+    from fivea.io.events import scan_events
+    from fivea.io.sources import resolve_sources
 
     scan: EventScan = scan_events(resolve_sources([str(EXPORTS / "segment.ndjson")]), loaded.config)
     try:
@@ -171,9 +171,9 @@ def test_sizes(text: str, size: int) -> None:
 def test_partition_count_policy(
     name: str, budgets: float, expected: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fivea import local
-    from fivea.events import scan_events
-    from fivea.sources import resolve_sources
+    from fivea.engines import local
+    from fivea.io.events import scan_events
+    from fivea.io.sources import resolve_sources
 
     budget = 1_000_000
     monkeypatch.setattr(local, "working_set", lambda scan: budgets * budget)
@@ -187,8 +187,8 @@ def test_rows_of_a_text_file_are_estimated_from_its_size(tmp_path: Path) -> None
     """No newline count over the whole file (it would map a huge CSV into memory)."""
     import gzip
 
-    from fivea.local import _row_count
-    from fivea.sources import resolve_sources
+    from fivea.engines.local import _row_count
+    from fivea.io.sources import resolve_sources
 
     big = tmp_path / "events.csv"
     frame = pl.concat([pl.read_csv(SAMPLE)] * 20)  # several MiB: more than the sampled head
@@ -209,9 +209,9 @@ def test_rows_of_a_text_file_are_estimated_from_its_size(tmp_path: Path) -> None
 def test_a_narrow_log_still_counts_the_kernels_bytes_per_row(tmp_path: Path) -> None:
     """Phase 1 holds about the same columns per row whatever the log's width (measured 168 B
     per row for 3 columns, 185 B for 10): a narrow log must not look almost free."""
-    from fivea import local
-    from fivea.events import scan_events
-    from fivea.sources import resolve_sources
+    from fivea.engines import local
+    from fivea.io.events import scan_events
+    from fivea.io.sources import resolve_sources
 
     narrow = tmp_path / "narrow.parquet"
     frame = pl.read_csv(SAMPLE).select("user_id", "event_time", "event")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from fivea import rules
+from fivea.rules import expressions as rules
 
 EVENTS = ["view", "visit", "purchase", "pay", "vanish", "other", None, "view "]
 

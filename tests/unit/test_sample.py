@@ -1,4 +1,4 @@
-"""Tests for the synthetic 5A event-log generator (fivea.sample)."""
+"""Tests for the synthetic 5A event-log generator (fivea.authoring.sample)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fivea.sample import ARCHETYPES, COLUMNS, STAGE_EVENTS, generate_sample, write_sample
+from fivea.authoring.sample import ARCHETYPES, COLUMNS, STAGE_EVENTS, generate_sample, write_sample
 
 ASK_EVENTS = ["search", "review_read", "faq_view", "chat_start", "compare_products"]
 WORD_EVENTS = ["review_post", "referral_sent", "social_share"]

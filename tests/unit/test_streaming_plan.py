@@ -11,7 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea import api, local, phase1
+from fivea import api
+from fivea.engines import local
+from fivea.person import phase1
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "sample_data"

@@ -1,0 +1,1 @@
+"""Writing and debugging configs: `fivea stages`, `validate`, `init`, and synthetic `sample` logs."""

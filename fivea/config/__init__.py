@@ -1,0 +1,1 @@
+"""The config layer: the YAML models, loading with presets and inheritance, precise errors."""

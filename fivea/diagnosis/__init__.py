@@ -1,0 +1,1 @@
+"""The diagnosis over phase 2's numbers: grades, shape, verdict, comparison, checks."""

@@ -1,0 +1,1 @@
+"""Reading events: finding files, opening them lazily, columns, times, the canonical scan; writing outputs."""

@@ -1,0 +1,451 @@
+"""Finding event files (SPEC §2): paths, folders, globs, hive partitions, stdin; the format
+of each from its content and extension.
+
+Input order, used by every tie-break, is (source path in byte order, row number in file):
+``resolve_sources`` returns the sources in that order; ``fivea.io.readers`` opens them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import gzip
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote
+
+import polars as pl
+
+from fivea.errors import InputError
+from fivea.io.scratch import scratch_file
+
+ORDER = "__order"
+# the reader's row index: a NUL byte cannot start a CSV header name (binary data is refused),
+# so it cannot collide with a data column, which is renamed otherwise (fivea.io.flatten)
+ROW = "\x00row"
+ROW_BITS = 40  # rows per file < 2^40; the file index sits above them in one Int64
+HEAD_BYTES = 1 << 16  # bytes of a text file checked before the scan
+# the format a file suffix implies (shared by the local readers and the Spark engine)
+SUFFIX_FORMAT = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".psv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".json": "ndjson",
+}
+SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
+# a folder may hold notes next to the data: .txt is read only when named explicitly
+_FOLDER_SUFFIXES = tuple(s for s in SUFFIX_FORMAT if s != ".txt")
+_COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+PARQUET_MAGIC = b"PAR1"
+# binary files people pass by mistake: magic bytes -> (what it is, what to do)
+FOREIGN_MAGIC = {
+    b"PK\x03\x04": (
+        "a ZIP archive (or an Excel .xlsx workbook)",
+        "unzip it, or save the sheet as CSV",
+    ),
+    b"\xd0\xcf\x11\xe0": ("an Excel .xls workbook", "save the sheet as CSV"),
+    b"ARROW1": ("an Arrow IPC (Feather) file", "convert it to Parquet"),
+    b"SQLite format 3": ("a SQLite database", "export the events table as CSV or Parquet"),
+    b"BZh": ("a bzip2 file", "decompress it first (bunzip2), or recompress it with gzip"),
+    b"\xfd7zXZ": ("an xz file", "decompress it first (unxz), or recompress it with gzip"),
+}
+SEPARATORS = (",", ";", "\t", "|")
+# what a damaged or cut-short gzip/zstd stream raises (Python's gzip and polars' readers)
+DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
+_SPOOL_CHUNK = 1 << 20
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file (stdin is spooled to a temp file) and how to read it."""
+
+    name: str
+    path: Path | None
+    format: str
+    compression: str | None = None
+    frame: pl.DataFrame | None = None  # an in-memory frame (Python API)
+    hive: tuple[tuple[str, str | None], ...] = ()  # `key=value` folders below the input root
+    separator: str | None = None  # implied by the suffix (.tsv, .psv)
+    temporary: bool = False  # a temp file of ours (stdin), deleted after the run
+
+
+# --- finding files ----------------------------------------------------------------------------
+
+
+def _strip_compression(name: str) -> str:
+    lowered = name.lower()
+    for suffix in _COMPRESSION_SUFFIXES:
+        if lowered.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _suffix(path: Path) -> str:
+    return Path(_strip_compression(path.name)).suffix.lower()
+
+
+def _hidden(relative: Path) -> bool:
+    # `_SUCCESS`, `.crc`, `_temporary/` and dot folders are writer leftovers, not data
+    return any(part.startswith((".", "_")) for part in relative.parts)
+
+
+def _byte_order(path: Path) -> bytes:
+    return os.fsencode(path)
+
+
+def _hive(relative_parent: Path) -> tuple[tuple[str, str | None], ...]:
+    pairs = []
+    for part in relative_parent.parts:
+        key, sep, value = part.partition("=")
+        if sep and key:
+            text = unquote(value)
+            pairs.append((unquote(key), None if text in ("", HIVE_NULL) else text))
+    return tuple(pairs)
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every file below ``root`` outside hidden folders; a folder that cannot be listed is an
+    error (its files would be skipped without a word)."""
+    found: list[Path] = []
+
+    def refuse(error: OSError) -> None:
+        where = error.filename or root
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        msg = (
+            f"{where}: cannot list this folder ({reason or error}); make it readable "
+            "(chmod +rx) or move it out of the input folder"
+        )
+        raise InputError(msg)
+
+    # symbolic links to folders are not followed (as before: no cycles, no reading twice)
+    for folder, dirs, names in os.walk(root, onerror=refuse):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(Path(folder, n) for n in names)
+    return found
+
+
+def _folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
+    data = [
+        p
+        for p in _walk(root)
+        if not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
+    ]
+    for path in data:
+        if not path.is_file():  # a data file's name that would be skipped without a word
+            what = (
+                f"a broken symbolic link (to {os.readlink(path)})"
+                if path.is_symlink() and not path.exists()
+                else "not a regular file (a pipe or a device)"
+            )
+            msg = f"{path}: {what}; fix it, remove it from the folder, or name a pipe directly"
+            raise InputError(msg)
+    files = sorted(((p, p.relative_to(root)) for p in data), key=lambda pair: _byte_order(pair[0]))
+    if not files:
+        held = sorted(p.name for p in root.iterdir())[:6]
+        holds = f" (it holds: {', '.join(held)})" if held else " (it is empty)"
+        msg = (
+            f"{raw}: the folder holds no data files{holds}; fivea reads "
+            ".csv, .tsv, .parquet, .ndjson, .jsonl and .json files (also .gz or .zst) "
+            "in it and its subfolders"
+        )
+        raise InputError(msg)
+    return files
+
+
+def _glob_root(raw: str) -> Path:
+    fixed = []
+    for part in Path(raw).parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
+def _glob_files(raw: str) -> list[tuple[Path, Path]]:
+    root = _glob_root(raw)
+    found: list[tuple[Path, Path]] = []
+    for match in glob.glob(raw, recursive=True):
+        path = Path(match)
+        if path.is_dir():
+            found.extend((p, p.relative_to(root)) for p, _ in _folder_files(path, match))
+        elif path.is_file() and not _hidden(Path(path.name)):
+            found.append((path, path.relative_to(root) if path.is_relative_to(root) else path))
+    if not found:
+        msg = f"{raw}: no file matches this pattern; check the pattern (quote it so the shell does not expand it)"
+        raise InputError(msg)
+    return sorted(found, key=lambda pair: _byte_order(pair[0]))
+
+
+def _not_found(raw: str) -> InputError:
+    path = Path(raw)
+    if path.is_symlink():
+        msg = (
+            f"{raw}: a broken symbolic link (to {os.readlink(path)}); point it at an existing file"
+        )
+        return InputError(msg)
+    parent = path.parent if str(path.parent) else Path()
+    hint = ""
+    if parent.is_dir():
+        names = [p.name for p in parent.iterdir()]
+        close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
+        if close:
+            hint = f"did you mean '{parent / close[0]}'? "
+    elif str(parent) not in ("", "."):
+        hint = f"the folder '{parent}' does not exist either; "
+    msg = f"{raw}: file not found; {hint}check the path (a folder or a quoted glob works too)"
+    return InputError(msg)
+
+
+def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[Source]:
+    """Expand paths, folders (recursively, hive partitions included) and globs into sources.
+
+    Sources come in input order: by path, byte order. A file named twice (directly and through
+    a folder or glob) is read once.
+    """
+    if not paths:
+        msg = "no event file given; pass a CSV, Parquet or NDJSON file, a folder, a glob or -"
+        raise InputError(msg)
+    sources: list[Source] = []
+    seen: set[Path] = set()
+    try:
+        for raw in paths:
+            if raw == "-":
+                if any(s.name == "<stdin>" for s in sources):
+                    msg = "-: standard input can be read only once; pass - once"
+                    raise InputError(msg)
+                sources.append(_stdin_source(forced_format))
+                continue
+            path = Path(raw)
+            if path.is_dir():
+                files = _folder_files(path, raw)
+            elif path.exists() and not path.is_file():
+                # a named pipe or a shell's <(...) (/dev/fd/N): it can be read only once
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    sources.append(_pipe_source(path, raw, forced_format))
+                continue
+            elif path.exists():
+                files = [(path, Path(path.name))]
+            elif glob.has_magic(raw):
+                files = _glob_files(raw)
+            else:
+                raise _not_found(raw)
+            for file, relative in files:
+                key = file.resolve()
+                if key in seen:
+                    continue
+                seen.add(key)
+                sources.append(_file_source(file, relative, forced_format))
+    except BaseException:
+        for source in sources:
+            if source.temporary and source.path is not None:
+                source.path.unlink(missing_ok=True)
+        raise
+    sources.sort(key=_input_order)
+    return sources
+
+
+def _input_order(source: Source) -> bytes:
+    if source.name == "<stdin>" or source.path is None:
+        return b""
+    return _byte_order(Path(source.name) if source.temporary else source.path)
+
+
+def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
+    try:
+        with file.open("rb") as handle:
+            magic = handle.read(16)
+    except PermissionError as exc:
+        msg = f"{file}: permission denied; make the file readable (chmod +r) or run as its owner"
+        raise InputError(msg) from exc
+    except IsADirectoryError as exc:  # pragma: no cover - folders are expanded above
+        msg = f"{file}: a folder, not a file; pass the folder itself or a glob"
+        raise InputError(msg) from exc
+    except OSError as exc:
+        msg = f"{file}: cannot open the file ({exc.strerror or exc}); check the path"
+        raise InputError(msg) from exc
+    if not os.access(file, os.R_OK):
+        msg = f"{file}: permission denied; make the file readable (chmod +r) or run as its owner"
+        raise InputError(msg)
+    fmt, compression = _detect(str(file), file, magic, forced)
+    return Source(
+        name=str(file),
+        path=file,
+        format=fmt,
+        compression=compression,
+        hive=_hive(relative.parent),
+        separator=SUFFIX_SEPARATOR.get(_suffix(file)),
+    )
+
+
+def _detect(name: str, path: Path, magic: bytes, forced: str | None) -> tuple[str, str | None]:
+    """(format, compression) from the magic bytes first, then the extension, then the text."""
+    compression = next((c for m, c in COMPRESSION_MAGIC.items() if magic.startswith(m)), None)
+    for foreign, (what, fix) in FOREIGN_MAGIC.items():
+        if magic.startswith(foreign):
+            msg = f"{name}: {what}, not event data; {fix}"
+            raise InputError(msg)
+    if forced:
+        return forced, compression
+    if magic.startswith(PARQUET_MAGIC):
+        return "parquet", None
+    by_suffix = SUFFIX_FORMAT.get(_suffix(path))
+    if by_suffix == "parquet":
+        if compression is None and magic:
+            looks = "text" if magic and b"\x00" not in magic else "something else"
+            msg = (
+                f"{name}: not a Parquet file (it does not start with PAR1; it looks like "
+                f"{looks}); re-export it, or if it is CSV or NDJSON rename it or pass "
+                "--input-format csv|ndjson"
+            )
+            raise InputError(msg)
+        return "parquet", compression
+    if by_suffix == "ndjson":
+        return "ndjson", compression
+    head = head_bytes(Source(name, path, "csv", compression), 4096)[0]
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "ndjson", compression  # JSON objects, one per line, whatever the extension
+    return "csv", compression
+
+
+def _stdin_source(forced: str | None) -> Source:
+    if sys.stdin is None or sys.stdin.isatty():
+        msg = "-: nothing is piped into standard input; use `fivea diagnose - < events.csv`"
+        raise InputError(msg)
+    source = _spool(sys.stdin.buffer, "<stdin>", forced)
+    if source is None:
+        msg = "<stdin>: no data on standard input; pipe the events in (`... | fivea diagnose -`)"
+        raise InputError(msg)
+    return source
+
+
+def _pipe_source(path: Path, raw: str, forced: str | None) -> Source:
+    """A named pipe or ``<(...)``: read once, into a temp file every reader can reopen."""
+    try:
+        with path.open("rb") as stream:
+            source = _spool(stream, raw, forced)
+    except PermissionError as exc:
+        msg = f"{raw}: permission denied; make it readable or run as its owner"
+        raise InputError(msg) from exc
+    except OSError as exc:
+        msg = f"{raw}: cannot read it ({exc.strerror or exc}); pass a regular file or -"
+        raise InputError(msg) from exc
+    if source is None:
+        msg = f"{raw}: no data came through the pipe; check the command that writes into it"
+        raise InputError(msg)
+    return source
+
+
+def _spool(stream: BinaryIO, name: str, forced: str | None) -> Source | None:
+    """Copy a stream into a temp file, in chunks; None when it holds only whitespace."""
+    handle, temp = scratch_file(
+        prefix="stdin-"
+    )  # in the run's one temp folder (fivea/io/scratch.py)
+    path = Path(temp)
+    try:
+        head = b""
+        blank = True
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(_SPOOL_CHUNK):
+                if len(head) < 16:
+                    head += chunk[:16]
+                blank = blank and not chunk.strip()
+                out.write(chunk)
+        if blank:
+            path.unlink(missing_ok=True)
+            return None
+        fmt, compression = _detect(name, path, head[:16], forced)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Source(name, path, fmt, compression, temporary=True)
+
+
+# --- reading heads ----------------------------------------------------------------------------
+
+
+def frame_source(frame: pl.DataFrame, name: str = "<frame>") -> Source:
+    """A source over an in-memory polars frame (its row order is the input order)."""
+    return Source(name=name, path=None, format="frame", frame=frame)
+
+
+def head_bytes(source: Source, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
+    """The first ``size`` decompressed bytes and whether they are the whole content."""
+    assert source.path is not None
+    try:
+        if source.compression == "zstd":
+            return zstd_head(source, size)
+        opener = gzip.open if source.compression == "gzip" else open
+        with opener(source.path, "rb") as handle:  # type: ignore[operator]
+            head = handle.read(size + 1)
+    except DECOMPRESS_ERRORS as exc:
+        raise unreadable(source, exc) from exc
+    return head[:size], len(head) <= size
+
+
+def unreadable(source: Source, exc: BaseException) -> InputError:
+    """The one-line error for a file whose bytes cannot be read or decompressed."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    kind = source.compression
+    if kind is None:
+        msg = f"{source.name}: cannot read the file ({detail}); check that it is complete"
+        return InputError(msg)
+    tool = "gzip" if kind == "gzip" else "zstd"
+    msg = (
+        f"{source.name}: the {kind} data is damaged or incomplete ({detail}); copy or download "
+        f"the file again (`{tool} -t {source.name}` tests it)"
+    )
+    return InputError(msg)
+
+
+def check_decompresses(source: Source) -> InputError | None:
+    """Decompress a whole compressed source to find damage (only on an error path)."""
+    if source.path is None or source.compression is None:
+        return None
+    try:
+        if source.compression == "gzip":
+            with gzip.open(source.path, "rb") as handle:
+                while handle.read(_SPOOL_CHUNK):
+                    pass
+        else:  # no zstd decoder in the standard library before 3.14: polars decompresses
+            pl.scan_lines(source.path).select(pl.len()).collect()
+    except DECOMPRESS_ERRORS as exc:
+        return unreadable(source, exc)
+    except pl.exceptions.PolarsError:
+        return None  # decompressed, but not UTF-8 text: not damage
+    return None
+
+
+def zstd_head(source: Source, size: int) -> tuple[bytes, bool]:
+    # no zstd decoder in the standard library before 3.14: let polars decompress the first lines
+    lines: list[str] = []
+    total = 0
+    try:
+        frame = pl.scan_lines(source.path, n_rows=2000).collect()  # type: ignore[arg-type]
+    except pl.exceptions.ComputeError as exc:
+        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+            msg = (
+                f"{source.name}: not UTF-8 text; decompress it first (zstd -d) and set "
+                "input.encoding in the config, e.g. `input: {encoding: latin-1}`"
+            )
+            raise InputError(msg) from exc
+        raise unreadable(source, exc) from exc
+    for line in frame.to_series():
+        lines.append(line)
+        total += len(line) + 1
+        if total > size:
+            break
+    head = "\n".join(lines).encode("utf-8")
+    complete = frame.height < 2000 and total <= size
+    return head[:size] + (b"\n" if complete and head else b""), complete

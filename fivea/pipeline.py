@@ -1,0 +1,433 @@
+"""One diagnosis run: sources -> canonical scan -> phase 1 (person) -> phase 2 (aggregate)
+-> diagnosis -> Result.
+
+The seam of SPEC §7 is visible here: ``person_table`` (and the trend, an event-level count) is
+the only step that reads events; every number after ``collect_all`` comes from the person table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import time as wallclock
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import polars as pl
+
+from fivea import __version__
+from fivea.aggregate.measured import measured_stages
+from fivea.aggregate.measures import (
+    PERSONS,
+    SPAN,
+    path_stages,
+    person_table,
+    stage_measures,
+    stage_table,
+)
+from fivea.aggregate.segments import breakdown
+from fivea.aggregate.subfunnels import subfunnel_measures, subfunnels
+from fivea.config.fingerprint import fingerprint, resolved_parts
+from fivea.config.loader import STAGE_KEYS, Config, LoadedConfig
+from fivea.diagnosis.change import what_changed
+from fivea.diagnosis.compare import PARTIAL_PERIOD, Coverage, compare
+from fivea.diagnosis.grading import (
+    Evidence,
+    GradeContext,
+    archetype,
+    bottleneck,
+    grade,
+    productivity,
+    shape_findings,
+    verdict,
+)
+from fivea.engines.local import LocalRunner
+from fivea.errors import ConfigError, InputError
+from fivea.io.events import EVENT, EventScan, all_dropped_message
+from fivea.io.readers import READ_ERRORS, explain_read_error
+from fivea.io.sources import frame_source, resolve_sources
+from fivea.io.zero_config import scan_with_preset
+from fivea.person.phase1 import Phase1Plan, Phase1Tables
+from fivea.person.quality import build_quality
+from fivea.person.table import PathSpec, Window
+from fivea.person.trend import buckets, build_trend, check_period
+from fivea.person.window import WindowRequest, iso, previous_window, resolve_window
+from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
+from fivea.rules.expressions import RuleSet, compile_rules
+
+__all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to compute beyond the stage table."""
+
+    segments: tuple[str, ...] = ()
+    trend: str | None = None
+
+
+class Phase1Runner(Protocol):
+    """Where phase 1 runs: on this machine (polars) or partitioned by person (Spark)."""
+
+    def max_time(self) -> int | None:
+        """The latest valid event time over all events (µs), for the window's defaults."""
+        ...
+
+    def run(self, plan: Phase1Plan) -> Phase1Tables:
+        """Phase 1 over every person, partials already combined."""
+        ...
+
+    def info(self) -> dict[str, object]:
+        """Engine details for the result's ``run`` block."""
+        ...
+
+
+def diagnose(
+    paths: list[str] | pl.DataFrame,
+    loaded: LoadedConfig,
+    request: WindowRequest | None = None,
+    segments: list[str] | None = None,
+    input_format: str | None = None,
+    trend: str | None = None,
+    memory: int | None = None,
+    partitions: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run the whole pipeline on event files (or a polars frame) and return the result.
+
+    ``memory``: the phase-1 working-set target in bytes (default ``fivea.engines.local.default_budget``);
+    a larger log is processed in person partitions. ``partitions`` sets their number instead.
+    ``on_progress`` receives a short line as each partition starts (for a progress display).
+    """
+    started = wallclock.perf_counter()
+    request = request or WindowRequest()
+    check_period(trend)
+    if isinstance(paths, pl.DataFrame):
+        sources = [frame_source(paths)]
+    else:
+        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+    loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
+    config = loaded.config
+    options = Options(tuple(segments or config.segments), trend)
+    try:
+        return analyse_scan(
+            scan,
+            loaded,
+            request,
+            options,
+            started,
+            LocalRunner(scan, memory, partitions, on_progress),
+        )
+    except (pl.exceptions.ColumnNotFoundError, pl.exceptions.SchemaFieldNotFoundError):
+        # columns are checked against the data before the scan (docs/config.md): one missing
+        # here is fivea's own plan at fault, a bug to report (exit 3), not the user's file
+        raise
+    except READ_ERRORS as exc:
+        # raised lazily at collect time: name the file, and the line and byte when known
+        raise explain_read_error(scan.sources, exc) from exc
+    finally:
+        scan.cleanup()
+
+
+def _check_segments(segments: tuple[str, ...], scan: EventScan) -> None:
+    for column in segments:
+        if column not in scan.properties:
+            close = difflib.get_close_matches(column, scan.properties, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(scan.properties[:12])
+            msg = f"segment column '{column}' not found; {hint}columns: {shown}"
+            raise InputError(msg)
+
+
+def _paths(
+    loaded: LoadedConfig, rules: RuleSet, stages: tuple[int, ...] = tuple(range(5))
+) -> list[PathSpec]:
+    config = loaded.config
+    paths = [PathSpec("path", stages, config.funnel.window, distinct_rows=False)]
+    for name, bits in rules.step_bits.items():
+        sub = config.subfunnels[name]
+        paths.append(PathSpec(name, bits, sub.window or config.funnel.window, distinct_rows=True))
+    return paths
+
+
+def _data_limits(quality: Quality, span_too_short: bool) -> list[str]:
+    reasons = []
+    if quality.dropped_share and quality.dropped_share >= 0.01:
+        reasons.append(f"data quality: {quality.dropped_share:.1%} of rows were dropped")
+    if quality.unmatched_share and 0.2 <= quality.unmatched_share <= 0.5:
+        # above half it is a reason the verdict is not judged (fivea.diagnosis.verdict)
+        reasons.append(
+            f"data quality: {quality.unmatched_share:.0%} of events match no rule "
+            "(check the event names in the config)"
+        )
+    if span_too_short:
+        reasons.append(
+            "the data spans less than the funnel window: advocacy may not have had time to show"
+        )
+    return reasons
+
+
+def analyse_scan(
+    scan: EventScan,
+    loaded: LoadedConfig,
+    request: WindowRequest,
+    options: Options,
+    started: float,
+    runner: Phase1Runner,
+) -> Result:
+    """Everything after the scan: rules, phase 1 on ``runner``, phase 2, diagnosis -> Result.
+
+    ``scan`` is used for its columns, properties and sources (checks and messages); only the
+    runner reads events.
+    """
+    config = loaded.config
+    try:
+        rules = compile_rules(config, EVENT, scan.properties, scan.property_types)
+    except ConfigError as exc:
+        # rule errors name their key path; add where it was written (file:line)
+        raise loaded.relocate(exc) from exc
+    _check_segments(options.segments, scan)
+    window, _ = resolve_window(request, config.time.timezone, scan, runner.max_time)
+    last_touch = config.segment_attribution == "last"
+    previous = previous_window(window) if request.compare else None
+
+    # phase 1: the only step that reads events (SPEC §7), on whichever engine runs it
+    plan = Phase1Plan(
+        rules=rules,
+        window=window,
+        paths=tuple(_paths(loaded, rules)),
+        segments=options.segments,
+        last_touch=last_touch,
+        previous=previous,
+        trend=options.trend,
+        timezone=config.time.timezone,
+    )
+    frames = runner.run(plan).frames()
+    if frames["valid"]["rows_used"].item() == 0:
+        raise InputError(all_dropped_message(scan, frames["rows"].row(0, named=True)))
+    if window.until is None:
+        window = Window(window.since, None, window.as_of or frames["valid"]["time_max"].item())
+
+    # phase 2: aggregates over the person table only, wherever it lives (SPEC §7)
+    persons = person_table(frames["persons"])
+    measures = [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
+    totals = persons.aggregate(measures)
+    if totals.count(PERSONS.name) == 0:
+        first, last = frames["valid"]["time_min"].item(), frames["valid"]["time_max"].item()
+        bounds = " and ".join(
+            text
+            for text in (
+                window.since is not None and f"from {iso(window.since)}",
+                window.until is not None and f"before {iso(window.until)}",
+            )
+            if text
+        )
+        msg = (
+            f"{scan.sources[0].name}: no events {bounds} (the log runs from {iso(first)} "
+            f"to {iso(last)}); widen --since/--until"
+        )
+        raise InputError(msg)
+    measured = measured_stages(frames, totals, plan, window, runner, config)
+    on_path = path_stages(measured)
+    if 0 < len(on_path) < len(STAGE_KEYS):
+        # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
+        # ones is known only now, so phase 1 runs again with the path over the measured
+        # stages (paid only on logs the config does not fully describe, docs/performance.md)
+        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        # the first pass's person tables are not needed any more: free them before the second
+        del persons
+        frames.pop("persons")
+        frames.pop("previous", None)
+        again = runner.run(plan).frames()
+        frames = {**frames, "persons": again["persons"]}
+        if "previous" in again:
+            frames["previous"] = again["previous"]
+        persons = person_table(frames["persons"])
+        totals = persons.aggregate(measures)
+    table = stage_table(totals, config, measured)
+    reached = {s.key: s.reached for s in table.stages}
+    # "stages with zero hits" are the ones not measured (a measured stage may be empty here)
+    hits = {k: reached[k] or int(measured[k]) for k in STAGE_KEYS}
+    quality = build_quality(frames, loaded, hits, table.persons)
+    span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
+    target_source = loaded.origin_of("targets")
+    transitions, findings = grade(
+        table.transitions,
+        config.targets,
+        GradeContext(
+            measured,
+            span_too_short,
+            target_source,
+            config.actions,
+            config.diagnosis.expected_archetype,
+            config.business,
+        ),
+    )
+    table = dataclasses.replace(table, transitions=transitions)
+    par, bar = productivity(table, config.targets, measured, span_too_short)
+    neck = bottleneck(transitions, table, config.actions, config.business)
+    shape = archetype(table, config)
+    findings += shape_findings(table, shape, config.business)
+    breakdowns = tuple(
+        breakdown(
+            persons,
+            column,
+            totals,
+            config.diagnosis.min_stage,
+            config.segment_attribution,
+            measured,
+        )
+        for column in options.segments
+    )
+    reasons = []
+    unmeasured = [k for k in STAGE_KEYS if not measured[k]]
+    if unmeasured:
+        reasons.append(
+            f"not measured: {', '.join(unmeasured)} (no event hits their rules): ratios into and "
+            "out of them are not graded and the ordered path skips them; "
+            "`fivea stages EVENTS -c CONFIG` shows what each rule matches, "
+            "`fivea init EVENTS` writes rules from the data's event names"
+        )
+    reasons += [
+        f"lagging segment by {seg.column}: {finding.text}"
+        for seg in breakdowns
+        for finding in seg.findings
+        if finding.direction == "lagging"
+    ]
+    reasons += _data_limits(quality, span_too_short)
+    judged_verdict = verdict(
+        par,
+        bar,
+        transitions,
+        config.targets,
+        shape,
+        neck,
+        reasons,
+        Evidence(reached["aware"], config.diagnosis.min_aware, measured, quality.unmatched_share),
+    )
+    comparison = None
+    change = None
+    if previous is not None:
+        previous_persons = person_table(frames["previous"])
+        before = previous_persons.aggregate(stage_measures(config, previous))
+        previous_table = (
+            stage_table(before, config, measured) if before.count(PERSONS.name) else None
+        )
+        if previous_table is None:
+            findings.append(
+                Finding(
+                    "empty_previous_period", "the previous period has no events: nothing to compare"
+                )
+            )
+        else:
+            valid = frames["valid"].row(0, named=True)
+            end = window.until if window.until is not None else window.as_of + 1
+            coverage = Coverage(
+                first_event=valid["time_min"],
+                last_event=valid["time_max"],
+                previous_since=previous.since or 0,
+                until=end,
+                length=end - (window.since or 0),
+            )
+            comparison = compare(
+                table,
+                previous_table,
+                iso(previous.since) or "",
+                iso(previous.until) or "",
+                coverage,
+            )
+            change = what_changed(
+                "previous",
+                (table, persons),
+                (previous_table, previous_persons),
+                options.segments[0] if options.segments else None,
+                measured,
+                rules.aware_is_any_event,
+                partial=comparison.direction_reason == PARTIAL_PERIOD,
+            )
+            reasons = (*judged_verdict.reasons, *change.summary)
+            judged_verdict = dataclasses.replace(judged_verdict, reasons=reasons)
+    source = source_info(scan, loaded)
+    resolved = resolved_parts(config, source.columns)
+    return Result(
+        source=source,
+        config_fingerprint=fingerprint(resolved),
+        config_resolved=resolved,
+        window=WindowInfo(
+            since=iso(window.since),
+            until=iso(window.until if window.until is not None else window.as_of + 1) or "",
+            as_of=iso(window.as_of) or "",
+            timezone=config.time.timezone,
+            funnel_window_seconds=config.funnel.window / 1e6,
+        ),
+        persons=table.persons,
+        stages=table.stages,
+        transitions=transitions,
+        current=table.current,
+        prospects=table.prospects,
+        customers=table.customers,
+        path_conversion=table.path_conversion,
+        path_conversion_reason=table.path_conversion_reason,
+        path_skipped=table.path_skipped,
+        subfunnels=subfunnels(totals, config),
+        quality=quality,
+        par=par,
+        bar=bar,
+        bottleneck=neck,
+        archetype=shape,
+        verdict=judged_verdict,
+        findings=tuple(findings),
+        segments=breakdowns,
+        compare=comparison,
+        change=change,
+        trend=_trend(frames, options, window, measured, config) if options.trend else None,
+        **_run_info(started, runner.info()),
+    )
+
+
+def _trend(
+    frames: dict[str, pl.DataFrame],
+    options: Options,
+    window: Window,
+    measured: dict[str, bool],
+    config: Config,
+) -> Trend:
+    """Every bucket between the first and last valid event in the window, empty ones too."""
+    assert options.trend is not None
+    valid = frames["valid"].row(0, named=True)
+    first = max(valid["time_min"], window.since or valid["time_min"])
+    end = window.until if window.until is not None else window.as_of + 1
+    last = min(valid["time_max"], end - 1)
+    every = buckets(first, last, options.trend, config.time.timezone) if first <= last else []
+    return build_trend(frames["trend"], options.trend, measured, every, config.diagnosis.min_stage)
+
+
+def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
+    """What was read and with which config, for the report header."""
+    columns = scan.columns
+    return SourceInfo(
+        files=tuple(s.name for s in scan.sources),
+        columns={"user": list(columns.user), "time": columns.time, "event": columns.event},
+        export=columns.export,
+        config=loaded.source.path,
+        preset=loaded.source.preset,
+        config_from=loaded.source.how,
+    )
+
+
+def _run_info(started: float, engine: dict[str, object]) -> dict:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        # reproducible builds: no timings, generated_at from the epoch (SPEC §5)
+        return {"generated_at": iso(int(epoch.strip()) * 1_000_000) or "", "run": None}
+    return {
+        "generated_at": iso(int(wallclock.time() * 1_000_000)) or "",
+        "run": {
+            "seconds": round(wallclock.perf_counter() - started, 3),
+            "polars_version": pl.__version__,
+            "fivea_version": __version__,
+            **engine,
+        },
+    }

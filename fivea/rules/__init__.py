@@ -1,0 +1,1 @@
+"""Rules -> polars expressions: the stage and sub-funnel bits, counted rules."""
