@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES
+from fivea.funnel import STAGE_KEYS, TRANSITION_NAMES
 from fivea.result import SCHEMA_VERSION
 
 ARCHETYPES = ["funnel", "bow_tie", "goldfish", "door_knob", "trumpet", "insufficient_data"]

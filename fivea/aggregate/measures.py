@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import polars as pl
 
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Config
+from fivea.funnel import safe_ratio as safe_ratio  # re-exported: phase 2 imports it from here
 from fivea.person.table import Window
 from fivea.result import (
     LAST_STAGE,
@@ -34,11 +35,6 @@ CURRENT_VALUES = ("none", *STAGE_KEYS)
 GROUP_KEY = "__group"  # the key column of ``PersonTable.top_groups``
 
 How = Literal["count", "min", "max", "quantiles"]
-
-
-def safe_ratio(numerator: int, denominator: int) -> float | None:
-    """numerator / denominator, or None when the denominator is zero (never 0 or infinity)."""
-    return numerator / denominator if denominator else None
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ same counted-rule plan (``fivea.rules.counted``) over every rule at once, never 
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from fivea.config.loader import MICROS, STAGE_KEYS, LoadedConfig, Rule
+from fivea.config.loader import STAGE_KEYS, LoadedConfig, Rule
+from fivea.durations import MICROS, duration_text
 from fivea.errors import ConfigError, InputError
 from fivea.io.events import (
     DROP_REASONS,
@@ -35,7 +34,7 @@ from fivea.io.zero_config import scan_with_preset
 from fivea.person.table import Window, stage_hits
 from fivea.person.window import iso
 from fivea.pipeline import source_info
-from fivea.result import NameCount, SourceInfo
+from fivea.result import NameCount
 from fivea.rules.counted import (
     SERIES,
     Series,
@@ -52,92 +51,20 @@ from fivea.rules.expressions import (
     rule_match,
     rules_with_keys,
 )
+from fivea.stage_report import (  # the result types, below the renderer
+    Example,
+    RuleMatch,
+    StageInspection,
+    StageMatch,
+    SubfunnelMatch,
+)
 
 TOP_UNMATCHED = 10
 RULE = "__rule"  # a rule's index in ``rules_with_keys`` order
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
 
 
-@dataclass(frozen=True)
-class Example:
-    """One event a rule hit: who, when, what, and the columns the rule looks at."""
-
-    user: str
-    time: str  # ISO-8601 UTC
-    event: str
-    properties: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RuleMatch:
-    """What one rule (or sub-funnel step) catches."""
-
-    key: str  # stages.appeal.rules[0], subfunnels.checkout.steps[1]
-    defined_at: str  # file:line, or preset NAME:line
-    words: str  # the rule in words
-    columns: tuple[str, ...]  # property columns its where: uses
-    counted: bool  # min_count > 1 or gap: hits are the n-th and later matches (occasion starts)
-    matched_events: int
-    matched_persons: int
-    hit_events: int
-    hit_persons: int
-    examples: tuple[Example, ...]  # hits: the earliest hit of the earliest persons
-    occasions: int | None = None  # with gap: the matching events' occasions (None without)
-
-
-@dataclass(frozen=True)
-class StageMatch:
-    """A 5A stage: the union of its rules' hits, and each rule."""
-
-    key: str
-    label: str
-    hit_events: int
-    persons: int  # reached: distinct persons with a hit (as diagnose counts them)
-    rules: tuple[RuleMatch, ...]
-
-
-@dataclass(frozen=True)
-class SubfunnelMatch:
-    """A sub-funnel's steps, each matched on its own (not the ordered path)."""
-
-    name: str
-    window_seconds: float
-    steps: tuple[RuleMatch, ...]
-
-
-@dataclass(frozen=True)
-class StageInspection:
-    """The result of ``fivea stages``: the core -> render contract."""
-
-    source: SourceInfo
-    events: int
-    persons: int
-    stages: tuple[StageMatch, ...]
-    overlap: tuple[tuple[int, ...], ...]  # [i][j]: persons with hits of stage i and of stage j
-    subfunnels: tuple[SubfunnelMatch, ...]
-    unmatched_events: int  # matched by no rule other than an unconditioned any_event
-    unmatched_names: int
-    unmatched_top: tuple[NameCount, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document (``fivea stages --format json``)."""
-        out = dataclasses.asdict(self)
-        out["overlap"] = {
-            row: dict(zip(STAGE_KEYS, counts, strict=True))
-            for row, counts in zip(STAGE_KEYS, self.overlap, strict=True)
-        }
-        return out
-
-
 # --- rules in words ---------------------------------------------------------------------------
-
-
-def duration_text(micros: int) -> str:
-    """µs -> the config's duration syntax in the largest whole unit: 30d, 12h, 90m, 45s."""
-    for unit in ("d", "h", "m", "s"):
-        if micros % MICROS[unit] == 0:
-            return f"{micros // MICROS[unit]}{unit}"
-    return f"{micros / MICROS['s']:g}s"
 
 
 def ordinal(n: int) -> str:

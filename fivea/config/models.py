@@ -19,11 +19,12 @@ from pydantic import (
     model_validator,
 )
 
-STAGE_KEYS: tuple[str, ...] = ("aware", "appeal", "ask", "act", "advocate")
-TRANSITION_NAMES: tuple[str, ...] = ("attraction", "curiosity", "commitment", "affinity")
+# below every layer (docs/architecture.md); re-exported here, the config's own names
+from fivea.durations import MICROS as MICROS
+from fivea.funnel import STAGE_KEYS as STAGE_KEYS
+from fivea.funnel import TRANSITION_NAMES as TRANSITION_NAMES
+
 DEFAULT_PRESET = "5a-default"
-MICROS = {"s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000}
-MICROS["w"] = 7 * MICROS["d"]
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 # upper bounds of numeric values (docs/config.md, "Limits"): far above any real use, and low
 # enough that no time arithmetic on microseconds overflows 64 bits (a day count of 14 digits did)

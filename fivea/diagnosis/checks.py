@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from fivea.check_result import CheckResult  # the result type, below the renderer
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Check, Config
 from fivea.diagnosis.check_reasons import null_reason
 from fivea.errors import ConfigError
@@ -301,22 +302,6 @@ def _stages_of(head: str, tail: str) -> set[str]:
         return {tail}
     i = TRANSITION_NAMES.index(tail)
     return {STAGE_KEYS[i], STAGE_KEYS[i + 1]}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One evaluated check."""
-
-    name: str
-    metric: str
-    segment: dict[str, str] | None
-    value: Any
-    status: str  # pass / warn / fail
-    condition: str | None  # the condition that triggered, if any
-    message: str
-    line: int | None
-    not_observable: str | None = None  # why the metric is null, e.g. "no one reached Ask"
-    conditions: str = ""  # every condition of the check: "fail if < 0.02, warn if < 0.03"
 
 
 def evaluate(

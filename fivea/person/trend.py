@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from fivea.aggregate.measures import safe_ratio
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES
 from fivea.errors import InputError
+from fivea.funnel import safe_ratio
 from fivea.io.events import TIME, USER
 from fivea.person.table import Window, in_window, stage_hits
 from fivea.result import Trend, TrendRow

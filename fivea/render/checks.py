@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from fivea.diagnosis.checks import CheckResult
+from fivea.check_result import CheckResult
 from fivea.render.csv import safe_cell
 from fivea.render.markdown import md_cell
 from fivea.render.text import safe_text, sanitised

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
-from fivea.diagnosis.checks import CheckResult
+from fivea.check_result import CheckResult
 from fivea.render.checks import shown_value, summary
 from fivea.render.table_sections import new_table
 from fivea.render.text import safe_text, sanitised

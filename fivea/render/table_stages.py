@@ -9,11 +9,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fivea.authoring.stages import Example, RuleMatch, StageInspection, duration_text
+from fivea.durations import duration_text
 from fivea.render import text as fmt
 from fivea.render.table import fit
 from fivea.render.table_sections import new_table
 from fivea.render.text import sanitised
+from fivea.stage_report import Example, RuleMatch, StageInspection
 
 _NUMBERS = ("events", "persons", "hits", "persons hit")
 _MIN_RULE_WIDTH = 36  # narrower than this, each rule becomes a card with its numbers below
