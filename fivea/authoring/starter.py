@@ -207,7 +207,7 @@ def describe_times(values: pl.Series, unit: str | None) -> tuple[str, bool]:
         how = "set by columns.time_unit" if unit else "from their magnitude"
         return f"epoch {_UNIT_WORDS[found]} ({how})", False
     from fivea.io.timeparse import (
-        _STEPS,  # the parser's own forms, so the words match what it reads
+        PARSE_STEPS,  # the parser's own forms, so the words match what it reads
     )
 
     text = values.cast(pl.String).str.strip_chars()
@@ -217,7 +217,7 @@ def describe_times(values: pl.Series, unit: str | None) -> tuple[str, bool]:
     # each value in the first form (in the parser's listed order) that reads it
     frame = text.rename("t").to_frame()
     counts: dict[str, int] = {}
-    for name, _, parse in _STEPS:
+    for name, _, parse in PARSE_STEPS:
         parsed = frame.select(parse(pl.col("t")).is_not_null().alias("ok"))["ok"]
         if parsed.any():
             counts[name] = int(parsed.sum())

@@ -164,12 +164,12 @@ def preset_description(name: str) -> str:
     return str(data.get("description") or "") if isinstance(data, dict) else ""
 
 
-def _merge(base: Any, override: Any) -> Any:
+def deep_merge(base: Any, override: Any) -> Any:
     """Mappings merge key by key, anything else (lists included) replaces (SPEC §3.1)."""
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
         for key, value in override.items():
-            merged[key] = _merge(base[key], value) if key in base else value
+            merged[key] = deep_merge(base[key], value) if key in base else value
         return merged
     return override
 
@@ -278,7 +278,7 @@ def _resolve(
             msg = f"{where}: {exc}"
             raise ConfigError(msg) from exc
         base, base_located = _resolve(parent_text, f"preset {parent}", (*seen, parent))
-    merged = _merge(base, data)
+    merged = deep_merge(base, data)
     merged["preset"] = parent
     return merged, _overlay(base_located, data, located)
 
@@ -362,7 +362,7 @@ def load_config(
                     msg = f"--preset: {exc}"
                     raise ConfigError(msg) from exc
                 located = _overlay(base_located, data, located)
-                data = {**_merge(base, data), "preset": preset}
+                data = {**deep_merge(base, data), "preset": preset}
         source = ConfigSource(path=origin, preset=data.get("preset"), how=how)
         return validate_config(data, origin, located, source)
     name = preset or DEFAULT_PRESET

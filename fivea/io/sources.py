@@ -43,7 +43,7 @@ SUFFIX_FORMAT = {
 }
 SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
 # a folder may hold notes next to the data: .txt is read only when named explicitly
-_FOLDER_SUFFIXES = tuple(s for s in SUFFIX_FORMAT if s != ".txt")
+FOLDER_SUFFIXES = tuple(s for s in SUFFIX_FORMAT if s != ".txt")
 _COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 PARQUET_MAGIC = b"PAR1"
@@ -91,11 +91,11 @@ def _strip_compression(name: str) -> str:
     return name
 
 
-def _suffix(path: Path) -> str:
+def suffix_of(path: Path) -> str:
     return Path(_strip_compression(path.name)).suffix.lower()
 
 
-def _hidden(relative: Path) -> bool:
+def is_hidden(relative: Path) -> bool:
     # `_SUCCESS`, `.crc`, `_temporary/` and dot folders are writer leftovers, not data
     return any(part.startswith((".", "_")) for part in relative.parts)
 
@@ -135,11 +135,11 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
-def _folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
+def folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
     data = [
         p
         for p in _walk(root)
-        if not _hidden(p.relative_to(root)) and _suffix(p) in _FOLDER_SUFFIXES
+        if not is_hidden(p.relative_to(root)) and suffix_of(p) in FOLDER_SUFFIXES
     ]
     for path in data:
         if not path.is_file():  # a data file's name that would be skipped without a word
@@ -172,14 +172,14 @@ def _glob_root(raw: str) -> Path:
     return Path(*fixed) if fixed else Path()
 
 
-def _glob_files(raw: str) -> list[tuple[Path, Path]]:
+def glob_files(raw: str) -> list[tuple[Path, Path]]:
     root = _glob_root(raw)
     found: list[tuple[Path, Path]] = []
     for match in glob.glob(raw, recursive=True):
         path = Path(match)
         if path.is_dir():
-            found.extend((p, p.relative_to(root)) for p, _ in _folder_files(path, match))
-        elif path.is_file() and not _hidden(Path(path.name)):
+            found.extend((p, p.relative_to(root)) for p, _ in folder_files(path, match))
+        elif path.is_file() and not is_hidden(Path(path.name)):
             found.append((path, path.relative_to(root) if path.is_relative_to(root) else path))
     if not found:
         msg = f"{raw}: no file matches this pattern; check the pattern (quote it so the shell does not expand it)"
@@ -228,7 +228,7 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
                 continue
             path = Path(raw)
             if path.is_dir():
-                files = _folder_files(path, raw)
+                files = folder_files(path, raw)
             elif path.exists() and not path.is_file():
                 # a named pipe or a shell's <(...) (/dev/fd/N): it can be read only once
                 if path.resolve() not in seen:
@@ -238,7 +238,7 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             elif path.exists():
                 files = [(path, Path(path.name))]
             elif glob.has_magic(raw):
-                files = _glob_files(raw)
+                files = glob_files(raw)
             else:
                 raise _not_found(raw)
             for file, relative in files:
@@ -285,7 +285,7 @@ def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
         format=fmt,
         compression=compression,
         hive=_hive(relative.parent),
-        separator=SUFFIX_SEPARATOR.get(_suffix(file)),
+        separator=SUFFIX_SEPARATOR.get(suffix_of(file)),
     )
 
 
@@ -300,7 +300,7 @@ def _detect(name: str, path: Path, magic: bytes, forced: str | None) -> tuple[st
         return forced, compression
     if magic.startswith(PARQUET_MAGIC):
         return "parquet", None
-    by_suffix = SUFFIX_FORMAT.get(_suffix(path))
+    by_suffix = SUFFIX_FORMAT.get(suffix_of(path))
     if by_suffix == "parquet":
         if compression is None and magic:
             looks = "text" if magic and b"\x00" not in magic else "something else"

@@ -154,7 +154,7 @@ def _numeric(text: pl.Expr) -> pl.Expr:
 # "naive" to a wall-clock time read in time.timezone, "epoch" keeps numbers as text. The steps
 # accept disjoint texts, except that "other_zoned" also reads what "iso_z" and "iso_offset"
 # read, with the same result.
-_STEPS: tuple[tuple[str, str, Callable[[pl.Expr], pl.Expr]], ...] = (
+PARSE_STEPS: tuple[tuple[str, str, Callable[[pl.Expr], pl.Expr]], ...] = (
     ("iso_z", "utc", _datetime("%Y-%m-%dT%H:%M:%S%.fZ")),
     ("space", "naive", _datetime("%Y-%m-%d %H:%M:%S%.f")),
     ("space_utc", "utc", _datetime("%Y-%m-%d %H:%M:%S%.f UTC")),
@@ -174,11 +174,11 @@ def _step_order(frame: pl.LazyFrame, text: pl.Expr) -> list[int]:
     try:
         sample = frame.select(text.alias("t")).head(_SAMPLE_ROWS).collect()
     except pl.exceptions.PolarsError:
-        return list(range(len(_STEPS)))  # the scan reports the problem itself
+        return list(range(len(PARSE_STEPS)))  # the scan reports the problem itself
     hits = sample.select(
-        [parse(pl.col("t")).is_not_null().sum().alias(name) for name, _, parse in _STEPS]
+        [parse(pl.col("t")).is_not_null().sum().alias(name) for name, _, parse in PARSE_STEPS]
     ).row(0)
-    return sorted(range(len(_STEPS)), key=lambda i: -hits[i])
+    return sorted(range(len(PARSE_STEPS)), key=lambda i: -hits[i])
 
 
 def _with_text(
@@ -205,7 +205,7 @@ def _with_text(
     frame = frame.with_columns(text.alias(_REST))
     done: dict[str, list[str]] = {"utc": [], "aware": [], "naive": [], "epoch": []}
     for index in _step_order(frame, rest):
-        name, kind, parse = _STEPS[index]
+        name, kind, parse = PARSE_STEPS[index]
         column_name = f"{_P}{name}"
         frame = frame.with_columns(parse(rest).alias(column_name))
         frame = frame.with_columns(pl.when(pl.col(column_name).is_null()).then(rest).alias(_REST))
@@ -287,7 +287,7 @@ def epoch_numbers(column: str, dtype: pl.DataType, time_format: str | None) -> p
     if dtype.is_numeric():
         numbers = raw.cast(pl.Float64)
     else:
-        # the text forms do not overlap (see _STEPS): the epoch step reads exactly these texts
+        # the text forms do not overlap (see PARSE_STEPS): the epoch step reads exactly these texts
         text = raw.cast(pl.String).str.strip_chars()
         numbers = _numeric(text).cast(pl.Float64, strict=False)
     # times <= 0 are impossible_time, not evidence of the column's unit

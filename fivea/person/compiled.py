@@ -24,9 +24,9 @@ from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
-    _CHECK_SEED,
-    _KEY_SEED,
+    CHECK_SEED,
     ID_COLLISION,
+    KEY_SEED,
     PathSpec,
     Window,
     person_columns,
@@ -50,8 +50,8 @@ def kernel_input(
     """
     if hash_ids:
         keys = [
-            pl.col(USER).hash(_KEY_SEED).alias(_KEY),
-            pl.col(USER).hash(_CHECK_SEED).alias(_CHECK),
+            pl.col(USER).hash(KEY_SEED).alias(_KEY),
+            pl.col(USER).hash(CHECK_SEED).alias(_CHECK),
         ]
     else:  # after a hash collision: exact dense codes of the ids
         keys = [

@@ -27,7 +27,7 @@ _I = "__i"
 _END = "__end"
 _ID_CHECK = "__id_check"
 ID_COLLISION = "__id_collision"
-_KEY_SEED, _CHECK_SEED = 0x5A5A, 0xF1FEA
+KEY_SEED, CHECK_SEED = 0x5A5A, 0xF1FEA
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def person_table(
         events = events.filter(pl.col(TIME) < window.until)
     if hash_ids:
         events = events.with_columns(
-            pl.col(USER).hash(_CHECK_SEED).alias(_ID_CHECK), pl.col(USER).hash(_KEY_SEED)
+            pl.col(USER).hash(CHECK_SEED).alias(_ID_CHECK), pl.col(USER).hash(KEY_SEED)
         )
     in_range = _in_window(window)
     # one pass over the events: window bounds, first touch over the full history before

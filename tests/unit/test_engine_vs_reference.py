@@ -264,7 +264,7 @@ def test_a_hash_collision_falls_back_to_the_ids(monkeypatch: pytest.MonkeyPatch)
     real_hash = pl.Expr.hash
 
     def colliding(self: pl.Expr, seed: int = 0, *args: object) -> pl.Expr:
-        if seed == person._KEY_SEED:
+        if seed == person.KEY_SEED:
             return pl.lit(7, pl.UInt64).repeat_by(1).list.first().alias(self.meta.output_name())
         return real_hash(self, seed, *args)
 
