@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,20 @@ def _partition_scan(job: _Job, frame: pl.DataFrame) -> EventScan:
     return scan_events([frame_source(ordered, job.name)], job.config, job.now_us)
 
 
+@contextmanager
+def _partition(job: _Job, batches: Iterator) -> Iterator[EventScan | None]:
+    """One partition's events as a scan (None when the partition is empty), cleaned up after."""
+    frame = to_polars(batches)
+    if frame is None:
+        yield None
+        return
+    scan = _partition_scan(job, frame)
+    try:
+        yield scan
+    finally:
+        scan.cleanup()
+
+
 def _unit_partials(
     column: str, dtype: pl.DataType, time_format: str | None, batches: Iterator
 ) -> Iterator:
@@ -89,14 +104,10 @@ def _unit_partials(
 def _max_time(job: _Job, batches: Iterator) -> Iterator:
     import pyarrow as pa
 
-    frame = to_polars(batches)
-    if frame is None:
-        return
-    scan = _partition_scan(job, frame)
-    try:
+    with _partition(job, batches) as scan:
+        if scan is None:
+            return
         latest = scan.frame.select(pl.col(TIME).max()).collect().item()
-    finally:
-        scan.cleanup()
     yield pa.RecordBatch.from_pydict({"t": [latest]}, schema=pa.schema([("t", pa.int64())]))
 
 
@@ -104,15 +115,11 @@ def _phase1_partition(job: _Job, batches: Iterator) -> Iterator:
     """Phase 1 on one partition of whole persons; person rows plus partial blobs."""
     import pyarrow as pa
 
-    frame = to_polars(batches)
-    if frame is None:
-        return
-    scan = _partition_scan(job, frame)
-    try:
+    with _partition(job, batches) as scan:
+        if scan is None:
+            return
         rules = compile_rules(job.config, EVENT, scan.properties, scan.property_types)
         tables = run_phase1(scan, Phase1Plan(rules=rules, **job.plan))
-    finally:
-        scan.cleanup()
     schema = _output_arrow_schema(job.output)
     for name, table in tables.frames().items():
         if name in _PERSON_KINDS:
