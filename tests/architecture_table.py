@@ -55,7 +55,7 @@ def _layer_of(path: str) -> str:
 def _diagram(order: list[list[str]]) -> list[str]:
     lines = [
         "```",
-        "# each layer imports only the layers below it; a | b: siblings that import neither",
+        "# each layer imports only the layers below it; a | b: siblings, neither imports the other",
     ]
     for i, layer in enumerate(reversed(order)):
         if i:
