@@ -1,0 +1,121 @@
+"""The funnel's numbers: stages, transitions, sub-funnels and the trend (docs/metrics.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """One 5A stage's counts (SPEC §3.3-§3.4)."""
+
+    key: str
+    label: str
+    reached: int
+    share_of_aware: float | None
+    path: int | None  # None: the stage is not measured and the path skips it
+    current: int
+    in_window: int | None  # level exactly k and still within the window (not the last stage)
+    measured: bool = True  # some hit among the run's valid events before until
+    path_reason: str | None = None
+    in_window_reason: str | None = None
+    share_of_aware_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Stage k -> k+1: ratio, flow, path conversion and time to convert."""
+
+    from_stage: str
+    to_stage: str
+    name: str
+    ratio: float | None
+    ratio_reason: str | None
+    flow: float | None
+    flow_count: int
+    dropoff: float | None
+    path_conversion: float | None
+    settled_conversion: float | None
+    converted: int  # persons with both reach times in order (the quantile sample size)
+    reversed: int
+    p25_seconds: float | None
+    median_seconds: float | None
+    p75_seconds: float | None
+    p90_seconds: float | None
+    grade: str | None = None  # ok / watch / critical / not_judged / not_measured; None: ungraded
+    grade_reason: str | None = None
+    target: float | tuple[float, float] | None = None  # curiosity: the band [low, high]
+    target_source: str | None = None
+    uplift: float | None = None  # target / ratio (curiosity: low / ratio)
+    flow_reason: str | None = None
+    path_conversion_reason: str | None = None
+    settled_conversion_reason: str | None = None
+    path_from: str | None = None  # the measured stage the path conversion is taken from
+    flow_base: int = 0  # reached[from]: the denominator of ratio and flow (Wilson intervals)
+    ratio_count: int = 0  # reached[to]: the numerator of ratio
+    path_count: int | None = None  # path[to] and path[path_from]: the path conversion's counts
+    path_base: int | None = None
+    settled_base: int | None = None  # path[path_from] - in_window[path_from]
+
+
+@dataclass(frozen=True)
+class FunnelCounts:
+    """The stage table of one population: what phase 2 counts and the result reports."""
+
+    persons: int
+    stages: tuple[StageCount, ...]
+    transitions: tuple[Transition, ...]
+    current: dict[str, int]
+    prospects: int
+    customers: int
+    path_conversion: float | None
+
+    def stage(self, key: str) -> StageCount:
+        """The stage with this key."""
+        return next(s for s in self.stages if s.key == key)
+
+    def transition(self, name: str) -> Transition:
+        """The transition with this name (attraction, curiosity, commitment, affinity)."""
+        return next(t for t in self.transitions if t.name == name)
+
+
+@dataclass(frozen=True)
+class SubfunnelStep:
+    """One step of a sub-funnel."""
+
+    name: str
+    reached: int
+    conversion: float | None  # from the previous step (null for the first)
+    dropoff: float | None
+    median_seconds: float | None  # median time from the previous step
+
+
+@dataclass(frozen=True)
+class Subfunnel:
+    """An ordered step funnel (SPEC §3.5)."""
+
+    name: str
+    window_seconds: float
+    steps: tuple[SubfunnelStep, ...]
+    overall_conversion: float | None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One calendar bucket of reached counts, PAR and BAR."""
+
+    period: str
+    reached: dict[str, int]
+    par: float | None
+    bar: float | None
+    ratios: dict[str, float | None] = field(default_factory=dict)
+    small_sample: bool = False  # fewer aware persons than diagnosis.min_stage: drawn hollow
+    flows: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Reached counts per calendar bucket (SPEC §3.6)."""
+
+    period: str
+    rows: tuple[TrendRow, ...]
