@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fivea.aggregate.measures import PersonTable, StageTable
 from fivea.config.loader import STAGE_KEYS, Config
@@ -70,7 +71,10 @@ class DiagnosisContext:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Every judgement of one run: the parts of the result the diagnosis writes."""
+    """Every judgement of one run: the parts of the result the diagnosis writes.
+
+    Each field is the ``Result`` field of the same name (``Result(**diagnosis.result_fields())``).
+    """
 
     transitions: tuple[Transition, ...]  # graded (grade, target, uplift)
     par: Ratio
@@ -81,6 +85,10 @@ class Diagnosis:
     findings: tuple[Finding, ...]
     compare: Comparison | None = None
     change: Change | None = None
+
+    def result_fields(self) -> dict[str, Any]:
+        """The fields by name, for ``Result(...)`` (the graded transitions among them)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def diagnose(table: StageTable, config: Config, context: DiagnosisContext) -> Diagnosis:

@@ -17,6 +17,7 @@ from fivea.result import (
     GRADED,
     Grade,
     Quality,
+    Result,
     SegmentBreakdown,
     SegmentFinding,
     VerdictStatus,
@@ -147,6 +148,13 @@ def test_statuses_and_grades_serialise_as_their_values() -> None:
     dumped = json.dumps({"status": found.verdict.status, "grade": found.transitions[0].grade})
     assert dumped == '{"status": "not_judged", "grade": "ok"}'
     assert f"{Grade.WATCH}" == "watch"
+
+
+def test_every_part_of_the_diagnosis_is_a_result_field() -> None:
+    result_fields = {f.name for f in dataclasses.fields(Result)}
+    assert {f.name for f in dataclasses.fields(Diagnosis)} <= result_fields
+    found = diagnose(make_table([1000, 500, 300, 150, 75]), config(), context())
+    assert found.result_fields()["transitions"] == found.transitions
 
 
 def test_verdict_takes_keywords_only() -> None:
