@@ -1,7 +1,10 @@
 """The closed vocabularies of the result: null-number reason codes, grades, verdict statuses.
 
 ``Grade`` and ``VerdictStatus`` are ``str`` enums: a member compares equal to its value and
-serialises as it (``to_dict`` and the JSON are the same as with bare strings).
+serialises as it (``to_dict`` and the JSON are the same as with bare strings). The result's
+fields stay annotated ``str``: the JSON schema is generated from the annotations and lists the
+closed sets itself (fivea/schema.py), and a report read back from JSON (``--baseline``) holds
+plain strings, which compare equal to the members.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ class Ratio:
     reason: str | None
     reading: str
     target: float | None = None
-    grade: str | None = None
+    grade: str | None = None  # a Grade (ok / watch / critical / not_judged); None: no target
     count: int = 0  # numerator and denominator (Wilson interval, shown precision)
     base: int = 0
     shown: str | None = None  # the value at the precision its interval allows (docs/metrics.md)
@@ -78,7 +78,7 @@ class Finding:
 class Verdict:
     """healthy / needs_attention / at_risk / not_judged, always with reasons (SPEC §4.4)."""
 
-    status: str
+    status: str  # a VerdictStatus
     reasons: tuple[str, ...]
     # why it is not judged, as codes: below_min_aware, act_not_measured, too_few_graded,
     # unmatched_events (empty when judged)

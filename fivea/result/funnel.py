@@ -42,7 +42,7 @@ class Transition:
     median_seconds: float | None
     p75_seconds: float | None
     p90_seconds: float | None
-    grade: str | None = None  # ok / watch / critical / not_judged / not_measured; None: ungraded
+    grade: str | None = None  # a Grade (fivea.result.codes); None: ungraded
     grade_reason: str | None = None
     target: float | tuple[float, float] | None = None  # curiosity: the band [low, high]
     target_source: str | None = None
