@@ -2,12 +2,11 @@
 
 Renderers read only these dataclasses; ``Result.to_dict`` is the JSON shape (snake_case keys,
 fractions, null with a sibling ``*_reason`` for undefined numbers). The modules follow the
-report: ``data`` (what was read), ``funnel`` (the counts), ``diagnosed`` (grades, shape,
-verdict), ``segments``, ``change`` (comparison), ``codes`` (the closed vocabularies),
-``report`` (the whole result).
+layers that fill them: ``measured`` (what was read and counted: phase 1 and 2), ``judged``
+(what the diagnosis concludes), ``codes`` (the closed vocabularies), ``report`` (the whole
+result and its JSON shape).
 """
 
-from fivea.result.change import Change, Comparison, Delta, MixGroup, MixRate, RatioChange
 from fivea.result.codes import (
     GRADED,
     LAST_STAGE,
@@ -20,35 +19,42 @@ from fivea.result.codes import (
     Grade,
     VerdictStatus,
 )
-from fivea.result.data import (
-    Dropped,
-    NameCount,
-    Quality,
-    RunHeader,
-    SourceInfo,
-    WindowInfo,
-    ZeroHitStage,
-)
-from fivea.result.diagnosed import (
+from fivea.result.judged import (
     Archetype,
     Bottleneck,
+    Change,
+    Comparison,
+    Delta,
     ExpectedGain,
     Finding,
     Inversion,
+    MixGroup,
+    MixRate,
     Ratio,
+    RatioChange,
     Verdict,
 )
-from fivea.result.funnel import (
+from fivea.result.measured import (
+    Dropped,
     FunnelCounts,
+    NameCount,
+    Quality,
+    RunHeader,
+    SegmentBreakdown,
+    SegmentCell,
+    SegmentFinding,
+    SegmentRow,
+    SourceInfo,
     StageCount,
     Subfunnel,
     SubfunnelStep,
     Transition,
     Trend,
     TrendRow,
+    WindowInfo,
+    ZeroHitStage,
 )
 from fivea.result.report import SCHEMA_VERSION, Result
-from fivea.result.segments import SegmentBreakdown, SegmentCell, SegmentFinding, SegmentRow
 
 __all__ = [
     "GRADED",

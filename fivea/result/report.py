@@ -7,11 +7,15 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from fivea.result.change import Change, Comparison
-from fivea.result.data import Quality, RunHeader
-from fivea.result.diagnosed import Archetype, Bottleneck, Finding, Ratio, Verdict
-from fivea.result.funnel import FunnelCounts, Subfunnel, Trend
-from fivea.result.segments import SegmentBreakdown
+from fivea.result.judged import Archetype, Bottleneck, Change, Comparison, Finding, Ratio, Verdict
+from fivea.result.measured import (
+    FunnelCounts,
+    Quality,
+    RunHeader,
+    SegmentBreakdown,
+    Subfunnel,
+    Trend,
+)
 
 SCHEMA_VERSION = 1
 

@@ -1,8 +1,91 @@
-"""The funnel's numbers: stages, transitions, sub-funnels and the trend (docs/metrics.md)."""
+"""What was read and measured: the sources, the window, the data quality, the funnel's counts
+(stages, transitions, sub-funnels, trend) and the segment breakdowns (docs/metrics.md).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Rows dropped for one reason."""
+
+    reason: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class NameCount:
+    """An event name and how many events carry it."""
+
+    name: str
+    events: int
+
+
+@dataclass(frozen=True)
+class ZeroHitStage:
+    """A stage no event reached, with the closest event names in the data."""
+
+    stage: str
+    did_you_mean: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Data quality, always reported (SPEC §5)."""
+
+    rows_read: int
+    rows_used: int
+    dropped: tuple[Dropped, ...]
+    duplicates: int
+    deduplicated: bool
+    time_min: str | None
+    time_max: str | None
+    span_seconds: float | None
+    persons: int
+    stitched_ids: int
+    events_in_window: int
+    unmatched_events: int
+    unmatched_share: float | None
+    unmatched_top: tuple[NameCount, ...]
+    zero_hit_stages: tuple[ZeroHitStage, ...]
+    non_numeric_values: dict[str, int]
+    dst_ambiguous: int
+    dst_gap: int
+    dropped_share: float | None
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    """The analysis window as reported (ISO-8601 UTC)."""
+
+    since: str | None
+    until: str
+    as_of: str
+    timezone: str
+    funnel_window_seconds: float
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was read and with which config."""
+
+    files: tuple[str, ...]
+    columns: dict[str, Any]
+    export: str | None
+    config: str | None
+    preset: str | None
+    config_from: str
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    """What was read and over which window: the head of every result."""
+
+    source: SourceInfo
+    window: WindowInfo
 
 
 @dataclass(frozen=True)
@@ -119,3 +202,56 @@ class Trend:
 
     period: str
     rows: tuple[TrendRow, ...]
+
+
+@dataclass(frozen=True)
+class SegmentCell:
+    """One tested cell: a segment's flow at a transition (or its PAR) against everyone else's.
+
+    ``direction`` is ``lagging`` or ``leading`` when the two-sided test is significant after
+    Benjamini-Hochberg over every cell of the column, else ``same`` (docs/metrics.md#segments).
+    """
+
+    transition: str  # attraction, curiosity, commitment, affinity, or par
+    persons: int  # the segment's persons at the from-stage (PAR: at Aware)
+    flow: float
+    rest_flow: float
+    z: float
+    p_value: float
+    q_value: float
+    direction: str
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One value of a segment column with its full stage table."""
+
+    value: str
+    persons: int
+    reached: dict[str, int]
+    ratios: dict[str, float | None]
+    flows: dict[str, float | None]
+    par: float | None
+    bar: float | None
+    lagging: tuple[SegmentCell, ...]
+    leading: tuple[SegmentCell, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentFinding:
+    """One line about a segment value that lags or leads, both flows side by side."""
+
+    value: str
+    direction: str  # lagging or leading
+    text: str
+
+
+@dataclass(frozen=True)
+class SegmentBreakdown:
+    """A segment column: its top values, "(other)" last, and the lag tests run."""
+
+    column: str
+    attribution: str
+    rows: tuple[SegmentRow, ...]
+    tests_run: int
+    findings: tuple[SegmentFinding, ...] = ()  # lagging first (by lost conversions), then leading
