@@ -22,6 +22,7 @@ from fivea.aggregate.measured import measured_stages
 from fivea.aggregate.measures import (
     PERSONS,
     SPAN,
+    PersonTable,
     path_stages,
     person_table,
     stage_measures,
@@ -31,18 +32,8 @@ from fivea.aggregate.segments import breakdown
 from fivea.aggregate.subfunnels import subfunnel_measures, subfunnels
 from fivea.config.fingerprint import fingerprint, resolved_parts
 from fivea.config.loader import STAGE_KEYS, Config, LoadedConfig
-from fivea.diagnosis.change import what_changed
-from fivea.diagnosis.compare import PARTIAL_PERIOD, Coverage, compare
-from fivea.diagnosis.grading import (
-    Evidence,
-    GradeContext,
-    archetype,
-    bottleneck,
-    grade,
-    productivity,
-    shape_findings,
-    verdict,
-)
+from fivea.diagnosis import judgement
+from fivea.diagnosis.compare import Coverage
 from fivea.engines.local import LocalRunner
 from fivea.errors import ConfigError, InputError
 from fivea.io.events import EVENT, EventScan, all_dropped_message
@@ -54,7 +45,7 @@ from fivea.person.quality import build_quality
 from fivea.person.table import PathSpec, Window
 from fivea.person.trend import buckets, build_trend, check_period
 from fivea.person.window import WindowRequest, iso, previous_window, resolve_window
-from fivea.result import Finding, Quality, Result, SourceInfo, Trend, WindowInfo
+from fivea.result import Result, SourceInfo, Trend, WindowInfo
 from fivea.rules.expressions import RuleSet, compile_rules
 
 __all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
@@ -152,23 +143,6 @@ def _paths(
     return paths
 
 
-def _data_limits(quality: Quality, span_too_short: bool) -> list[str]:
-    reasons = []
-    if quality.dropped_share and quality.dropped_share >= 0.01:
-        reasons.append(f"data quality: {quality.dropped_share:.1%} of rows were dropped")
-    if quality.unmatched_share and 0.2 <= quality.unmatched_share <= 0.5:
-        # above half it is a reason the verdict is not judged (fivea.diagnosis.verdict)
-        reasons.append(
-            f"data quality: {quality.unmatched_share:.0%} of events match no rule "
-            "(check the event names in the config)"
-        )
-    if span_too_short:
-        reasons.append(
-            "the data spans less than the funnel window: advocacy may not have had time to show"
-        )
-    return reasons
-
-
 def analyse_scan(
     scan: EventScan,
     loaded: LoadedConfig,
@@ -247,29 +221,9 @@ def analyse_scan(
         persons = person_table(frames["persons"])
         totals = persons.aggregate(measures)
     table = stage_table(totals, config, measured)
-    reached = {s.key: s.reached for s in table.stages}
     # "stages with zero hits" are the ones not measured (a measured stage may be empty here)
-    hits = {k: reached[k] or int(measured[k]) for k in STAGE_KEYS}
+    hits = {k: table.stage(k).reached or int(measured[k]) for k in STAGE_KEYS}
     quality = build_quality(frames, loaded, hits, table.persons)
-    span_too_short = totals["last_time"] - totals["first_time"] < config.funnel.window
-    target_source = loaded.origin_of("targets")
-    transitions, findings = grade(
-        table.transitions,
-        config.targets,
-        GradeContext(
-            measured,
-            span_too_short,
-            target_source,
-            config.actions,
-            config.diagnosis.expected_archetype,
-            config.business,
-        ),
-    )
-    table = dataclasses.replace(table, transitions=transitions)
-    par, bar = productivity(table, config.targets, measured, span_too_short)
-    neck = bottleneck(transitions, table, config.actions, config.business)
-    shape = archetype(table, config)
-    findings += shape_findings(table, shape, config.business)
     breakdowns = tuple(
         breakdown(
             persons,
@@ -281,74 +235,23 @@ def analyse_scan(
         )
         for column in options.segments
     )
-    reasons = []
-    unmeasured = [k for k in STAGE_KEYS if not measured[k]]
-    if unmeasured:
-        reasons.append(
-            f"not measured: {', '.join(unmeasured)} (no event hits their rules): ratios into and "
-            "out of them are not graded and the ordered path skips them; "
-            "`fivea stages EVENTS -c CONFIG` shows what each rule matches, "
-            "`fivea init EVENTS` writes rules from the data's event names"
-        )
-    reasons += [
-        f"lagging segment by {seg.column}: {finding.text}"
-        for seg in breakdowns
-        for finding in seg.findings
-        if finding.direction == "lagging"
-    ]
-    reasons += _data_limits(quality, span_too_short)
-    judged_verdict = verdict(
-        par,
-        bar,
-        transitions,
-        config.targets,
-        shape,
-        neck,
-        reasons,
-        Evidence(reached["aware"], config.diagnosis.min_aware, measured, quality.unmatched_share),
+    found = judgement.diagnose(
+        table,
+        config,
+        judgement.DiagnosisContext(
+            measured=measured,
+            quality=quality,
+            span_too_short=totals["last_time"] - totals["first_time"] < config.funnel.window,
+            target_source=loaded.origin_of("targets"),
+            segments=breakdowns,
+            previous=(
+                _previous_period(frames, config, measured, window, previous, persons)
+                if previous is not None
+                else None
+            ),
+            aware_is_any_event=rules.aware_is_any_event,
+        ),
     )
-    comparison = None
-    change = None
-    if previous is not None:
-        previous_persons = person_table(frames["previous"])
-        before = previous_persons.aggregate(stage_measures(config, previous))
-        previous_table = (
-            stage_table(before, config, measured) if before.count(PERSONS.name) else None
-        )
-        if previous_table is None:
-            findings.append(
-                Finding(
-                    "empty_previous_period", "the previous period has no events: nothing to compare"
-                )
-            )
-        else:
-            valid = frames["valid"].row(0, named=True)
-            end = window.until if window.until is not None else window.as_of + 1
-            coverage = Coverage(
-                first_event=valid["time_min"],
-                last_event=valid["time_max"],
-                previous_since=previous.since or 0,
-                until=end,
-                length=end - (window.since or 0),
-            )
-            comparison = compare(
-                table,
-                previous_table,
-                iso(previous.since) or "",
-                iso(previous.until) or "",
-                coverage,
-            )
-            change = what_changed(
-                "previous",
-                (table, persons),
-                (previous_table, previous_persons),
-                options.segments[0] if options.segments else None,
-                measured,
-                rules.aware_is_any_event,
-                partial=comparison.direction_reason == PARTIAL_PERIOD,
-            )
-            reasons = (*judged_verdict.reasons, *change.summary)
-            judged_verdict = dataclasses.replace(judged_verdict, reasons=reasons)
     source = source_info(scan, loaded)
     resolved = resolved_parts(config, source.columns)
     return Result(
@@ -364,7 +267,6 @@ def analyse_scan(
         ),
         persons=table.persons,
         stages=table.stages,
-        transitions=transitions,
         current=table.current,
         prospects=table.prospects,
         customers=table.customers,
@@ -373,17 +275,39 @@ def analyse_scan(
         path_skipped=table.path_skipped,
         subfunnels=subfunnels(totals, config),
         quality=quality,
-        par=par,
-        bar=bar,
-        bottleneck=neck,
-        archetype=shape,
-        verdict=judged_verdict,
-        findings=tuple(findings),
         segments=breakdowns,
-        compare=comparison,
-        change=change,
+        **found.result_fields(),  # graded transitions, PAR/BAR, bottleneck, shape, verdict...
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
         **_run_info(started, runner.info()),
+    )
+
+
+def _previous_period(
+    frames: dict[str, pl.DataFrame],
+    config: Config,
+    measured: dict[str, bool],
+    window: Window,
+    previous: Window,
+    persons: PersonTable,
+) -> judgement.PreviousPeriod:
+    """Phase 2 over the previous period's person table, for ``--compare previous``."""
+    previous_persons = person_table(frames["previous"])
+    counts = previous_persons.aggregate(stage_measures(config, previous))
+    valid = frames["valid"].row(0, named=True)
+    end = window.until if window.until is not None else window.as_of + 1
+    return judgement.PreviousPeriod(
+        table=stage_table(counts, config, measured) if counts.count(PERSONS.name) else None,
+        since=iso(previous.since) or "",
+        until=iso(previous.until) or "",
+        coverage=Coverage(
+            first_event=valid["time_min"],
+            last_event=valid["time_max"],
+            previous_since=previous.since or 0,
+            until=end,
+            length=end - (window.since or 0),
+        ),
+        persons=previous_persons,
+        current_persons=persons,
     )
 
 

@@ -11,11 +11,11 @@ from importlib import resources
 from typing import Any
 
 from fivea.funnel import STAGE_KEYS, TRANSITION_NAMES
-from fivea.result import SCHEMA_VERSION
+from fivea.result import SCHEMA_VERSION, Grade, VerdictStatus
 
 ARCHETYPES = ["funnel", "bow_tie", "goldfish", "door_knob", "trumpet", "insufficient_data"]
-VERDICTS = ["healthy", "needs_attention", "at_risk", "not_judged"]
-GRADES = ["ok", "watch", "critical", "not_judged", "not_measured", None]
+VERDICTS = [status.value for status in VerdictStatus]
+GRADES = [*(grade.value for grade in Grade), None]  # None: ungraded
 
 
 def _close(node: Any) -> None:

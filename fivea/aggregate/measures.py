@@ -26,6 +26,7 @@ from fivea.result import (
     NOT_MEASURED,
     NOT_OBSERVABLE,
     TOO_FEW_SETTLED,
+    FunnelCounts,
     StageCount,
     Transition,
 )
@@ -369,16 +370,9 @@ def _seconds(micros: Sequence[float | None]) -> tuple[float | None, ...]:
 
 
 @dataclass(frozen=True)
-class StageTable:
-    """The per-stage and per-transition numbers of one population."""
+class StageTable(FunnelCounts):
+    """The per-stage and per-transition numbers of one population (the result's counts and more)."""
 
-    persons: int
-    stages: tuple[StageCount, ...]
-    transitions: tuple[Transition, ...]
-    current: dict[str, int]
-    prospects: int
-    customers: int
-    path_conversion: float | None
     path_conversion_reason: str | None = None
     path_skipped: tuple[str, ...] = ()
     gain_counts: Mapping[str, int] = field(default_factory=dict)

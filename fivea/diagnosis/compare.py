@@ -13,8 +13,10 @@ from fivea.aggregate.stats import Z95, two_proportion_z
 from fivea.config.loader import STAGE_KEYS
 from fivea.result import NOT_MEASURED, Comparison, Delta
 
-TOL = 0.15  # a bow-tie distance change that counts as improving
-ULP = 1e-9  # boundaries are inclusive in decimal terms
+# the bow-tie tolerance (fivea.diagnosis.grading.archetype), and the distance change that
+# counts as improving (docs/metrics.md "Period comparison")
+TOL = 0.15
+ULP = 1e-9  # boundaries are inclusive in decimal terms: 1 - 0.85 is 0.15000000000000002
 DAY_US = 86_400_000_000
 PARTIAL_PERIOD = "partial_period"
 ZERO_BASE = "zero_base"

@@ -17,16 +17,23 @@ import yaml
 
 from fivea.aggregate.measures import StageTable
 from fivea.config.loader import Actions, Config, Targets
-from fivea.diagnosis.compare import bow_tie_distance, compare  # re-exported: the diagnosis API
+from fivea.diagnosis.compare import (  # compare, bow_tie_distance: re-exported
+    TOL,
+    ULP,
+    bow_tie_distance,
+    compare,
+)
 from fivea.diagnosis.verdict import (  # re-exported: the diagnosis API
     Evidence,
     bar_target,
+    grade_against,
     par_target,
     productivity,
     target_of,
     verdict,
 )
 from fivea.result import (
+    GRADED,
     NO_ONE_AT_STAGE,
     NOT_MEASURED,
     WINDOW_TOO_SHORT,
@@ -34,6 +41,7 @@ from fivea.result import (
     Bottleneck,
     ExpectedGain,
     Finding,
+    Grade,
     Inversion,
     Transition,
 )
@@ -54,8 +62,6 @@ __all__ = [
 ]
 
 EPS = 0.05  # an inversion must exceed 1 by this much (SPEC §4.3)
-TOL = 0.15  # bow-tie tolerance, and the distance change that counts as improving (§4.5)
-ULP = 1e-9  # boundaries are inclusive in decimal terms: 1 - 0.85 is 0.15000000000000002
 DOOR_KNOB_BLIND = 0.95  # share of buyers with Ask evidence above which door knob can't show
 IMPLICATIONS = {
     "door_knob": "people buy without asking: build affinity after the purchase "
@@ -70,10 +76,10 @@ IMPLICATIONS = {
     "advocate programmes) and keep feeding awareness",
     "insufficient_data": "too few people to read the shape; ratios are still shown",
 }
-_INVERSIONS = (  # (archetype, transition index, larger stage, smaller stage)
-    ("goldfish", 1, "ask", "appeal"),
-    ("door_knob", 2, "act", "ask"),
-    ("trumpet", 3, "advocate", "act"),
+_INVERSIONS = (  # (archetype, transition, larger stage, smaller stage), in stage order
+    ("goldfish", "curiosity", "ask", "appeal"),
+    ("door_knob", "commitment", "act", "ask"),
+    ("trumpet", "affinity", "advocate", "act"),
 )
 
 
@@ -85,12 +91,6 @@ def default_actions(business: str = "generic") -> dict[str, dict]:
     """The shipped actions per transition for a kind of business (fivea/data/actions.yaml)."""
     text = (resources.files("fivea") / "data" / "actions.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)[business]
-
-
-def _grade_value(ratio: float, target: float) -> str:
-    if ratio >= target:
-        return "ok"
-    return "watch" if ratio >= target / 2 else "critical"
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def grade(
         unmeasured = [s for s in (t.from_stage, t.to_stage) if not ctx.measured[s]]
         if unmeasured:
             graded.append(
-                dataclasses.replace(t, grade="not_measured", grade_reason=NOT_MEASURED, **base)
+                dataclasses.replace(t, grade=Grade.NOT_MEASURED, grade_reason=NOT_MEASURED, **base)
             )
             continue
         if t.ratio is None:
@@ -129,7 +129,7 @@ def grade(
         if t.name == "curiosity" and t.ratio > targets.curiosity[1]:
             # a long research phase is the expected shape of a goldfish or a bow tie
             expected = ctx.expected_archetype in ("goldfish", "bow_tie")
-            value = "ok" if expected else "watch"
+            value = Grade.OK if expected else Grade.WATCH
             findings.append(
                 Finding(
                     "over_curiosity",
@@ -139,10 +139,10 @@ def grade(
                 )
             )
         else:
-            value = _grade_value(t.ratio, low)
+            value = grade_against(t.ratio, low)
         reason = None
-        if t.name == "affinity" and value != "ok" and ctx.span_too_short:
-            value, reason, uplift = "not_judged", WINDOW_TOO_SHORT, None
+        if t.name == "affinity" and value != Grade.OK and ctx.span_too_short:
+            value, reason, uplift = Grade.NOT_JUDGED, WINDOW_TOO_SHORT, None
         graded.append(
             dataclasses.replace(t, grade=value, grade_reason=reason, uplift=uplift, **base)
         )
@@ -161,7 +161,7 @@ def bottleneck(
     business: str = "generic",
 ) -> Bottleneck | None:
     """The graded transition with the largest uplift to target; ratio 0 wins (unbounded)."""
-    competing = [t for t in transitions if t.grade in ("ok", "watch", "critical")]
+    competing = [t for t in transitions if t.grade in GRADED]
     zero = [t for t in competing if t.ratio == 0]
     chosen = zero[0] if zero else None
     if chosen is None:
@@ -248,12 +248,12 @@ def archetype(table: StageTable, config: Config) -> Archetype:
     ):
         return Archetype("bow_tie", (), (), IMPLICATIONS["bow_tie"], None, expected)
     found = []
-    for name, index, high, low in _INVERSIONS:
-        ratio = table.transitions[index].ratio
+    for order, (name, transition, high, low) in enumerate(_INVERSIONS):
+        ratio = table.transition(transition).ratio
         if ratio is not None and ratio > 1 + EPS + ULP:
             z = _inversion_z(r[high], r[low])
             found.append(
-                (math.log(ratio), index, Inversion(name, ratio, z, "strong" if z >= 2 else "weak"))
+                (math.log(ratio), order, Inversion(name, ratio, z, "strong" if z >= 2 else "weak"))
             )
     if not found:
         return Archetype("funnel", (), (), IMPLICATIONS["funnel"], None, expected)
@@ -282,8 +282,8 @@ def shape_findings(table: StageTable, shape: Archetype, business: str = "generic
                 "customer-experience problem",
             )
         )
-    act = table.stages[3].reached
-    both = table.transitions[2].flow_count
+    act = table.stage("act").reached
+    both = table.transition("commitment").flow_count
     # Only a shop has carts to misplace: a lead or a trial must come before every deal
     # (docs/metrics.md#actions).
     if business in SHOP_BUSINESSES and act >= 20 and both / act >= DOOR_KNOB_BLIND:

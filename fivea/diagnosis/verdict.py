@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fivea.aggregate.measures import StageTable, safe_ratio
@@ -17,17 +17,19 @@ from fivea.aggregate.stats import wilson
 from fivea.config.loader import Targets
 from fivea.diagnosis.precision import complement_percent, plural, shown_proportion
 from fivea.result import (
+    GRADED,
     NOT_MEASURED,
     NOT_OBSERVABLE,
     WINDOW_TOO_SHORT,
     Archetype,
     Bottleneck,
+    Grade,
     Ratio,
     Transition,
     Verdict,
+    VerdictStatus,
 )
 
-GRADED = ("ok", "watch", "critical")
 UNMATCHED_LIMIT = 0.5  # above: the config does not describe this log
 FIX_STAGES = "`fivea stages EVENTS -c CONFIG` shows what each rule matches"
 FIX_INIT = "`fivea init EVENTS` writes a starter config from the data's event names"
@@ -49,10 +51,11 @@ def bar_target(targets: Targets) -> float:
     return par_target(targets) * target_of(targets, "affinity")
 
 
-def _grade(value: float, target: float) -> str:
+def grade_against(value: float, target: float) -> Grade:
+    """ok at or above the target, watch from half of it, critical below half."""
     if value >= target:
-        return "ok"
-    return "watch" if value >= target / 2 else "critical"
+        return Grade.OK
+    return Grade.WATCH if value >= target / 2 else Grade.CRITICAL
 
 
 def _productivity(
@@ -67,7 +70,7 @@ def _productivity(
     if value is None:
         reading = f"{name} not observable: nobody reached Aware"
         return Ratio(None, None, None, NOT_OBSERVABLE, reading, target, None, count, aware)
-    grade = None if target is None else _grade(value, target)
+    grade = None if target is None else grade_against(value, target)
     shown = shown_proportion(count, aware)
     assert shown is not None  # aware > 0 here
     if value > 1:
@@ -111,8 +114,8 @@ def productivity(
         "advocate",
         [k for k in ("aware", "advocate") if not measured[k]],
     )
-    if span_too_short and bar.grade in ("watch", "critical"):
-        bar = dataclasses.replace(bar, grade="not_judged", reason=WINDOW_TOO_SHORT)
+    if span_too_short and bar.grade in (Grade.WATCH, Grade.CRITICAL):
+        bar = dataclasses.replace(bar, grade=Grade.NOT_JUDGED, reason=WINDOW_TOO_SHORT)
     return par, bar
 
 
@@ -169,46 +172,53 @@ def _not_judged(transitions: tuple[Transition, ...], ev: Evidence) -> list[tuple
 def _ratio_reason(ratio: Ratio, name: str) -> str | None:
     if ratio.value is None or ratio.target is None:
         return None
-    if ratio.grade == "not_judged":
+    if ratio.grade == Grade.NOT_JUDGED:
         return f"{name} {ratio.shown} not judged: window too short to judge advocacy"
     side = "below" if ratio.value < ratio.target else "at or above"
-    half = " (below half of it)" if ratio.grade == "critical" else ""
+    half = " (below half of it)" if ratio.grade == Grade.CRITICAL else ""
     return f"{name} {ratio.shown} is {side} its target {ratio.target:.4g}{half}"
 
 
 def verdict(
+    *,
     par: Ratio,
     bar: Ratio,
     transitions: tuple[Transition, ...],
     targets: Targets,
     shape: Archetype,
-    neck: Bottleneck | None,
-    extra_reasons: list[str],
+    bottleneck: Bottleneck | None,
     evidence: Evidence,
+    extra_reasons: Sequence[str] = (),
 ) -> Verdict:
-    """not_judged / at_risk / healthy / needs_attention, always with the reasons."""
+    """not_judged / at_risk / healthy / needs_attention, always with the reasons.
+
+    The reasons run: missing evidence, the graded transitions, PAR and BAR, the shape, the
+    bottleneck, then ``extra_reasons`` (what the caller knows beyond the grades).
+    """
     missing = _not_judged(transitions, evidence)
     graded = [t for t in transitions if t.grade in GRADED]
     judged_ratios = [r for r in (par, bar) if r.grade in GRADED]
     if missing:
-        status = "not_judged"
-    elif any(t.grade == "critical" for t in graded) or any(
-        r.grade == "critical" for r in judged_ratios
+        status = VerdictStatus.NOT_JUDGED
+    elif any(t.grade == Grade.CRITICAL for t in graded) or any(
+        r.grade == Grade.CRITICAL for r in judged_ratios
     ):
-        status = "at_risk"
-    elif all(t.grade == "ok" for t in graded) and all(r.grade == "ok" for r in judged_ratios):
-        status = "healthy"
+        status = VerdictStatus.AT_RISK
+    elif all(t.grade == Grade.OK for t in graded) and all(
+        r.grade == Grade.OK for r in judged_ratios
+    ):
+        status = VerdictStatus.HEALTHY
     else:
-        status = "needs_attention"
+        status = VerdictStatus.NEEDS_ATTENTION
     reasons = [text for _, text in missing]
     for t in transitions:
-        if t.grade in ("critical", "watch") and t.ratio is not None:
+        if t.grade in (Grade.CRITICAL, Grade.WATCH) and t.ratio is not None:
             shown = shown_proportion(t.ratio_count, t.flow_base)
             text = shown.text if shown is not None and t.flow_base else f"{t.ratio:.2f}"
             reasons.append(
                 f"{t.name} {text} is {t.grade} (target {target_of(targets, t.name):.2f})"
             )
-        elif t.grade == "not_judged":
+        elif t.grade == Grade.NOT_JUDGED:
             reasons.append(f"{t.name} not judged: window too short to judge advocacy")
     reasons += [r for r in (_ratio_reason(par, "PAR"), _ratio_reason(bar, "BAR")) if r]
     shape_text = shape.primary.replace("_", " ")
@@ -216,17 +226,17 @@ def verdict(
         f"shape: {shape_text}"
         + (f" ({shape.reason})" if shape.reason else f" — {shape.implication}")
     )
-    if neck is not None:
-        gain = neck.expected_gain
+    if bottleneck is not None:
+        gain = bottleneck.expected_gain
         if gain.value is None:
             reasons.append(
-                f"bottleneck: {neck.transition} — nobody has reached its stage yet, so no gain "
+                f"bottleneck: {bottleneck.transition} — nobody has reached its stage yet, so no gain "
                 "can be estimated"
             )
         else:
             gain_text = plural(int(gain.value), f"more {gain.unit[:-1]}", f"more {gain.unit}")
             reasons.append(
-                f"bottleneck: {neck.transition} — reaching its target would add about {gain_text}"
+                f"bottleneck: {bottleneck.transition} — reaching its target would add about {gain_text}"
             )
     elif graded:
         reasons.append("no bottleneck: every graded transition meets its target")

@@ -13,7 +13,7 @@ from html import escape
 from fivea.render import svg
 from fivea.render import text as fmt
 from fivea.render.text import path_note, path_step, sanitised, settled
-from fivea.result import Ratio, Result, SegmentCell, Transition
+from fivea.result import GRADED, Ratio, Result, SegmentCell, Transition, VerdictStatus
 
 STAGE_KEYS = ("aware", "appeal", "ask", "act", "advocate")
 GRADE_ORDER = ("critical", "watch", "ok", "not_judged", "not_measured", "ungraded")
@@ -177,7 +177,7 @@ def _verdict(result: Result) -> str:
         return ""
     status = result.verdict.status
     lead = _grade_summary(result)
-    if status == "not_judged":
+    if status == VerdictStatus.NOT_JUDGED:
         lead = "Not enough evidence to judge. " + lead
     return (
         f'<div class="verdict v-{escape(status)}" aria-label="Verdict">'
@@ -208,7 +208,7 @@ def _ratio_card(name: str, ratio: Ratio | None, meaning: str) -> str:
 def _bottleneck(result: Result) -> str:
     neck = result.bottleneck
     if neck is None:
-        graded = any(t.grade in ("ok", "watch", "critical") for t in result.transitions)
+        graded = any(t.grade in GRADED for t in result.transitions)
         none = (
             "None: every graded transition meets its target."
             if graded

@@ -6,7 +6,7 @@ import re
 
 from fivea.render import text as fmt
 from fivea.render.text import safe_text, sanitised
-from fivea.result import Result
+from fivea.result import Result, VerdictStatus
 
 # markdown punctuation gets a backslash; < and > become entities (inert in HTML blocks too);
 # pipes are escaped in table cells (``_table``)
@@ -47,7 +47,7 @@ def _headline(result: Result) -> list[str]:
         "",
     ]
     if result.verdict:
-        judged = result.verdict.status != "not_judged"
+        judged = result.verdict.status != VerdictStatus.NOT_JUDGED
         note = "" if judged else " — not enough evidence to judge"
         lines += [f"**Verdict: {fmt.words(result.verdict.status)}**{note}", ""]
         lines += [f"- {md(r)}" for r in result.verdict.reasons] + [""]

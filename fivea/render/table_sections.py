@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fivea.render import text as fmt
-from fivea.result import Result, SegmentRow, Transition
+from fivea.result import GRADED, Result, SegmentRow, Transition, VerdictStatus
 
 BAR_WIDTH = 30
 VERDICT_STYLE = {
@@ -85,7 +85,7 @@ def verdict(result: Result) -> RenderableType:
     title = Text()
     title.append("Verdict: ", style="bold")
     title.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
-    if status == "not_judged":
+    if status == VerdictStatus.NOT_JUDGED:
         title.append(" — not enough evidence to judge")
     return Group(title, bullets(result.verdict.reasons))
 
@@ -114,7 +114,7 @@ def bottleneck(result: Result) -> RenderableType:
     """The bottleneck, its expected gain and what to do."""
     neck = result.bottleneck
     if neck is None:
-        if not any(t.grade in ("ok", "watch", "critical") for t in result.transitions):
+        if not any(t.grade in GRADED for t in result.transitions):
             return Text("No bottleneck: no transition could be graded.\n")
         return Text("No bottleneck: every graded transition meets its target.\n")
     line = Text()

@@ -264,14 +264,13 @@ def _verdict(
     transitions, _ = grade(table.transitions, Targets(), ctx)
     par, bar = productivity(table, Targets(), measured, span_too_short)
     return verdict(
-        par,
-        bar,
-        transitions,
-        Targets(),
-        archetype(table, config()),
-        bottleneck(transitions, table),
-        [],
-        Evidence(reached[0], min_aware, measured, unmatched_share),
+        par=par,
+        bar=bar,
+        transitions=transitions,
+        targets=Targets(),
+        shape=archetype(table, config()),
+        bottleneck=bottleneck(transitions, table),
+        evidence=Evidence(reached[0], min_aware, measured, unmatched_share),
     )
 
 
