@@ -19,9 +19,9 @@ from fivea.aggregate.measures import (
     population_measures,
     safe_ratio,
 )
-from fivea.aggregate.stats import benjamini_hochberg, bh_adjusted, normal_cdf, two_proportion_z
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES
 from fivea.result import SegmentBreakdown, SegmentCell, SegmentFinding, SegmentRow
+from fivea.stats import benjamini_hochberg, bh_adjusted, normal_cdf, two_proportion_z
 
 TOP = 20
 NONE_LABEL = "(none)"

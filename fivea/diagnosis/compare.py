@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fivea.aggregate.measures import StageTable, safe_ratio
-from fivea.aggregate.stats import Z95, two_proportion_z
 from fivea.config.loader import STAGE_KEYS
 from fivea.result import NOT_MEASURED, Comparison, Delta
+from fivea.stats import Z95, two_proportion_z
 
 # the bow-tie tolerance (fivea.diagnosis.grading.archetype), and the distance change that
 # counts as improving (docs/metrics.md "Period comparison")

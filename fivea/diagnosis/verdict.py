@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fivea.aggregate.measures import StageTable, safe_ratio
-from fivea.aggregate.stats import wilson
 from fivea.config.loader import Targets
-from fivea.diagnosis.precision import complement_percent, plural, shown_proportion
+from fivea.precision import complement_percent, plural, shown_proportion
 from fivea.result import (
     GRADED,
     NOT_MEASURED,
@@ -29,6 +28,7 @@ from fivea.result import (
     Verdict,
     VerdictStatus,
 )
+from fivea.stats import wilson
 
 UNMATCHED_LIMIT = 0.5  # above: the config does not describe this log
 FIX_STAGES = "`fivea stages EVENTS -c CONFIG` shows what each rule matches"

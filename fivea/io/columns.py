@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from fivea.config.loader import Columns
 from fivea.errors import InputError, clip, quote_data
+from fivea.exports import SIGNATURES, export_signature
 
 if TYPE_CHECKING:
     from fivea.io.readers import FileColumns
@@ -23,58 +24,6 @@ class ColumnMap:
     time_unit: str | None
     time_format: str | None
     export: str | None  # "ga4", "segment", "amplitude", "mixpanel" or None
-
-
-# whole export signatures first: (name, required columns, user, time, event, time unit)
-_SIGNATURES: tuple[tuple[str, frozenset[str], tuple[str, ...], str, str, str | None], ...] = (
-    (
-        "ga4",
-        frozenset({"user_pseudo_id", "event_name", "event_timestamp"}),
-        ("user_pseudo_id",),
-        "event_timestamp",
-        "event_name",
-        "us",
-    ),
-    (
-        "segment",
-        frozenset({"userId", "anonymousId", "event", "timestamp"}),
-        ("userId", "anonymousId"),
-        "timestamp",
-        "event",
-        None,
-    ),
-    (
-        "amplitude",
-        frozenset({"user_id", "device_id", "event_type", "event_time"}),
-        ("user_id", "device_id"),
-        "event_time",
-        "event_type",
-        None,
-    ),
-    (
-        # `time` is in seconds, or ms from exports with time_in_ms: the magnitude rule decides
-        "mixpanel",
-        frozenset({"distinct_id", "event", "time"}),
-        ("distinct_id",),
-        "time",
-        "event",
-        None,
-    ),
-)
-_EXPORT_NAMES = {"ga4": "a GA4", "segment": "a Segment", "amplitude": "an Amplitude"}
-_EXPORT_NAMES["mixpanel"] = "a Mixpanel"
-
-
-def export_signature(names: list[str]) -> str | None:
-    """The export whose whole column signature the data has: ga4, segment, amplitude, mixpanel."""
-    present = set(names)
-    return next((sig[0] for sig in _SIGNATURES if sig[1] <= present), None)
-
-
-def export_reason(export: str) -> str:
-    """Why an export was detected: 'an Amplitude export: user_id + device_id, event_type, ...'."""
-    _, _, user, time, event, _ = next(sig for sig in _SIGNATURES if sig[0] == export)
-    return f"{_EXPORT_NAMES[export]} export: {' + '.join(user)}, {event}, {time}"
 
 
 _PLAIN = {
@@ -154,7 +103,7 @@ def resolve_columns(names: list[str], configured: Columns, origin: str) -> Colum
     data_names = [n for n in names if not n.startswith("__")]
     export = export_signature(data_names)
     detected: dict[str, object] = {}
-    for name, _, user, time, event, unit in _SIGNATURES:
+    for name, _, user, time, event, unit in SIGNATURES:
         if name == export:
             detected = {"user": user, "time": time, "event": event, "unit": unit}
     if configured.user:

@@ -53,7 +53,7 @@ def proportion(value: float | None, count: int | None = None, base: int | None =
     if value is None:
         return "—"
     if count is not None and base and count <= base:
-        from fivea.diagnosis.precision import shown_proportion
+        from fivea.precision import shown_proportion
 
         shown = shown_proportion(count, base)
         if shown is not None:
@@ -66,7 +66,7 @@ def share(value: float | None, count: int | None = None, base: int | None = None
     if value is None:
         return "—"
     if count is not None and base and count <= base:
-        from fivea.diagnosis.precision import shown_proportion
+        from fivea.precision import shown_proportion
 
         shown = shown_proportion(count, base)
         if shown is not None and shown.decimals is not None:
@@ -216,7 +216,7 @@ def config_reason(src: SourceInfo) -> str | None:
     """How the config was chosen, in words (docs/config.md, "Where the config comes from");
     None when the user named it (``-c``, ``--preset``, the Python API)."""
     if src.config_from == "detected" and src.export:
-        from fivea.io.columns import export_reason
+        from fivea.exports import export_reason
 
         return f"detected {export_reason(src.export)}"
     return {

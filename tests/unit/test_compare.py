@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from fivea.aggregate.stats import two_proportion_z
 from fivea.diagnosis.compare import DAY_US, Coverage, compare, partial
+from fivea.stats import two_proportion_z
 from tests.conftest import SAMPLE_DATA, run_cli
 from tests.unit.test_diagnosis import make_table
 

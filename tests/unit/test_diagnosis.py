@@ -7,7 +7,6 @@ import math
 import pytest
 
 from fivea.aggregate.measures import Aggregates, StageTable, stage_table
-from fivea.aggregate.stats import benjamini_hochberg, two_proportion_z, wilson
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Config, Targets
 from fivea.diagnosis.compare import compare
 from fivea.diagnosis.grading import (
@@ -21,6 +20,7 @@ from fivea.diagnosis.grading import (
     shape_findings,
     verdict,
 )
+from fivea.stats import benjamini_hochberg, two_proportion_z, wilson
 
 ALL_MEASURED = dict.fromkeys(STAGE_KEYS, True)
 CTX = GradeContext(ALL_MEASURED, span_too_short=False, target_source="test")

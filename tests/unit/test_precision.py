@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fivea.aggregate.stats import wilson
-from fivea.diagnosis.precision import complement_percent, plural, shown_proportion
+from fivea.precision import complement_percent, plural, shown_proportion
 from fivea.render.text import share
+from fivea.stats import wilson
 
 
 @pytest.mark.parametrize(

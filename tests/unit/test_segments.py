@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fivea import diagnose
-from fivea.aggregate.stats import benjamini_hochberg, bh_adjusted
+from fivea.stats import benjamini_hochberg, bh_adjusted
 
 STAGES = ["page_view", "product_view", "search", "purchase", "review_post"]
 

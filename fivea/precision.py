@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from fivea.aggregate.stats import wilson
+from fivea.stats import wilson
 
 MIN_DECIMALS = 2
 MAX_DECIMALS = 4
