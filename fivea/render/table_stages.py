@@ -9,7 +9,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from fivea.authoring.stages import Example, RuleMatch, StageInspection, duration_text
+from fivea.authoring.rule_words import duration_text
+from fivea.authoring.stages import Example, RuleMatch, StageInspection
 from fivea.render import text as fmt
 from fivea.render.table import fit
 from fivea.render.table_sections import new_table
