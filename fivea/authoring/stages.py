@@ -49,10 +49,10 @@ from fivea.rules.expressions import (
     MASK,
     compile_rules,
     is_name_rule,
-    numeric_casts,
     rule_match,
     rules_with_keys,
 )
+from fivea.rules.where import numeric_casts
 
 TOP_UNMATCHED = 10
 RULE = "__rule"  # a rule's index in ``rules_with_keys`` order

@@ -23,7 +23,7 @@ from fivea.config.loader import (
 )
 from fivea.errors import ConfigError
 from fivea.pipeline import diagnose
-from fivea.rules.expressions import parse_where
+from fivea.rules.where import parse_where
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["5a-default", "amplitude", "ecommerce", "ga4", "leadgen", "mixpanel", "saas", "segment"]

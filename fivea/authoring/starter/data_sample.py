@@ -16,7 +16,8 @@ from fivea.io.columns import ColumnMap
 from fivea.io.events import EVENT, USER, EventScan, scan_events
 from fivea.io.readers import READ_ERRORS, explain_read_error
 from fivea.io.sources import resolve_sources
-from fivea.rules.expressions import numeric_casts, rule_match, rules_with_keys
+from fivea.rules.expressions import rule_match, rules_with_keys
+from fivea.rules.where import numeric_casts
 
 SAMPLE_ROWS = 1_000_000  # valid events read by `fivea init EVENTS`
 TOP_NAMES = 50
