@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from fivea.config.models import MICROS, Rule
+from fivea.config.models import Rule
+from fivea.config.value_types import MICROS
 
 
 def duration_text(micros: int) -> str:
