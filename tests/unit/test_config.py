@@ -246,6 +246,19 @@ def test_a_config_that_is_not_utf8(tmp_path: Path) -> None:
     assert str(info.value) == f"{path}: the config is not UTF-8 text; save it as UTF-8"
 
 
+def test_a_folder_or_an_unreadable_path_as_the_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert (
+        str(info.value) == f"{tmp_path}: is a folder, not a config file; pass the YAML file itself"
+    )
+    beyond = tmp_path / "fivea.yaml" / "x.yaml"  # a path through a file
+    write(tmp_path, "preset: saas\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(beyond)
+    assert str(info.value) == f"{beyond}: cannot read the config (Not a directory)"
+
+
 def test_unknown_preset_by_name() -> None:
     with pytest.raises(ConfigError) as info:
         load_config(None, "sass")
