@@ -6,6 +6,8 @@ test_config_discovery.py.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from pathlib import Path
 
@@ -256,7 +258,7 @@ def test_a_folder_or_an_unreadable_path_as_the_config(tmp_path: Path) -> None:
     write(tmp_path, "preset: saas\n")
     with pytest.raises(ConfigError) as info:
         load_config(beyond)
-    assert str(info.value) == f"{beyond}: cannot read the config (Not a directory)"
+    assert str(info.value) == f"{beyond}: cannot read the config ({os.strerror(errno.ENOTDIR)})"
 
 
 def test_unknown_preset_by_name() -> None:
