@@ -25,10 +25,10 @@ def _loaded(
         if data.get("preset"):
             import yaml
 
-            from fivea.config.loader import deep_merge, preset_text
+            from fivea.config.presets import merge_over, preset_text
 
             base = yaml.safe_load(preset_text(str(data["preset"])))
-            data = deep_merge(base, data)
+            data = merge_over(base, data)
         return validate_config(data, "<config>", {}, source)
     return load_config(Path(config), preset)
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from fivea.config.loader import STAGE_KEYS, LoadedConfig, Rule
-from fivea.durations import MICROS, duration_text
+from fivea.authoring.rule_words import rule_columns, rule_words
+from fivea.config.loader import STAGE_KEYS, LoadedConfig
+from fivea.durations import MICROS
 from fivea.errors import ConfigError, InputError
 from fivea.io.events import (
     DROP_REASONS,
@@ -47,10 +48,10 @@ from fivea.rules.expressions import (
     MASK,
     compile_rules,
     is_name_rule,
-    numeric_casts,
     rule_match,
     rules_with_keys,
 )
+from fivea.rules.where import numeric_casts
 from fivea.stage_report import (  # the result types, below the renderer
     Example,
     RuleMatch,
@@ -62,54 +63,6 @@ from fivea.stage_report import (  # the result types, below the renderer
 TOP_UNMATCHED = 10
 RULE = "__rule"  # a rule's index in ``rules_with_keys`` order
 _ALL_TIME = Window(since=None, until=None, as_of=0)  # every valid event: diagnose's default
-
-
-# --- rules in words ---------------------------------------------------------------------------
-
-
-def ordinal(n: int) -> str:
-    """1 -> 1st, 2 -> 2nd, 11 -> 11th."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def rule_words(rule: Rule) -> str:
-    """A rule as a sentence: ``event is purchase and revenue > 0; hits: 2nd and later ...``."""
-    parts = []
-    if rule.event:
-        names = list(rule.event)
-        parts.append(
-            f"event is {names[0]}" if len(names) == 1 else f"event is one of {', '.join(names)}"
-        )
-    if rule.event_matches:
-        parts.append(f"event matches /{rule.event_matches}/ (whole name)")
-    if rule.where:
-        parts.append(f"where {rule.where}")
-    text = " and ".join(parts) if parts else "every event"
-    if rule.any_event and parts:
-        text = f"every event with {text}"
-    if rule.is_counted:
-        n = rule.min_count or 1
-        window = f" within {duration_text(rule.within)}" if rule.within else ""
-        if rule.gap is None:
-            text += f"; hits: the {ordinal(n)} and later matching events{window}"
-        else:
-            # occasions (docs/metrics.md "Occasions"): sessions of matches split by the gap
-            cut = f"a match {duration_text(rule.gap)} or more after the previous starts one"
-            hits = (
-                "each occasion's first event"
-                if n == 1
-                else (f"the first events of the {ordinal(n)} and later occasions{window}")
-            )
-            text += f"; hits: {hits} ({cut})"
-    return text
-
-
-def rule_columns(rule: Rule) -> tuple[str, ...]:
-    """The property columns a rule's ``where:`` reads."""
-    if not rule.where:
-        return ()
-    return tuple(sorted(set(pl.sql_expr(rule.where).meta.root_names())))
 
 
 # --- the scan ---------------------------------------------------------------------------------

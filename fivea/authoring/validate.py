@@ -12,7 +12,8 @@ from fivea.errors import ConfigError
 from fivea.io.events import EVENT, USER, scan_events
 from fivea.io.readers import READ_ERRORS, explain_read_error
 from fivea.io.sources import resolve_sources
-from fivea.rules.expressions import numeric_casts, rule_match, rules_with_keys
+from fivea.rules.expressions import rule_match, rules_with_keys
+from fivea.rules.where import numeric_casts
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,23 @@
-"""Loading the YAML config: presets and inheritance, discovery, and precise error locations.
+"""Loading the YAML config: its ``preset:`` chain, discovery, and precise error locations.
 
-The models themselves are in ``fivea.config.models`` (re-exported here: ``fivea.config.loader`` is the
-one import for callers); turning a pydantic error into one line is ``fivea.config.errors``.
+The models are in ``fivea.config.models`` (their values in ``fivea.config.value_types``), the
+shipped presets and merging in ``fivea.config.presets``; all are re-exported here, so
+``fivea.config.loader`` is the one import for callers. Turning a pydantic error into one line is
+``fivea.config.errors``.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from fivea.config.errors import KeyPath, explain, format_path
 from fivea.config.models import (
     DEFAULT_PRESET,
-    MICROS,
     STAGE_KEYS,
     TRANSITION_NAMES,
     ActionAdvice,
@@ -30,11 +27,9 @@ from fivea.config.models import (
     Columns,
     Config,
     DiagnosisSettings,
-    Duration,
     FunnelSettings,
     Identity,
     InputSettings,
-    Names,
     Rule,
     Stage,
     Stages,
@@ -42,8 +37,16 @@ from fivea.config.models import (
     Subfunnel,
     Targets,
     TimeSettings,
-    parse_duration,
 )
+from fivea.config.presets import (
+    Located,
+    merge_over,
+    overlay_locations,
+    preset_description,
+    preset_names,
+    preset_text,
+)
+from fivea.config.value_types import MICROS, Duration, Names, parse_duration
 from fivea.config.yaml_lines import parse_yaml
 from fivea.errors import ConfigError
 
@@ -95,9 +98,6 @@ class ConfigSource:
     how: str  # "flag", "env", "discovered", "preset", "default"
 
 
-Located = dict[KeyPath, tuple[str, int]]  # key path -> (file or "preset NAME", YAML line)
-
-
 @dataclass(frozen=True)
 class LoadedConfig:
     """A validated config and its provenance."""
@@ -136,64 +136,6 @@ def _parent_key(key: str) -> str:
     return re.sub(r"(\[\d+\]|\.?[^.\[\]]+)$", "", key)
 
 
-# --- presets and merging ----------------------------------------------------------------------
-
-
-def preset_names() -> list[str]:
-    """Names of the shipped presets."""
-    folder = resources.files("fivea") / "presets"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
-
-
-def preset_text(name: str) -> str:
-    """The YAML text of a shipped preset."""
-    names = preset_names()
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        msg = f"unknown preset '{name}'; {hint}available: {', '.join(names)}"
-        raise ConfigError(msg)
-    return (resources.files("fivea") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
-
-
-def preset_description(name: str) -> str:
-    """The one-line ``description:`` of a shipped preset (empty if it has none)."""
-    data = yaml.safe_load(preset_text(name))
-    return str(data.get("description") or "") if isinstance(data, dict) else ""
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge key by key, anything else (lists included) replaces (SPEC §3.1)."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-def _overlay(base: Located, data: Any, located: Located) -> Located:
-    """Locations after ``data`` (written at ``located``) is merged over ``base``.
-
-    Where the override replaces a value (a list or a scalar), the base's locations under it go.
-    """
-    out = dict(base)
-
-    def walk(value: Any, path: KeyPath) -> None:
-        if isinstance(value, dict):
-            for key, child in value.items():
-                walk(child, (*path, key))
-            return
-        for key in [k for k in out if len(k) > len(path) and k[: len(path)] == path]:
-            del out[key]
-
-    walk(data, ())
-    out.update(located)
-    return out
-
-
 def _normalise_subfunnels(data: dict, lines: dict[KeyPath, int]) -> None:
     """``name: [steps]`` -> ``name: {steps: [...]}`` so a child can override only ``window``."""
     subs = data.get("subfunnels")
@@ -218,22 +160,24 @@ def _is_path(preset: str) -> bool:
     return preset.endswith((".yaml", ".yml")) or "/" in preset or "\\" in preset
 
 
+# what reading a config file can run into, and the message for each (docs/errors.md)
+_READ_PROBLEMS: tuple[tuple[type[Exception], str], ...] = (
+    (FileNotFoundError, "config file not found; {fix}"),
+    (IsADirectoryError, "is a folder, not a config file; pass the YAML file itself"),
+    (UnicodeDecodeError, "the config is not UTF-8 text; save it as UTF-8"),
+    (OSError, "cannot read the config ({strerror})"),
+)
+
+
 def _read_config(path: Path, origin: str, how: str = "flag") -> str:
     where = f"FIVEA_CONFIG={origin}" if how == "env" else origin
     try:
         return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = next(text for kind, text in _READ_PROBLEMS if isinstance(exc, kind))
         fix = "fix or unset FIVEA_CONFIG" if how == "env" else "check the path or run `fivea init`"
-        msg = f"{where}: config file not found; {fix}"
-        raise ConfigError(msg) from exc
-    except IsADirectoryError as exc:
-        msg = f"{where}: is a folder, not a config file; pass the YAML file itself"
-        raise ConfigError(msg) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{where}: the config is not UTF-8 text; save it as UTF-8"
-        raise ConfigError(msg) from exc
-    except OSError as exc:
-        msg = f"{where}: cannot read the config ({exc.strerror})"
+        detail = problem.format(fix=fix, strerror=getattr(exc, "strerror", None))
+        msg = f"{where}: {detail}"
         raise ConfigError(msg) from exc
 
 
@@ -278,9 +222,9 @@ def _resolve(
             msg = f"{where}: {exc}"
             raise ConfigError(msg) from exc
         base, base_located = _resolve(parent_text, f"preset {parent}", (*seen, parent))
-    merged = deep_merge(base, data)
+    merged = merge_over(base, data)
     merged["preset"] = parent
-    return merged, _overlay(base_located, data, located)
+    return merged, overlay_locations(base_located, data, located)
 
 
 # --- validation errors ------------------------------------------------------------------------
@@ -361,8 +305,8 @@ def load_config(
                 except ConfigError as exc:
                     msg = f"--preset: {exc}"
                     raise ConfigError(msg) from exc
-                located = _overlay(base_located, data, located)
-                data = {**deep_merge(base, data), "preset": preset}
+                located = overlay_locations(base_located, data, located)
+                data = {**merge_over(base, data), "preset": preset}
         source = ConfigSource(path=origin, preset=data.get("preset"), how=how)
         return validate_config(data, origin, located, source)
     name = preset or DEFAULT_PRESET

@@ -34,7 +34,8 @@ from fivea.io.timeparse import epoch_unit_from_counts
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
-from fivea.rules.expressions import RuleSet, numeric_casts
+from fivea.rules.expressions import RuleSet
+from fivea.rules.where import numeric_casts
 
 if TYPE_CHECKING:
     from fivea.aggregate.measures import PersonTable

@@ -11,7 +11,8 @@ from fivea.config.loader import STAGE_KEYS, LoadedConfig
 from fivea.io.epoch_units import OTHER_UNIT, other_unit_frame, time_values
 from fivea.io.events import DROP_REASONS, EVENT, TIME, EventScan, drop_reason
 from fivea.result import Dropped, NameCount, Quality, ZeroHitStage
-from fivea.rules.expressions import RuleSet, coercion_failures
+from fivea.rules.expressions import RuleSet
+from fivea.rules.where import coercion_failures
 
 _TOP_NAMES = 10
 _ROW_SEED = 0xD15

@@ -266,9 +266,10 @@ def test_sample_and_reports_share_one_writer_and_its_modes(tmp_path: Path) -> No
 
 def test_write_sample_goes_through_write_atomic(tmp_path: Path, monkeypatch) -> None:
     import fivea.authoring.sample as sample
+    import fivea.authoring.sample.writing as writing
 
     calls = []
-    monkeypatch.setattr(sample, "write_atomic", lambda path, content: calls.append(path))
+    monkeypatch.setattr(writing, "write_atomic", lambda path, content: calls.append(path))
     sample.write_sample(sample.generate_sample(5), tmp_path / "e.csv")
     assert calls == [tmp_path / "e.csv"]
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fivea.authoring.stages import inspect_stages, overlap_matrix, rule_words
+from fivea.authoring.rule_words import rule_words
+from fivea.authoring.stages import inspect_stages, overlap_matrix
 from fivea.cli.stages import render_stages_json
 from fivea.config.loader import STAGE_KEYS, load_config
 from fivea.pipeline import diagnose
