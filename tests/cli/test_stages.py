@@ -11,7 +11,7 @@ import pytest
 from fivea.authoring.stages import inspect_stages, overlap_matrix, rule_words
 from fivea.cli.stages import render_stages_json
 from fivea.config.loader import STAGE_KEYS, load_config
-from fivea.pipeline import diagnose
+from fivea.api import diagnose
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"
@@ -219,7 +219,7 @@ def test_config_errors_name_the_file_and_line(tmp_path: Path) -> None:
     [
         (["-f", "markdown"], "--format markdown: unknown; use one of table, json"),
         (["--examples", "-1"], "--examples -1: must be 0 or more"),
-        (["--input-format", "xls"], "--input-format xls"),
+        (["--input-format", "xls"], "'--input-format': 'xls' is not one of 'csv', 'parquet'"),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:

@@ -22,7 +22,7 @@ from fivea.config.loader import (
     resolve_config,
 )
 from fivea.errors import ConfigError
-from fivea.pipeline import diagnose
+from fivea.api import diagnose
 from fivea.rules.expressions import parse_where
 
 ROOT = Path(__file__).resolve().parents[2]

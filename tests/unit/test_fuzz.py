@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fivea.config.loader import load_config
 from fivea.errors import FiveaError
-from fivea.pipeline import diagnose
+from fivea.api import diagnose
 from fivea.rules.expressions import parse_where
 
 DEFAULT = load_config(None, None)
