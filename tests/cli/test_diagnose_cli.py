@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fivea.config.loader import load_config
 from fivea.api import diagnose
+from fivea.config.loader import load_config
 from fivea.render.json import render_json
 from tests.conftest import ROOT, run_cli
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.stages import inspect_stages, overlap_matrix, rule_words
 from fivea.cli.stages import render_stages_json
 from fivea.config.loader import STAGE_KEYS, load_config
-from fivea.api import diagnose
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"

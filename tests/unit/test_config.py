@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 import yaml
 
+from fivea.api import diagnose
 from fivea.config.loader import (
     DEFAULT_PRESET,
     STAGE_KEYS,
@@ -22,7 +23,6 @@ from fivea.config.loader import (
     resolve_config,
 )
 from fivea.errors import ConfigError
-from fivea.api import diagnose
 from fivea.rules.expressions import parse_where
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.sample import generate_sample
 from fivea.config.loader import load_config
 from fivea.diagnosis.grading import advice
-from fivea.api import diagnose
 from tests.conftest import REAL_DATA, ROOT
 
 DEFAULT = load_config(None, None)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fivea.config.loader import ConfigSource, validate_config
 from fivea.api import diagnose
+from fivea.config.loader import ConfigSource, validate_config
 from fivea.person.window import iso
 from tests import reference as ref
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.sample import generate_sample
 from fivea.config.loader import load_config
-from fivea.api import diagnose
 from fivea.render.html import render_html
 from fivea.result import Result
 from tests.conftest import SAMPLE_DATA
