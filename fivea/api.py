@@ -72,6 +72,10 @@ def diagnose(
     ``spark_remote``). ``on_progress`` is told a short line as each local person partition
     starts (the CLI's spinner).
     """
+    unknown = sorted(set(fields) - {field.name for field in dataclasses.fields(Options)})
+    if unknown:  # as Python says it for any function, not as Options.__init__()
+        msg = f"diagnose() got an unexpected keyword argument {unknown[0]!r}"
+        raise TypeError(msg)
     options = dataclasses.replace(options or Options(), **fields)
     loaded = _loaded(config, preset)
     result = _run(source, loaded, options, spark, on_progress)
