@@ -71,23 +71,24 @@ def choice(kind: type[E], value: str, name: str) -> E:
 class Options:
     """Everything a diagnosis run is asked, beyond the events and the config.
 
-    ``since``/``until``/``as_of``: the window (docs/input.md#window); ``compare="previous"``
-    the previous period of the same length, or ``baseline``: a JSON report written earlier
-    (docs/metrics.md#baseline); ``segments``: property columns to break the funnel down by
-    (none: the config's); ``trend``: per day, week or month; ``input_format``: read every
-    input as this; ``engine``: polars (this process) or spark — a pyspark DataFrame or a
-    session also mean Spark; ``memory``: the local engine's working-set target, bytes or a size
-    such as "2GB"; ``partitions``: the number of person partitions (either engine,
-    docs/performance.md); ``spark_master``/``spark_remote``: where Spark runs (docs/spark.md).
+    ``segments``: property columns to break the funnel down by (none: the config's);
+    ``trend``: per day, week or month; ``since``/``until``/``as_of``: the window
+    (docs/input.md#window); ``compare="previous"``: the previous period of the same length, or
+    ``baseline``: a JSON report written earlier (docs/metrics.md#baseline); ``input_format``:
+    read every input as this; ``engine``: polars (this process) or spark — a pyspark
+    DataFrame or a session also mean Spark; ``memory``: the local engine's working-set target,
+    bytes or a size such as "2GB"; ``partitions``: the number of person partitions (either
+    engine, docs/performance.md); ``spark_master``/``spark_remote``: where Spark runs
+    (docs/spark.md).
     """
 
+    segments: tuple[str, ...] = ()
+    trend: Period | None = None
     since: str | None = None
     until: str | None = None
     as_of: str | None = None
     compare: str | None = None
     baseline: str | None = None
-    segments: tuple[str, ...] = ()
-    trend: Period | None = None
     input_format: InputFormat | None = None
     engine: Engine | None = None
     memory: int | str | None = None

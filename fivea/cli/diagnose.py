@@ -12,17 +12,8 @@ from fivea.cli.options import (
     PresetOpt,
     QuietOpt,
 )
-from fivea.cli.progress import progress
-from fivea.cli.reporting import (
-    REPORT_FORMATS,
-    emit_rich,
-    load,
-    prepare_outputs,
-    print_payload,
-    render_report,
-    write_outputs,
-)
-from fivea.cli.run_flags import check_flags, run_flags
+from fivea.cli.reporting import emit_rich, print_payload, render_report, run_report
+from fivea.cli.run_flags import run_flags
 from fivea.options import Options
 
 
@@ -40,14 +31,8 @@ def diagnose(
     debug: DebugOpt = False,
 ) -> None:
     """Diagnose the 5A funnel of event logs: verdict, stage table, path, timings, data quality."""
-    from fivea.api import diagnose as run
-
-    check_flags(options)
-    outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)
-    with progress("reading events…", quiet) as update:
-        result = run(events, load(config, preset), options=options, on_progress=update)
-    write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
-    if outputs and fmt is None:
+    result, written = run_report(events, (config, preset), options, list(output or []), fmt, quiet)
+    if written and fmt is None:
         return  # files only, unless a stdout format was asked for too
     if (fmt or "table") == "table":
         from fivea.render.table import render_table

@@ -14,9 +14,8 @@ from fivea.cli.options import (
     flag,
     stderr_console,
 )
-from fivea.cli.progress import progress
-from fivea.cli.reporting import REPORT_FORMATS, load, prepare_outputs, render_report, write_outputs
-from fivea.cli.run_flags import check_flags, run_flags
+from fivea.cli.reporting import run_report
+from fivea.cli.run_flags import run_flags
 from fivea.options import Options
 
 
@@ -27,6 +26,9 @@ from fivea.options import Options
 @run_flags()
 def report(
     events: Events,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    *,
     output: Annotated[
         list[str],
         flag(
@@ -37,21 +39,12 @@ def report(
             metavar="FILE",
         ),
     ],
-    config: ConfigOpt = None,
-    preset: PresetOpt = None,
-    *,
     options: Options,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write the 5A report to files for cron: no prompts, no colour, exit 0 even on a bad verdict."""
-    from fivea.api import diagnose
-
-    check_flags(options)
-    outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)
-    with progress("reading events…", quiet) as update:
-        result = diagnose(events, load(config, preset), options=options, on_progress=update)
-    written = write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
+    result, written = run_report(events, (config, preset), options, list(output), None, quiet)
     status = result.verdict.status.replace("_", " ") if result.verdict else "no verdict"
     stderr_console(quiet).print(
         f"wrote {', '.join(written)} (verdict: {status})", markup=False, highlight=False

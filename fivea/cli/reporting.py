@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fivea.errors import StdoutClosed, UsageError
 from fivea.io.output import InputFiles
-from fivea.options import ReportFormat
+from fivea.options import Options, ReportFormat
 from fivea.result import Result
 
 REPORT_FORMATS = tuple(ReportFormat)
@@ -28,6 +28,28 @@ def load(config: Path | None, preset: str | None) -> LoadedConfig:
     from fivea.config.loader import resolve_config
 
     return resolve_config(config, preset, Path.cwd(), os.environ)
+
+
+def run_report(
+    events: list[str],
+    config: tuple[Path | None, str | None],
+    options: Options,
+    output: list[str],
+    fmt: str | None,
+    quiet: bool,
+) -> tuple[Result, list[str]]:
+    """What diagnose and report do: check the flags and outputs, run ``fivea.api.diagnose``,
+    write the ``--output`` files; the result and the files written."""
+    from fivea.api import diagnose
+    from fivea.cli.progress import progress
+    from fivea.cli.run_flags import check_flags
+
+    check_flags(options)
+    outputs = prepare_outputs(output, events, fmt, REPORT_FORMATS)
+    with progress("reading events…", quiet) as update:
+        result = diagnose(events, load(*config), options=options, on_progress=update)
+    written = write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
+    return result, written
 
 
 def render_report(result: Result, fmt: str, width: int = 100) -> str:
