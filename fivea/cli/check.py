@@ -152,16 +152,16 @@ class CheckOptions:
 def _check(
     events: list[str],
     config: tuple[Path | None, str | None],
-    run: Options,
-    options: CheckOptions,
+    options: Options,
+    wanted: CheckOptions,
 ) -> int:
     from fivea.api import diagnose
     from fivea.diagnosis.checks import evaluate, exit_status, validate_checks
 
-    fmt, strict, only = options.fmt, options.strict, options.only
-    check_flags(run)
-    pairs = prepare_outputs(options.outputs, events, fmt, CHECK_FORMATS)
-    if options.step_summary:
+    fmt, strict, only = wanted.fmt, wanted.strict, wanted.only
+    check_flags(options)
+    pairs = prepare_outputs(wanted.outputs, events, fmt, CHECK_FORMATS)
+    if wanted.step_summary:
         _step_summary_path()  # before the scan, like the --output checks
     loaded = load(*config)
     origin = loaded.source.path or f"preset {loaded.source.preset}"
@@ -184,7 +184,7 @@ def _check(
     config_obj = loaded.config.model_copy(update={"checks": checks})
     validate_checks(config_obj, lines, origin)
     needs_compare = any(c.metric.startswith(("change.", "delta.")) for c in checks)
-    if needs_compare and run.compare is None and run.baseline is None:
+    if needs_compare and options.compare is None and options.baseline is None:
         msg = (
             f"{origin}: change.* and delta.* checks need --compare previous (and --since) or "
             "--baseline REPORT.json"
@@ -192,9 +192,11 @@ def _check(
         raise UsageError(msg)
     # the segments the checks name are computed too (after the --segment ones)
     named = [next(iter(c.segment)) for c in checks if c.segment]
-    run = dataclasses.replace(run, segments=tuple(dict.fromkeys([*run.segments, *named])))
-    with progress("reading events…", options.quiet) as update:
-        result = diagnose(events, loaded, options=run, on_progress=update)
+    options = dataclasses.replace(
+        options, segments=tuple(dict.fromkeys([*options.segments, *named]))
+    )
+    with progress("reading events…", wanted.quiet) as update:
+        result = diagnose(events, loaded, options=options, on_progress=update)
     results = evaluate(config_obj, result, lines)
     code = exit_status(results, strict)
     verdict = result.verdict.status if result.verdict else None
@@ -206,7 +208,7 @@ def _check(
         return _render(out_format, results, verdict, code, config_path, strict)
 
     write_outputs(pairs, result.window.as_of, render)
-    if options.step_summary:
+    if wanted.step_summary:
         _append_step_summary(_render("markdown", results, verdict, code, config_path, strict))
     if not pairs or fmt is not None:
         if (fmt or "table") == "table":
@@ -215,7 +217,7 @@ def _check(
             emit_rich(lambda console: render_check_table(results, verdict, console))
         else:
             print_payload(render(fmt or "table"))
-    return ExitCode.OK if options.exit_zero else code
+    return ExitCode.OK if wanted.exit_zero else code
 
 
 def _step_summary_path() -> str:
