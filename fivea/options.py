@@ -12,7 +12,6 @@ beyond ``fivea.errors``, so every layer may read the options it is handed.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -73,7 +72,7 @@ class Options:
 
     ``segments``: property columns to break the funnel down by (none: the config's);
     ``trend``: per day, week or month; ``since``/``until``/``as_of``: the window
-    (docs/input.md#window); ``compare="previous"``: the previous period of the same length, or
+    (docs/metrics.md#stage-counts-per-analysis-window); ``compare="previous"``: the previous period of the same length, or
     ``baseline``: a JSON report written earlier (docs/metrics.md#baseline); ``input_format``:
     read every input as this; ``engine``: polars (this process) or spark — a pyspark
     DataFrame or a session also mean Spark; ``memory``: the local engine's working-set target,
@@ -107,7 +106,3 @@ class Options:
             value = getattr(self, name)
             if value is not None:
                 set_field(self, name, choice(kind, value, name))
-
-    def replace(self, **changes: object) -> Options:
-        """A copy with ``changes`` (the same checks)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
