@@ -72,13 +72,13 @@ class Options:
 
     ``segments``: property columns to break the funnel down by (none: the config's);
     ``trend``: per day, week or month; ``since``/``until``/``as_of``: the window
-    (docs/metrics.md#stage-counts-per-analysis-window); ``compare="previous"``: the previous period of the same length, or
-    ``baseline``: a JSON report written earlier (docs/metrics.md#baseline); ``input_format``:
-    read every input as this; ``engine``: polars (this process) or spark — a pyspark
-    DataFrame or a session also mean Spark; ``memory``: the local engine's working-set target,
-    bytes or a size such as "2GB"; ``partitions``: the number of person partitions (either
-    engine, docs/performance.md); ``spark_master``/``spark_remote``: where Spark runs
-    (docs/spark.md).
+    (docs/metrics.md#stage-counts-per-analysis-window); ``compare="previous"``: the previous
+    period of the same length, or ``baseline``: a JSON report written earlier
+    (docs/metrics.md#baseline); ``input_format``: read every input as this; ``engine``: polars
+    (this process) or spark — a pyspark DataFrame or a session also mean Spark; ``memory``: the
+    local engine's working-set target, bytes or a size such as "2GB"; ``partitions``: the
+    number of person partitions (either engine, docs/performance.md);
+    ``spark_master``/``spark_remote``: where Spark runs (docs/spark.md).
     """
 
     segments: tuple[str, ...] = ()
