@@ -4,6 +4,7 @@ The public API is small and imported lazily (``fivea --help`` stays fast)::
 
     import fivea
     result = fivea.diagnose("events.parquet", "fivea.yaml")
+    result = fivea.diagnose("events.parquet", since="28d", segments=["channel"], trend="week")
     result.verdict.status, result.par.value, result.to_dict()
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "diagnose", "load_config"]
+__all__ = ["Options", "__version__", "diagnose", "load_config"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,6 +21,10 @@ def __getattr__(name: str) -> Any:
         from fivea.api import diagnose
 
         return diagnose
+    if name == "Options":
+        from fivea.options import Options
+
+        return Options
     if name == "load_config":
         from fivea.config.loader import load_config
 

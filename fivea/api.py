@@ -1,13 +1,24 @@
-"""The Python API: ``fivea.diagnose(source, config)`` returns the object the CLI renders."""
+"""The Python API and the one entry point: ``fivea.diagnose(source, config)`` returns the object
+the CLI renders.
+
+``diagnose`` is the only place that picks an engine (docs/architecture.md, "One entry point"):
+it builds the local phase-1 runner and hands it to ``fivea.pipeline``, or passes the run to the
+Spark engine. The CLI builds one ``Options`` from its flags and calls it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fivea import __version__
 from fivea.config.loader import ConfigSource, LoadedConfig, load_config, validate_config
+from fivea.options import Engine, InputFormat, Options, Period, ReportFormat
 from fivea.result import Result
+
+__all__ = ["Engine", "InputFormat", "Options", "Period", "ReportFormat", "diagnose"]
 
 
 def _loaded(
@@ -37,114 +48,84 @@ def diagnose(
     source: str | Path | Sequence[str | Path] | Any,
     config: LoadedConfig | Mapping[str, Any] | str | Path | None = None,
     *,
+    options: Options | None = None,
     preset: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    as_of: str | None = None,
-    compare: str | None = None,
-    segments: Sequence[str] | None = None,
-    trend: str | None = None,
-    memory: int | str | None = None,
-    partitions: int | None = None,
-    engine: str | None = None,
     spark: Any = None,
-    spark_master: str | None = None,
-    spark_remote: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    **fields: Any,
 ) -> Result:
     """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame), or a
     ``pyspark.sql.DataFrame``.
 
     ``config`` is a YAML path, a mapping with the same keys, a loaded config, or None for the
-    built-in 5a-default preset (``preset=`` picks another). ``memory`` (bytes or a size such as
-    "2GB") bounds the local engine's working set; ``partitions`` forces its number of person
-    partitions (see docs/performance.md).
+    built-in 5a-default preset (``preset=`` picks another).
+
+    What to compute is an ``Options`` (``options=``) or its fields as keywords, which win over
+    ``options``: ``since``, ``until``, ``as_of``, ``compare="previous"``, ``baseline`` (an
+    earlier JSON report), ``segments``, ``trend`` ("day", "week", "month"), ``input_format``,
+    ``engine`` ("polars", "spark"), ``memory`` (bytes or a size such as "2GB": the local
+    engine's working set), ``partitions`` (person partitions, either engine; see
+    docs/performance.md), ``spark_master``, ``spark_remote``.
 
     A pyspark DataFrame, ``engine="spark"`` or a ``spark`` session runs on Spark (docs/spark.md):
     ``spark`` is the session to use (else one is started, on ``spark_master`` or
-    ``spark_remote``) and ``partitions`` the number of person partitions there.
+    ``spark_remote``). ``on_progress`` is told a short line as each local person partition
+    starts (the CLI's spinner).
     """
+    unknown = sorted(set(fields) - {field.name for field in dataclasses.fields(Options)})
+    if unknown:  # as Python says it for any function, not as Options.__init__()
+        msg = f"diagnose() got an unexpected keyword argument {unknown[0]!r}"
+        raise TypeError(msg)
+    options = dataclasses.replace(options or Options(), **fields)
+    loaded = _loaded(config, preset)
+    result = _run(source, loaded, options, spark, on_progress)
+    if options.baseline is None:
+        return result
+    from fivea.diagnosis.baseline import apply_baseline
+
+    aware_is_any = any(r.is_any_event for r in loaded.config.stages.aware.rules)
+    return apply_baseline(result, options.baseline, aware_is_any)
+
+
+def _run(
+    source: Any,
+    loaded: LoadedConfig,
+    options: Options,
+    spark: Any,
+    on_progress: Callable[[str], None] | None,
+) -> Result:
+    """The engine dispatch: Spark for a pyspark frame, a session or ``engine="spark"``."""
+    if (
+        type(source).__module__.startswith("pyspark")
+        or options.engine is Engine.SPARK
+        or spark is not None
+    ):
+        from fivea.engines.spark.runner import diagnose_spark
+
+        paths = _paths(source) if isinstance(source, str | Path | Sequence) else source
+        return diagnose_spark(paths, loaded, options, spark=spark, version=__version__)
     import polars as pl
 
-    from fivea.person.window import WindowRequest
+    from fivea.engines.local import LocalRunner, parse_size
+    from fivea.io.events import EventScan
+    from fivea.io.scratch import scratch_run
     from fivea.pipeline import diagnose as run
 
-    loaded = _loaded(config, preset)
-    on_spark = type(source).__module__.startswith("pyspark")
-    if on_spark or engine == "spark" or spark is not None:
-        return _on_spark(
-            source,
-            loaded,
-            since,
-            until,
-            as_of,
-            compare,
-            segments,
-            trend,
-            partitions,
-            spark=spark,
-            master=spark_master,
-            remote=spark_remote,
-        )
-    if engine not in (None, "polars"):
-        from fivea.errors import UsageError
-
-        msg = f"engine={engine!r}: use 'polars' (local, default) or 'spark'"
-        raise UsageError(msg)
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
     if not isinstance(source, pl.DataFrame) and type(source).__module__.startswith("pandas"):
         source = pl.from_pandas(source)
-    if isinstance(source, str | Path):
-        paths: Any = [str(source)]
-    elif isinstance(source, pl.DataFrame):
-        paths = source
-    else:
-        paths = [str(p) for p in source]
-    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
-    if isinstance(memory, str):
-        from fivea.engines.local import parse_size
+    memory = parse_size(options.memory) if isinstance(options.memory, str) else options.memory
 
-        memory = parse_size(memory)
-    from fivea.io.scratch import scratch_run
+    def runner(scan: EventScan) -> LocalRunner:
+        return LocalRunner(scan, memory, options.partitions, on_progress)
 
+    events = source if isinstance(source, pl.DataFrame) else _paths(source)
     with scratch_run():  # the result is in memory: the run's temp files go when it returns
-        return run(
-            paths,
-            loaded,
-            request,
-            segments=list(segments or []) or None,
-            trend=trend,
-            memory=memory,
-            partitions=partitions,
-        )
+        return run(events, loaded, options, runner, __version__)
 
 
-def _on_spark(
-    source: Any,
-    loaded: LoadedConfig,
-    since: str | None,
-    until: str | None,
-    as_of: str | None,
-    compare: str | None,
-    segments: Sequence[str] | None,
-    trend: str | None,
-    partitions: int | None,
-    **where: Any,
-) -> Result:
-    from fivea.engines.spark.runner import diagnose_spark
-    from fivea.person.window import WindowRequest
-
+def _paths(source: str | Path | Sequence[str | Path]) -> list[str]:
     if isinstance(source, str | Path):
-        source = [str(source)]
-    elif isinstance(source, Sequence):
-        source = [str(p) for p in source]
-    request = WindowRequest(since=since, until=until, as_of=as_of, compare=compare)
-    return diagnose_spark(
-        source,
-        loaded,
-        request,
-        segments=list(segments or []) or None,
-        trend=trend,
-        partitions=partitions,
-        **where,
-    )
+        return [str(source)]
+    return [str(p) for p in source]

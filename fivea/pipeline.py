@@ -12,12 +12,10 @@ import difflib
 import os
 import time as wallclock
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
 
-from fivea import __version__
 from fivea.aggregate.measured import measured_stages
 from fivea.aggregate.measures import (
     PERSONS,
@@ -34,29 +32,21 @@ from fivea.config.fingerprint import fingerprint, resolved_parts
 from fivea.config.loader import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import judgement
 from fivea.diagnosis.compare import Coverage
-from fivea.engines.local import LocalRunner
 from fivea.errors import ConfigError, InputError
 from fivea.io.events import EVENT, EventScan, all_dropped_message
 from fivea.io.readers import READ_ERRORS, explain_read_error
 from fivea.io.sources import frame_source, resolve_sources
 from fivea.io.zero_config import scan_with_preset
+from fivea.options import Options
 from fivea.person.phase1 import Phase1Plan, Phase1Tables
 from fivea.person.quality import build_quality
 from fivea.person.table import PathSpec, Window
-from fivea.person.trend import buckets, build_trend, check_period
+from fivea.person.trend import buckets, build_trend
 from fivea.person.window import WindowRequest, iso, previous_window, resolve_window
 from fivea.result import Result, SourceInfo, Trend, WindowInfo
 from fivea.rules.expressions import RuleSet, compile_rules
 
-__all__ = ["Options", "Phase1Runner", "WindowRequest", "analyse_scan", "diagnose", "iso"]
-
-
-@dataclass(frozen=True)
-class Options:
-    """What to compute beyond the stage table."""
-
-    segments: tuple[str, ...] = ()
-    trend: str | None = None
+__all__ = ["Phase1Runner", "analyse_scan", "diagnose", "iso"]
 
 
 class Phase1Runner(Protocol):
@@ -76,41 +66,27 @@ class Phase1Runner(Protocol):
 
 
 def diagnose(
-    paths: list[str] | pl.DataFrame,
+    source: list[str] | pl.DataFrame,
     loaded: LoadedConfig,
-    request: WindowRequest | None = None,
-    segments: list[str] | None = None,
-    input_format: str | None = None,
-    trend: str | None = None,
-    memory: int | None = None,
-    partitions: int | None = None,
-    on_progress: Callable[[str], None] | None = None,
+    options: Options,
+    runner_for: Callable[[EventScan], Phase1Runner],
+    version: str,
 ) -> Result:
     """Run the whole pipeline on event files (or a polars frame) and return the result.
 
-    ``memory``: the phase-1 working-set target in bytes (default ``fivea.engines.local.default_budget``);
-    a larger log is processed in person partitions. ``partitions`` sets their number instead.
-    ``on_progress`` receives a short line as each partition starts (for a progress display).
+    ``runner_for`` makes the phase-1 runner of the scan: the engine is chosen above the
+    pipeline, by ``fivea.api.diagnose`` (the local one: ``fivea.engines.local.LocalRunner``).
+    ``version`` is fivea's, for the result's ``run`` block.
     """
     started = wallclock.perf_counter()
-    request = request or WindowRequest()
-    check_period(trend)
-    if isinstance(paths, pl.DataFrame):
-        sources = [frame_source(paths)]
+    if isinstance(source, pl.DataFrame):
+        sources = [frame_source(source)]
     else:
-        sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
+        sources = resolve_sources(list(source), options.input_format or loaded.config.input.format)
     loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
-    config = loaded.config
-    options = Options(tuple(segments or config.segments), trend)
     try:
-        return analyse_scan(
-            scan,
-            loaded,
-            request,
-            options,
-            started,
-            LocalRunner(scan, memory, partitions, on_progress),
-        )
+        runner = runner_for(scan)
+        return analyse_scan(scan, loaded, options, runner, started=started, version=version)
     except (pl.exceptions.ColumnNotFoundError, pl.exceptions.SchemaFieldNotFoundError):
         # columns are checked against the data before the scan (docs/config.md): one missing
         # here is fivea's own plan at fault, a bug to report (exit 3), not the user's file
@@ -146,17 +122,22 @@ def _paths(
 def analyse_scan(
     scan: EventScan,
     loaded: LoadedConfig,
-    request: WindowRequest,
     options: Options,
-    started: float,
     runner: Phase1Runner,
+    *,
+    started: float,
+    version: str,
 ) -> Result:
     """Everything after the scan: rules, phase 1 on ``runner``, phase 2, diagnosis -> Result.
 
     ``scan`` is used for its columns, properties and sources (checks and messages); only the
-    runner reads events.
+    runner reads events. ``started`` (``perf_counter``) and ``version`` go to the run block.
     """
     config = loaded.config
+    options = dataclasses.replace(options, segments=options.segments or tuple(config.segments))
+    request = WindowRequest(
+        since=options.since, until=options.until, as_of=options.as_of, compare=options.compare
+    )
     try:
         rules = compile_rules(config, EVENT, scan.properties, scan.property_types)
     except ConfigError as exc:
@@ -278,7 +259,7 @@ def analyse_scan(
         segments=breakdowns,
         **found.result_fields(),  # graded transitions, PAR/BAR, bottleneck, shape, verdict...
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
-        **_run_info(started, runner.info()),
+        **_run_info(started, runner.info(), version),
     )
 
 
@@ -341,7 +322,7 @@ def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
     )
 
 
-def _run_info(started: float, engine: dict[str, object]) -> dict:
+def _run_info(started: float, engine: dict[str, object], version: str) -> dict:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         # reproducible builds: no timings, generated_at from the epoch (SPEC §5)
@@ -351,7 +332,7 @@ def _run_info(started: float, engine: dict[str, object]) -> dict:
         "run": {
             "seconds": round(wallclock.perf_counter() - started, 3),
             "polars_version": pl.__version__,
-            "fivea_version": __version__,
+            "fivea_version": version,
             **engine,
         },
     }

@@ -222,7 +222,9 @@ def _run_app(args: list[str], debug: bool) -> None:
         # usage errors (unknown option, missing argument) in one line, like every other error
         command = next((a for a in args if not a.startswith("-")), None)
         where = f"fivea {command} --help" if command else "fivea --help"
-        _error(f"{exc.format_message()} (see `{where}`)")
+        # typer words a bad choice "Value error, 'x' is not one of ...": the prefix says nothing
+        message = exc.format_message().replace("Value error, ", "")
+        _error(f"{message} (see `{where}`)")
         raise SystemExit(ExitCode.USER_ERROR) from None
     except KeyboardInterrupt:
         _error("interrupted")

@@ -2,48 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fivea.cli import app
-from fivea.cli.options import (
-    AsOfOpt,
-    BaselineOpt,
-    CheckFormatOpt,
-    CompareOpt,
-    ConfigOpt,
-    DebugOpt,
-    EngineOpt,
-    Events,
-    InputFormatOpt,
-    MemoryOpt,
-    OutputOpt,
-    PresetOpt,
-    QuietOpt,
-    SegmentOpt,
-    SinceOpt,
-    SparkMasterOpt,
-    SparkPartitionsOpt,
-    SparkRemoteOpt,
-    UntilOpt,
-)
+from fivea.cli.options import ConfigOpt, DebugOpt, Events, OutputOpt, PresetOpt, QuietOpt, flag
 from fivea.cli.progress import progress
-from fivea.cli.reporting import (
-    RunRequest,
-    analyse,
-    check_flags,
-    emit_rich,
-    load,
-    prepare_outputs,
-    print_payload,
-    write_outputs,
-)
+from fivea.cli.reporting import emit_rich, load, prepare_outputs, print_payload, write_outputs
+from fivea.cli.run_flags import check_flags, run_flags
 from fivea.errors import ConfigError, ExitCode, FiveaError, UsageError
+from fivea.options import Options
 
-CHECK_FORMATS = ("table", "json", "junit", "github", "markdown", "csv")
+
+class CheckFormat(StrEnum):
+    """The formats of ``fivea check`` (docs/checks.md)."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+
+
+CHECK_FORMATS = tuple(CheckFormat)
 
 
 def _render(
@@ -65,26 +53,26 @@ def _render(
 @app.command(
     epilog="Example: fivea check events.parquet -c fivea.yaml --format junit -o checks.xml"
 )
+@run_flags(without=("trend",))
 def check(
     events: Events,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
-    fmt: CheckFormatOpt = None,
+    fmt: Annotated[
+        CheckFormat | None,
+        flag(
+            "--format",
+            "-f",
+            help="table (default), json, junit, github, markdown or csv.",
+            metavar="FORMAT",
+        ),
+    ] = None,
     output: OutputOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    as_of: AsOfOpt = None,
-    segment: SegmentOpt = None,
-    compare: CompareOpt = None,
-    baseline: BaselineOpt = None,
+    *,
+    options: Options,
     only: Annotated[
         list[str] | None,
-        typer.Option(
-            "--only",
-            help="Run only the check with this id (repeatable).",
-            show_default=False,
-            metavar="ID",
-        ),
+        flag("--only", help="Run only the check with this id (repeatable).", metavar="ID"),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="A warning fails too (exit 1).")] = False,
     exit_zero: Annotated[
@@ -95,43 +83,23 @@ def check(
         bool,
         typer.Option("--step-summary", help="Append a markdown summary to $GITHUB_STEP_SUMMARY."),
     ] = False,
-    input_format: InputFormatOpt = None,
-    engine: EngineOpt = "polars",
-    memory: MemoryOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_remote: SparkRemoteOpt = None,
-    spark_partitions: SparkPartitionsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Evaluate the config's checks against event logs; exit 1 if any check fails."""
-    if fmt is not None and fmt not in CHECK_FORMATS:
-        msg = f"--format {fmt}: unknown for check; use one of {', '.join(CHECK_FORMATS)}"
-        raise UsageError(msg)
-    request = RunRequest(
-        events,
-        config,
-        preset,
-        since,
-        until,
-        as_of,
-        compare,
-        None,
-        list(segment or []),
-        input_format,
-        engine=engine,
-        spark_master=spark_master,
-        spark_remote=spark_remote,
-        spark_partitions=spark_partitions,
-        memory=memory,
-        baseline=baseline,
+    wanted = CheckOptions(
+        fmt=fmt,
+        outputs=list(output or []),
+        only=list(only or []),
+        strict=strict,
+        exit_zero=exit_zero,
+        step_summary=step_summary,
+        quiet=quiet,
     )
-    options = CheckOptions(
-        fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet
-    )
-    junit_files = [o for o in options.outputs if o.lower().endswith(".xml")]
+    junit_files = [o for o in wanted.outputs if o.lower().endswith(".xml")]
+    as_of = options.as_of
     try:
-        code = _check(request, options)
+        code = _check(events, (config, preset), options, wanted)
     except FiveaError as exc:
         _junit_error(junit_files, events, as_of, str(exc), "usage_error")
         raise
@@ -181,15 +149,21 @@ class CheckOptions:
     quiet: bool
 
 
-def _check(request: RunRequest, options: CheckOptions) -> int:
+def _check(
+    events: list[str],
+    config: tuple[Path | None, str | None],
+    options: Options,
+    wanted: CheckOptions,
+) -> int:
+    from fivea.api import diagnose
     from fivea.diagnosis.checks import evaluate, exit_status, validate_checks
 
-    fmt, strict, only = options.fmt, options.strict, options.only
-    check_flags(request)
-    pairs = prepare_outputs(options.outputs, request.events, fmt, CHECK_FORMATS)
-    if options.step_summary:
+    fmt, strict, only = wanted.fmt, wanted.strict, wanted.only
+    check_flags(options)
+    pairs = prepare_outputs(wanted.outputs, events, fmt, CHECK_FORMATS)
+    if wanted.step_summary:
         _step_summary_path()  # before the scan, like the --output checks
-    loaded = load(request)
+    loaded = load(*config)
     origin = loaded.source.path or f"preset {loaded.source.preset}"
     checks = loaded.config.checks
     lines = loaded.check_lines
@@ -210,15 +184,19 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
     config_obj = loaded.config.model_copy(update={"checks": checks})
     validate_checks(config_obj, lines, origin)
     needs_compare = any(c.metric.startswith(("change.", "delta.")) for c in checks)
-    if needs_compare and request.compare is None and request.baseline is None:
+    if needs_compare and options.compare is None and options.baseline is None:
         msg = (
             f"{origin}: change.* and delta.* checks need --compare previous (and --since) or "
             "--baseline REPORT.json"
         )
         raise UsageError(msg)
-    segments = [next(iter(c.segment)) for c in checks if c.segment]
-    with progress("reading events…", options.quiet) as update:
-        result = analyse(request, loaded, segments, on_progress=update)
+    # the segments the checks name are computed too (after the --segment ones)
+    named = [next(iter(c.segment)) for c in checks if c.segment]
+    options = dataclasses.replace(
+        options, segments=tuple(dict.fromkeys([*options.segments, *named]))
+    )
+    with progress("reading events…", wanted.quiet) as update:
+        result = diagnose(events, loaded, options=options, on_progress=update)
     results = evaluate(config_obj, result, lines)
     code = exit_status(results, strict)
     verdict = result.verdict.status if result.verdict else None
@@ -230,7 +208,7 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
         return _render(out_format, results, verdict, code, config_path, strict)
 
     write_outputs(pairs, result.window.as_of, render)
-    if options.step_summary:
+    if wanted.step_summary:
         _append_step_summary(_render("markdown", results, verdict, code, config_path, strict))
     if not pairs or fmt is not None:
         if (fmt or "table") == "table":
@@ -239,7 +217,7 @@ def _check(request: RunRequest, options: CheckOptions) -> int:
             emit_rich(lambda console: render_check_table(results, verdict, console))
         else:
             print_payload(render(fmt or "table"))
-    return ExitCode.OK if options.exit_zero else code
+    return ExitCode.OK if wanted.exit_zero else code
 
 
 def _step_summary_path() -> str:

@@ -54,9 +54,6 @@ def init(
     from fivea.io.output import check_writable, refuse_inputs, write_atomic
     from fivea.render.text import safe_text
 
-    if input_format is not None and input_format not in ("csv", "parquet", "ndjson"):
-        msg = f"--input-format {input_format}: use csv, parquet or ndjson"
-        raise UsageError(msg)
     to_stdout = output == "-"
     if not to_stdout:
         target = Path(output)

@@ -1,4 +1,4 @@
-"""What diagnose, report and check share: run the analysis, render, write files atomically."""
+"""What diagnose, report and check share: load the config, render, write files atomically."""
 
 from __future__ import annotations
 
@@ -12,139 +12,44 @@ from typing import TYPE_CHECKING
 
 from fivea.errors import StdoutClosed, UsageError
 from fivea.io.output import InputFiles
+from fivea.options import Options, ReportFormat
 from fivea.result import Result
 
-REPORT_FORMATS = ("table", "json", "markdown", "csv", "html")
+REPORT_FORMATS = tuple(ReportFormat)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-
-@dataclass(frozen=True)
-class RunRequest:
-    """The flags every analysing command accepts."""
-
-    events: list[str]
-    config: Path | None
-    preset: str | None
-    since: str | None
-    until: str | None
-    as_of: str | None
-    compare: str | None
-    trend: str | None
-    segments: list[str]
-    input_format: str | None
-    engine: str = "polars"
-    spark_master: str | None = None
-    spark_remote: str | None = None
-    spark_partitions: int | None = None
-    memory: str | None = None
-    baseline: str | None = None  # an earlier JSON report (docs/metrics.md#baseline)
+    from fivea.config.loader import LoadedConfig
 
 
-ENGINES = ("polars", "spark")
-
-
-def check_flags(request: RunRequest) -> None:
-    """Usage errors that need no data."""
-    if request.engine not in ENGINES:
-        msg = f"--engine {request.engine}: use polars (local, default) or spark"
-        raise UsageError(msg)
-    if request.engine != "spark" and (
-        request.spark_master or request.spark_remote or request.spark_partitions
-    ):
-        msg = "--spark-master, --spark-remote and --spark-partitions need --engine spark"
-        raise UsageError(msg)
-    if request.memory is not None:
-        from fivea.engines.local import parse_budget
-
-        parse_budget(request.memory)  # a bad size is a usage error before any reading
-    if request.spark_master and request.spark_remote:
-        msg = "--spark-master and --spark-remote exclude each other; give one"
-        raise UsageError(msg)
-    if request.spark_partitions is not None and request.spark_partitions < 1:
-        msg = f"--spark-partitions {request.spark_partitions}: must be at least 1"
-        raise UsageError(msg)
-    if request.compare is not None and request.baseline is not None:
-        msg = "--compare and --baseline exclude each other: compare with the previous period or with a report"
-        raise UsageError(msg)
-    if request.compare is not None and request.compare != "previous":
-        msg = f"--compare {request.compare}: only 'previous' is supported"
-        raise UsageError(msg)
-    if request.trend is not None and request.trend not in ("day", "week", "month"):
-        msg = f"--trend {request.trend}: use day, week or month"
-        raise UsageError(msg)
-    if request.input_format is not None and request.input_format not in (
-        "csv",
-        "parquet",
-        "ndjson",
-    ):
-        msg = f"--input-format {request.input_format}: use csv, parquet or ndjson"
-        raise UsageError(msg)
-
-
-def load(request: RunRequest):
+def load(config: Path | None, preset: str | None) -> LoadedConfig:
     """The effective config (flag, discovery or preset)."""
     from fivea.config.loader import resolve_config
 
-    return resolve_config(request.config, request.preset, Path.cwd(), os.environ)
+    return resolve_config(config, preset, Path.cwd(), os.environ)
 
 
-def analyse(
-    request: RunRequest,
-    loaded,
-    extra_segments: list[str] | None = None,
-    on_progress: Callable[[str], None] | None = None,
-) -> Result:
-    """Run the diagnosis for the request, compared with ``--baseline`` when given."""
-    result = _analyse(request, loaded, extra_segments, on_progress)
-    if request.baseline is None:
-        return result
-    from fivea.diagnosis.baseline import apply_baseline
+def run_report(
+    events: list[str],
+    config: tuple[Path | None, str | None],
+    options: Options,
+    output: list[str],
+    fmt: str | None,
+    quiet: bool,
+) -> tuple[Result, list[str]]:
+    """What diagnose and report do: check the flags and outputs, run ``fivea.api.diagnose``,
+    write the ``--output`` files; the result and the files written."""
+    from fivea.api import diagnose
+    from fivea.cli.progress import progress
+    from fivea.cli.run_flags import check_flags
 
-    aware_is_any = any(r.is_any_event for r in loaded.config.stages.aware.rules)
-    return apply_baseline(result, request.baseline, aware_is_any)
-
-
-def _analyse(
-    request: RunRequest,
-    loaded,
-    extra_segments: list[str] | None = None,
-    on_progress: Callable[[str], None] | None = None,
-) -> Result:
-    """Run the diagnosis for the request; ``on_progress`` gets a line on long local runs."""
-    from fivea.pipeline import WindowRequest, diagnose
-
-    segments = list(dict.fromkeys([*request.segments, *(extra_segments or [])]))
-    window = WindowRequest(
-        since=request.since, until=request.until, as_of=request.as_of, compare=request.compare
-    )
-    if request.engine == "spark":
-        from fivea.engines.spark.runner import diagnose_spark
-
-        return diagnose_spark(
-            request.events,
-            loaded,
-            window,
-            segments=segments or None,
-            input_format=request.input_format,
-            trend=request.trend,
-            master=request.spark_master,
-            remote=request.spark_remote,
-            partitions=request.spark_partitions,
-        )
-    from fivea.engines.local import parse_budget
-
-    return diagnose(
-        request.events,
-        loaded,
-        window,
-        segments=segments or None,
-        input_format=request.input_format,
-        trend=request.trend,
-        memory=parse_budget(request.memory) if request.memory else None,
-        on_progress=on_progress,
-    )
+    check_flags(options)
+    outputs = prepare_outputs(output, events, fmt, REPORT_FORMATS)
+    with progress("reading events…", quiet) as update:
+        result = diagnose(events, load(*config), options=options, on_progress=update)
+    written = write_outputs(outputs, result.window.as_of, lambda f: render_report(result, f))
+    return result, written
 
 
 def render_report(result: Result, fmt: str, width: int = 100) -> str:
@@ -166,19 +71,30 @@ def render_report(result: Result, fmt: str, width: int = 100) -> str:
 
         return render_html(result)
     if fmt == "table":
-        from rich.console import Console
-
         from fivea.render.table import render_table
 
-        buffer = io.StringIO()
-        console = Console(
-            file=buffer, width=width, no_color=True, highlight=False, emoji=False, color_system=None
+        return plain_text(lambda console: render_table(result, console), width)
+    msg = f"render_report: {fmt!r} is not a report format"  # formats are checked by typer
+    raise ValueError(msg)
+
+
+def plain_text(draw: Callable[[Console], None], width: int) -> str:
+    """What ``draw`` prints, as plain text: no colour, no padding to the width at line ends."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    draw(
+        Console(
+            file=buffer,
+            width=width,
+            no_color=True,
+            highlight=False,
+            emoji=False,
+            color_system=None,
+            soft_wrap=False,
         )
-        render_table(result, console)
-        # plain text: no padding to the console width at line ends
-        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
-    msg = f"--format {fmt}: unknown; use one of {', '.join(REPORT_FORMATS)}"
-    raise UsageError(msg)
+    )
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 @dataclass(frozen=True)
@@ -243,24 +159,10 @@ def print_payload(text: str) -> None:
 
 def emit_rich(draw: Callable[[Console], None]) -> None:
     """Draw rich output: live on a terminal; as plain text without colour or padding otherwise."""
-    from rich.console import Console
-
     from fivea.cli.options import stdout_console
 
     console = stdout_console()
     if console.is_terminal:
         draw(console)
         return
-    buffer = io.StringIO()
-    draw(
-        Console(
-            file=buffer,
-            width=console.width,
-            no_color=True,
-            highlight=False,
-            emoji=False,
-            color_system=None,
-            soft_wrap=False,
-        )
-    )
-    print_payload("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+    print_payload(plain_text(draw, console.width))

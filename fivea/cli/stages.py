@@ -16,7 +16,7 @@ from fivea.cli.options import (
     QuietOpt,
 )
 from fivea.cli.progress import progress
-from fivea.cli.reporting import RunRequest, check_flags, emit_rich, load, print_payload
+from fivea.cli.reporting import emit_rich, load, print_payload
 from fivea.errors import UsageError
 
 STAGES_FORMATS = ("table", "json")
@@ -58,12 +58,10 @@ def stages(
     if examples < 0:
         msg = f"--examples {examples}: must be 0 or more"
         raise UsageError(msg)
-    request = RunRequest(events, config, preset, None, None, None, None, None, [], input_format)
-    check_flags(request)
     from fivea.authoring.stages import inspect_stages
 
     with progress("reading events…", quiet):
-        result = inspect_stages(events, load(request), examples, input_format)
+        result = inspect_stages(events, load(config, preset), examples, input_format)
     if fmt == "json":
         print_payload(render_stages_json(result))
         return

@@ -12,21 +12,14 @@ from collections.abc import Mapping
 import polars as pl
 
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES
-from fivea.errors import InputError
 from fivea.funnel import safe_ratio
 from fivea.io.events import TIME, USER
+from fivea.options import Period
 from fivea.person.table import Window, in_window, stage_hits
 from fivea.result import Trend, TrendRow
 from fivea.rules.expressions import MASK, RuleSet
 
-PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
-
-
-def check_period(trend: str | None) -> None:
-    """``--trend`` must name a period (before any event is read, on every engine)."""
-    if trend is not None and trend not in PERIODS:
-        msg = f"--trend {trend}: use day, week or month"
-        raise InputError(msg)
+PERIODS = {Period.DAY: "1d", Period.WEEK: "1w", Period.MONTH: "1mo"}  # polars durations
 
 
 def _bucket(period: str, timezone: str) -> pl.Expr:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fivea.api import diagnose
 from fivea.config.loader import load_config
-from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.json import render_json
 from tests.conftest import ROOT, run_cli
 
@@ -71,9 +71,7 @@ def test_json_equals_library_call(monkeypatch: pytest.MonkeyPatch) -> None:
         "diagnose", "sample_data/events.parquet", "-f", "json", "--since", "30d", env=EPOCH
     ).stdout
     library = render_json(
-        diagnose(
-            ["sample_data/events.parquet"], load_config(None, None), WindowRequest(since="30d")
-        )
+        diagnose(["sample_data/events.parquet"], load_config(None, None), since="30d")
     )
     assert cli == library
 
@@ -154,12 +152,12 @@ def test_output_over_input_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "yaml"], "--format yaml: unknown"),
+        (["--format", "yaml"], "'--format' / '-f': 'yaml' is not one of 'table', 'json'"),
         (["--since", "2025-07-01", "--until", "2025-06-01"], "is not before --until"),
         (["--since", "yesterday"], "--since 'yesterday': not a date or time"),
         (["--compare", "previous"], "--compare previous needs --since"),
         (["--compare", "last-year", "--since", "30d"], "only 'previous' is supported"),
-        (["--trend", "hour"], "--trend hour: use day, week or month"),
+        (["--trend", "hour"], "'--trend': 'hour' is not one of 'day', 'week', 'month'"),
         (["--segment", "chanel"], "did you mean 'channel'?"),
         (["--preset", "shopp"], "unknown preset 'shopp'"),
         (["-o", "/nonexistent-folder/x.json"], "does not exist"),

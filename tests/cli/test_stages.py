@@ -8,11 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.rule_words import rule_words
 from fivea.authoring.stages import inspect_stages, overlap_matrix
 from fivea.cli.stages import render_stages_json
 from fivea.config.loader import STAGE_KEYS, load_config
-from fivea.pipeline import diagnose
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"
@@ -220,7 +220,7 @@ def test_config_errors_name_the_file_and_line(tmp_path: Path) -> None:
     [
         (["-f", "markdown"], "--format markdown: unknown; use one of table, json"),
         (["--examples", "-1"], "--examples -1: must be 0 or more"),
-        (["--input-format", "xls"], "--input-format xls"),
+        (["--input-format", "xls"], "'--input-format': 'xls' is not one of 'csv', 'parquet'"),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:

@@ -58,7 +58,7 @@ def test_progress_names_the_partition_of_a_long_partitioned_run(
 ) -> None:
     """The local engine reports each person partition to the spinner (core -> callback)."""
     import fivea
-    from fivea.pipeline import diagnose
+    from fivea.api import diagnose
 
     fake = _FakeTTY()
     monkeypatch.setattr(sys, "stderr", fake)

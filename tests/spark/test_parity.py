@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.config.loader import resolve_config
-from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT, SAMPLE_DATA
 
@@ -30,12 +30,11 @@ def _loaded(config: Path | None):
 
 
 def _assert_parity(spark, paths, config: Path | None = None, partitions=PARTITIONS, **kwargs):
-    from fivea.engines.spark.runner import diagnose_spark
-
     loaded = _loaded(config)
     expected = render_json(diagnose(paths, loaded, **kwargs))
     for n in partitions:
-        got = render_json(diagnose_spark(paths, loaded, partitions=n, spark=spark, **kwargs))
+        on_spark = diagnose(paths, loaded, engine="spark", partitions=n, spark=spark, **kwargs)
+        got = render_json(on_spark)
         assert got == expected, f"{n} partitions"
 
 
@@ -45,8 +44,8 @@ def test_sample_data(spark, name: str) -> None:
 
 
 def test_sample_data_window_and_compare(spark) -> None:
-    request = WindowRequest(since="28d", compare="previous")
-    _assert_parity(spark, [str(SAMPLE_DATA / "events.csv")], request=request, partitions=(3,))
+    path = str(SAMPLE_DATA / "events.csv")
+    _assert_parity(spark, [path], since="28d", compare="previous", partitions=(3,))
 
 
 @pytest.mark.parametrize(
@@ -158,14 +157,11 @@ def test_window_flags_need_the_latest_time(spark, tmp_path: Path) -> None:
     _hand_rows(9, 50, 10).write_csv(path)
     config = tmp_path / "fivea.yaml"
     config.write_text(HAND_CONFIG)
-    request = WindowRequest(since="90m", until="2023-11-15")
-    _assert_parity(spark, [str(path)], config, partitions=(3,), request=request)
+    _assert_parity(spark, [str(path)], config, partitions=(3,), since="90m", until="2023-11-15")
 
 
 def test_pyspark_dataframe_source(spark, tmp_path: Path) -> None:
     """A pyspark DataFrame is a source too: its row order is the input order."""
-    from fivea.engines.spark.runner import diagnose_spark
-
     rows = _hand_rows(13, 40, 10)
     config = tmp_path / "fivea.yaml"
     config.write_text(HAND_CONFIG)
@@ -174,7 +170,7 @@ def test_pyspark_dataframe_source(spark, tmp_path: Path) -> None:
     frame = spark.createDataFrame(
         rows.to_dicts(), schema=", ".join(f"{c} string" for c in rows.columns)
     )
-    got = render_json(diagnose_spark(frame.coalesce(1), loaded, partitions=3, spark=spark))
+    got = render_json(diagnose(frame.coalesce(1), loaded, partitions=3, spark=spark))
     assert got == expected
 
 
@@ -185,12 +181,12 @@ def test_generated_archetypes(spark, tmp_path: Path, archetype: str) -> None:
 
     path = tmp_path / "events.parquet"
     write_sample(generate_sample(people=1500, archetype=archetype, seed=3), path)
-    request = WindowRequest(since="60d", compare="previous")
     _assert_parity(
         spark,
         [str(path)],
         partitions=(1, 7),
-        request=request,
+        since="60d",
+        compare="previous",
         segments=["channel"],
         trend="month",
     )

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.config.loader import resolve_config
 from fivea.errors import InputError
-from fivea.pipeline import diagnose
 from fivea.render.json import render_json
 from tests.conftest import SAMPLE_DATA, run_cli
 from tests.spark.test_parity import HAND_CONFIG, _hand_rows
@@ -33,12 +33,10 @@ def _without_files(text: str) -> dict:
 
 
 def _assert_same(spark, uris: list[str], paths: list[str], config: Path | None = None, **kw):
-    from fivea.engines.spark.runner import diagnose_spark
-
     loaded = _loaded(config)
     expected = _without_files(render_json(diagnose(paths, loaded, **kw)))
     for partitions in (1, 3):
-        result = diagnose_spark(uris, loaded, partitions=partitions, spark=spark, **kw)
+        result = diagnose(uris, loaded, engine="spark", partitions=partitions, spark=spark, **kw)
         assert _without_files(render_json(result)) == expected
         assert result.source.files == tuple(uris)
 
@@ -71,12 +69,10 @@ def test_tab_separated_uri_is_sniffed(spark, tmp_path: Path) -> None:
 
 
 def test_folder_uri_needs_a_format(spark, tmp_path: Path) -> None:
-    from fivea.engines.spark.runner import diagnose_spark
-
     (tmp_path / "events.csv").write_text("user_id,event_time,event\nu1,2024-01-01,page_view\n")
     with pytest.raises(InputError, match=r"no known extension; pass --input-format"):
-        diagnose_spark([tmp_path.as_uri()], _loaded(), spark=spark)
-    result = diagnose_spark([tmp_path.as_uri()], _loaded(), input_format="csv", spark=spark)
+        diagnose([tmp_path.as_uri()], _loaded(), spark=spark)
+    result = diagnose([tmp_path.as_uri()], _loaded(), input_format="csv", spark=spark)
     assert result.persons == 1
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.sample import generate_sample
 from fivea.config.loader import load_config
 from fivea.diagnosis.grading import advice
-from fivea.pipeline import WindowRequest, diagnose
 from tests.conftest import REAL_DATA, ROOT
 
 DEFAULT = load_config(None, None)
@@ -85,8 +85,7 @@ def test_otto_without_config_is_not_judged_and_never_shows_fake_zeros() -> None:
 
 
 def test_three_persons_are_not_judged_never_at_risk() -> None:
-    request = WindowRequest(since="28d")
-    result = diagnose([str(ROOT / "sample_data" / "events.csv")], DEFAULT, request)
+    result = diagnose([str(ROOT / "sample_data" / "events.csv")], DEFAULT, since="28d")
     assert result.persons == 3
     assert result.verdict.status == "not_judged"
     assert result.verdict.not_judged == ("below_min_aware",)
@@ -165,7 +164,7 @@ def test_compare_previous_needs_since() -> None:
     from fivea.errors import UsageError
 
     with pytest.raises(UsageError, match="--compare previous needs --since"):
-        diagnose(_segment_log(), DEFAULT, WindowRequest(compare="previous"))
+        diagnose(_segment_log(), DEFAULT, compare="previous")
 
 
 def test_config_overrides_the_actions(tmp_path) -> None:

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fivea.api import diagnose
 from fivea.config.loader import ConfigSource, validate_config
-from fivea.pipeline import WindowRequest, diagnose, iso
+from fivea.person.window import iso
 from tests import reference as ref
 
 HOUR = 3_600_000_000
@@ -185,9 +186,15 @@ def check_scenario(s: dict) -> None:
     if not in_range or (since is not None and not any(t >= since for t in in_range)):
         return  # nothing to analyse: covered by the error tests
     as_of = until - 1 if until is not None else None
-    request = WindowRequest(since=iso(since), until=iso(until), as_of=iso(as_of))
     # the local engine in person partitions must not change a number (SPEC §7)
-    result = diagnose(frame, loaded, request, partitions=s.get("partitions"))
+    result = diagnose(
+        frame,
+        loaded,
+        since=iso(since),
+        until=iso(until),
+        as_of=iso(as_of),
+        partitions=s.get("partitions"),
+    )
     events = [
         {"user": r["user_id"], "time": r["time"], "event": r["event"], "amt": r["amt"]}
         for r in s["rows"]

@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fivea.api import diagnose
 from fivea.config.loader import load_config
 from fivea.errors import FiveaError
-from fivea.pipeline import diagnose
 from fivea.rules.where import parse_where
 
 DEFAULT = load_config(None, None)

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fivea.api import diagnose
 from fivea.authoring.sample import generate_sample
 from fivea.config.loader import load_config
-from fivea.pipeline import WindowRequest, diagnose
 from fivea.render.html import render_html
 from fivea.result import Result
 from tests.conftest import SAMPLE_DATA
@@ -28,9 +28,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def full() -> Result:
-    request = WindowRequest(since="90d", compare="previous")
     events = [str(SAMPLE_DATA / "events.csv")]
-    return diagnose(events, DEFAULT, request, segments=["channel"], trend="week")
+    return diagnose(
+        events, DEFAULT, since="90d", compare="previous", segments=["channel"], trend="week"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
+from fivea.api import diagnose
 from fivea.config.loader import (
     DEFAULT_PRESET,
     STAGE_KEYS,
@@ -18,7 +19,6 @@ from fivea.config.loader import (
     preset_names,
     preset_text,
 )
-from fivea.pipeline import diagnose
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["5a-default", "amplitude", "ecommerce", "ga4", "leadgen", "mixpanel", "saas", "segment"]

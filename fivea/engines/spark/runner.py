@@ -43,8 +43,8 @@ from fivea.engines.spark.session import (
 from fivea.errors import InputError
 from fivea.io.sources import Source, frame_source, resolve_sources
 from fivea.io.zero_config import scan_with_preset
-from fivea.person.trend import check_period
-from fivea.pipeline import Options, WindowRequest, analyse_scan
+from fivea.options import Options
+from fivea.pipeline import analyse_scan
 from fivea.result import Result
 
 __all__ = [
@@ -78,35 +78,32 @@ def default_partitions(session: Any) -> int:
 
 
 def diagnose_spark(
-    paths: list[str] | Any,
+    source: list[str] | Any,
     loaded: LoadedConfig,
-    request: WindowRequest | None = None,
-    segments: list[str] | None = None,
-    input_format: str | None = None,
-    trend: str | None = None,
+    options: Options,
     *,
-    master: str | None = None,
-    remote: str | None = None,
-    partitions: int | None = None,
     spark: Any = None,
+    version: str,
 ) -> Result:
-    """``fivea.pipeline.diagnose`` on Spark: same arguments, plus where Spark runs.
+    """``fivea.pipeline.diagnose`` on Spark (called by ``fivea.api.diagnose``, the entry point).
 
-    ``paths`` are event files, folders or globs (read by Spark; in cluster mode every executor
+    ``source`` is event files, folders or globs (read by Spark; in cluster mode every executor
     must see them at the same path), URIs for Spark's reader (``s3a://``, ``hdfs://``,
-    ``file://``, globs in them), or a pyspark DataFrame. ``partitions`` is the number of
-    person partitions (default: ``default_partitions``).
+    ``file://``, globs in them), or a pyspark DataFrame. ``spark`` is the session (else one is
+    started on ``options.spark_master`` or ``options.spark_remote``); ``options.partitions``
+    the number of person partitions (default: ``default_partitions``).
     """
     started = wallclock.perf_counter()
     config = loaded.config
-    request = request or WindowRequest()
-    check_period(trend)
     require_pyspark()
-    session = spark if spark is not None else spark_session(master, remote)
+    session = (
+        spark if spark is not None else spark_session(options.spark_master, options.spark_remote)
+    )
     now_us = int(wallclock.time() * 1_000_000)
-    given = [] if _is_frame(paths) else ([paths] if isinstance(paths, str) else list(paths))
+    given = [] if _is_frame(source) else ([source] if isinstance(source, str) else list(source))
+    forced = options.input_format or config.input.format
     with spark_errors(given, session):
-        raw, sources = _open(session, paths, given, input_format or config.input.format, config)
+        raw, sources = _open(session, source, given, forced, config)
         # zero config: the export's preset (its input settings are the default ones `raw` used)
         loaded, scan = scan_with_preset(sources, loaded, now_us)
         config = loaded.config
@@ -117,7 +114,7 @@ def diagnose_spark(
                     "{stitch: false} in the config, or use the local engine"
                 )
                 raise InputError(msg)
-            count = partitions or default_partitions(session)
+            count = options.partitions or default_partitions(session)
             runner = SparkRunner(
                 spark=session,
                 raw=raw,
@@ -127,9 +124,8 @@ def diagnose_spark(
                 now_us=now_us,
                 name=sources[0].name,
             )
-            options = Options(tuple(segments or config.segments), trend)
             try:
-                return analyse_scan(scan, loaded, request, options, started, runner)
+                return analyse_scan(scan, loaded, options, runner, started=started, version=version)
             finally:
                 runner.release()
         finally:
