@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Options", "__version__", "diagnose", "load_config"]
+__all__ = ["Options", "Result", "__version__", "diagnose", "load_config"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from fivea.options import Options
 
         return Options
+    if name == "Result":
+        from fivea.result import Result
+
+        return Result
     if name == "load_config":
         from fivea.config.loader import load_config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 
 import fivea
 from fivea.render.json import render_json
@@ -43,3 +44,12 @@ def test_api_on_frames_and_a_mapping_config() -> None:
 def test_api_load_config_is_exported() -> None:
     loaded = fivea.load_config(None, "ecommerce")
     assert loaded.source.preset == "ecommerce"
+
+
+def test_the_public_names_are_exported() -> None:
+    result = fivea.diagnose(SAMPLE)
+    assert isinstance(result, fivea.Result)
+    assert isinstance(fivea.Options(since="30d"), fivea.Options)
+    assert sorted(fivea.__all__) == ["Options", "Result", "__version__", "diagnose", "load_config"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = fivea.nothing
