@@ -433,6 +433,8 @@ class Result:
     config_resolved: dict[str, Any] | None = None  # the parts of the config the counts depend on
     run: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # the complete buckets anomaly checks read, per period (not in the JSON: docs/checks.md)
+    history: dict[str, Trend] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def stage(self, key: str) -> StageCount:
@@ -443,6 +445,7 @@ class Result:
         """The JSON document of this result (SPEC §5)."""
         out = _plain(self)
         out.update(out.pop("extras"))
+        out.pop("history")
         for transition in out["transitions"]:
             transition["from"] = transition.pop("from_stage")
             transition["to"] = transition.pop("to_stage")

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from fivea.config.anomaly import Anomaly
+
 STAGE_KEYS: tuple[str, ...] = ("aware", "appeal", "ask", "act", "advocate")
 TRANSITION_NAMES: tuple[str, ...] = ("attraction", "curiosity", "commitment", "affinity")
 DEFAULT_PRESET = "5a-default"
@@ -341,12 +343,15 @@ class Check(_Model):
     fail: str | None = None
     segment: dict[str, str] | None = None
     on_missing: Literal["fail", "warn", "pass"] = "fail"
+    anomaly: Anomaly | None = None  # docs/checks.md, "Anomaly checks"
 
     @model_validator(mode="after")
     def _has_condition(self) -> Check:
-        if self.warn is None and self.fail is None:
+        if self.warn is None and self.fail is None and self.anomaly is None:
             msg = "a check needs a warn: or fail: condition"
             raise ValueError(msg)
+        if self.anomaly is not None:
+            self.anomaly.fit(self, STAGE_KEYS, TRANSITION_NAMES)
         return self
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Check, Config
+from fivea.diagnosis.anomaly import AnomalyResult, evaluate_anomaly
 from fivea.diagnosis.check_reasons import null_reason
 from fivea.errors import ConfigError
 from fivea.result import NOT_MEASURED, NOT_OBSERVABLE, Result, SegmentRow
@@ -188,7 +189,7 @@ def validate_checks(config: Config, lines: tuple[int | None, ...], origin: str) 
                 raise ConfigError(msg)
         for level in ("fail", "warn"):
             text = getattr(check, level)
-            if text is not None:
+            if text is not None and check.anomaly is None:  # anomaly: only says "anomalous"
                 parse_condition(text, f"{where}: {key}.{level}")
 
 
@@ -317,6 +318,7 @@ class CheckResult:
     line: int | None
     not_observable: str | None = None  # why the metric is null, e.g. "no one reached Ask"
     conditions: str = ""  # every condition of the check: "fail if < 0.02, warn if < 0.03"
+    anomaly: AnomalyResult | None = None  # with anomaly: (docs/checks.md, "Anomaly checks")
 
 
 def evaluate(
@@ -327,6 +329,9 @@ def evaluate(
     for index, check in enumerate(config.checks):
         line = lines[index] if index < len(lines) else None
         name = check_name(check)
+        if check.anomaly is not None:
+            out.append(evaluate_anomaly(check, result, line, name))
+            continue
         conditions = condition_words(check)
         value, reason = metric_value(result, check)
         if value is None:
@@ -385,9 +390,7 @@ def condition_words(check: Check) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def exit_status(results: list[CheckResult], strict: bool) -> int:
