@@ -51,6 +51,7 @@ class AnomalyResult:
     history: tuple[HistoryPoint, ...]
     status: Status
     status_reason: str | None = None
+    direction: str = "both"  # the side(s) watched, for the text (not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON block."""
@@ -235,11 +236,28 @@ def judge(rows: Sequence[TrendRow], check: Check) -> AnomalyResult:
         return AnomalyResult(latest.period, value, None, None, None, history, "not_judged", reason)
     median, low, high = band([p.value for p in history], spec.k)
     status: Status = "anomalous" if is_anomalous(value, low, high, spec.direction) else "normal"
-    return AnomalyResult(latest.period, value, median, low, high, history, status)
+    return AnomalyResult(
+        latest.period, value, median, low, high, history, status, direction=spec.direction
+    )
 
 
 def show(value: float | None) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def position(judged: AnomalyResult) -> str:
+    """Where the value lies against the watched bound(s): 'below [0.16, 0.29]',
+    'not below the low bound 0.16' (direction down), 'above the high bound 0.29' (up)."""
+    assert judged.value is not None
+    assert judged.low is not None
+    assert judged.high is not None
+    low, high, value = show(judged.low), show(judged.high), judged.value
+    if judged.direction == "down":
+        return f"{'' if value < judged.low else 'not '}below the low bound {low}"
+    if judged.direction == "up":
+        return f"{'' if value > judged.high else 'not '}above the high bound {high}"
+    side = "below" if value < judged.low else "above" if value > judged.high else "inside"
+    return f"{side} [{low}, {high}]"
 
 
 def describe(check: Check, judged: AnomalyResult) -> str:
@@ -247,17 +265,13 @@ def describe(check: Check, judged: AnomalyResult) -> str:
     spec = check.anomaly
     assert spec is not None
     if judged.status == "not_judged":
-        return f"{check.metric} anomaly not judged: {judged.status_reason}; on_missing: {check.on_missing}"
-    assert judged.low is not None
-    assert judged.high is not None
-    side = "inside"
-    if judged.status == "anomalous":
-        side = "below" if judged.value is not None and judged.value < judged.low else "above"
+        reason = judged.status_reason
+        return f"{check.metric} anomaly not judged: {reason}; on_missing: {check.on_missing}"
     past = ", ".join(f"{p.bucket} {show(p.value)}" for p in judged.history)
     return (
-        f"{check.metric} {judged.bucket} = {show(judged.value)}: {judged.status}, {side} "
-        f"[{show(judged.low)}, {show(judged.high)}] (median {show(judged.median)} ± "
-        f"{spec.k:g}·1.4826·MAD of {_plural(spec.over, len(judged.history))}: {past})"
+        f"{check.metric} {judged.bucket} = {show(judged.value)}: {judged.status}, "
+        f"{position(judged)} (median {show(judged.median)} ± {spec.k:g}·1.4826·MAD of "
+        f"{_plural(spec.over, len(judged.history))}: {past})"
     )
 
 
@@ -279,7 +293,7 @@ def evaluate_anomaly(check: Check, result: Result, line: int | None, name: str) 
     rows = trend.rows if trend is not None else ()
     judged = judge(rows, check)
     conditions = anomaly_conditions(check)
-    level = conditions.split(" ", 1)[0]
+    level = conditions.split(" ", 1)[0]  # fail, or warn with warn: anomalous
     if judged.status == "not_judged":
         status, condition = check.on_missing, None
     elif judged.status == "anomalous":

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fivea.diagnosis.anomaly import AnomalyResult, show
+from fivea.diagnosis.anomaly import AnomalyResult, position, show
 
 
 def anomaly_value(judged: AnomalyResult) -> str:
-    """'0.0121 in 2025-W13 (band 0.18–0.27)', or why the bucket was not judged."""
+    """'129 in 2025-W14: anomalous, below [297.2, 395.8]', or why it was not judged."""
     if judged.status == "not_judged":
         return f"not judged: {judged.status_reason}"
-    return (
-        f"{show(judged.value)} in {judged.bucket} "
-        f"({judged.status}; band {show(judged.low)} to {show(judged.high)})"
-    )
+    return f"{show(judged.value)} in {judged.bucket}: {judged.status}, {position(judged)}"

@@ -48,7 +48,8 @@ def _check(tmp_path: Path, collapse: bool, *args: str, code: int, check: str = P
 def test_a_collapsed_week_fails_the_build(tmp_path: Path) -> None:
     out = _check(tmp_path, True, code=1)
     assert "par-drop" in out.stdout
-    assert "0.05 in 2025-W11 (anomalous; band" in out.stdout
+    assert "0.05 in 2025-W11: anomalous, below" in out.stdout
+    assert "the low bound 0.1962" in out.stdout
     assert "0 passed, 1 failed" in out.stdout
 
 
@@ -80,12 +81,12 @@ def test_junit_and_github_name_the_bucket_the_band_and_the_history(tmp_path: Pat
     out = _check(tmp_path, True, "--format", "github", "-o", str(xml), code=1)
     line = out.stdout.splitlines()[0]
     assert line.startswith("::error file=")
-    assert ",line=4,title=par-drop::par 2025-W11 = 0.05: anomalous, below [" in line
+    assert ",line=4,title=par-drop::par 2025-W11 = 0.05: anomalous, below the low bound " in line
     assert "of 8 weeks: 2025-W03 0.3, 2025-W04 0.32, 2025-W05 0.28" in line
     assert out.stdout.splitlines()[-1] == "::notice title=fivea check::0 passed, 1 failed"
     text = xml.read_text(encoding="utf-8")
     assert '<testcase classname="fivea.diagnosis.checks" name="par-drop"' in text
-    assert '<failure message="par 2025-W11 = 0.05: anomalous, below [' in text
+    assert '<failure message="par 2025-W11 = 0.05: anomalous, below the low bound ' in text
 
 
 def test_the_step_summary_has_the_row(tmp_path: Path) -> None:
@@ -97,7 +98,7 @@ def test_the_step_summary_has_the_row(tmp_path: Path) -> None:
     run_cli(*args, "-q", "--format", "json", code=1, env=env)
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n### fivea check: 0 passed, 1 failed")
-    assert "| par-drop | par | 0.05 in 2025-W11 (anomalous; band " in text
+    assert "| par-drop | par | 0.05 in 2025-W11: anomalous, below the low bound " in text
     assert "| ❌ fail | fail if anomalous (down, k 3.5, 8 weeks) |" in text
 
 

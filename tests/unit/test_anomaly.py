@@ -16,8 +16,10 @@ import fivea
 from fivea.api import _loaded
 from fivea.config.loader import Check
 from fivea.diagnosis.anomaly import (
+    AnomalyResult,
     band,
     complete_buckets,
+    describe,
     is_anomalous,
     judge,
     latest_complete,
@@ -283,7 +285,7 @@ def test_a_collapsed_last_week_is_anomalous_whatever_since_says() -> None:
     assert par.anomaly.bucket == "2025-W11"
     assert par.anomaly.value == 0.05
     assert [p.bucket for p in par.anomaly.history] == [f"2025-W{w:02d}" for w in range(3, 11)]
-    assert par.message.startswith("par 2025-W11 = 0.05: anomalous, below [")
+    assert par.message.startswith("par 2025-W11 = 0.05: anomalous, below the low bound ")
     # --since 7d limits the report's window, never the history
     narrow = _anomaly(until="2025-03-16", since="7d")["par-week"]
     assert narrow.anomaly == par.anomaly
@@ -317,3 +319,34 @@ def test_history_buckets_equal_the_trend_in_a_timezone() -> None:
 def test_metrics_the_trend_does_not_count_are_config_errors(metric: str) -> None:
     with pytest.raises(ValueError, match="is not counted per week"):
         Check.model_validate({"metric": metric, "anomaly": {"over": "week"}})
+
+
+def test_person_partitions_give_the_same_history(tmp_path) -> None:
+    path = tmp_path / "events.parquet"
+    _weekly_log().write_parquet(path)
+    loaded = _loaded(CONFIG, None)
+    whole = fivea.diagnose(str(path), loaded, until="2025-03-16")
+    parts = fivea.diagnose(str(path), loaded, until="2025-03-16", partitions=3)
+    assert parts.run is not None
+    assert parts.run["partitions"] == 3
+    assert parts.history == whole.history
+    assert [r.reached["act"] for r in whole.history["week"].rows][-1] == 5
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "words"),
+    [
+        ("both", 0.01, "anomalous, below [0.1, 0.3]"),
+        ("both", 0.2, "normal, inside [0.1, 0.3]"),
+        ("both", 0.4, "anomalous, above [0.1, 0.3]"),
+        ("down", 0.4, "normal, not below the low bound 0.1"),
+        ("down", 0.01, "anomalous, below the low bound 0.1"),
+        ("up", 0.01, "normal, not above the high bound 0.3"),
+        ("up", 0.4, "anomalous, above the high bound 0.3"),
+    ],
+)
+def test_the_message_words_the_watched_side(direction: str, value: float, words: str) -> None:
+    status = "anomalous" if is_anomalous(value, 0.1, 0.3, direction) else "normal"
+    judged = AnomalyResult("2025-W11", value, 0.2, 0.1, 0.3, (), status, direction=direction)  # type: ignore[arg-type]
+    check = _check(direction=direction)
+    assert describe(check, judged).startswith(f"par 2025-W11 = {value}: {words} (median 0.2 ± ")
