@@ -1,7 +1,7 @@
 """The ``anomaly:`` block of a check (docs/checks.md, "Anomaly checks").
 
 A separate model so that the check models can move without it: ``Check.anomaly`` and the one
-call of ``Anomaly.fit`` in the check's validator are its only references.
+call of ``fit_anomaly`` in the check's validator are its only references.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ ANOMALOUS = "anomalous"  # the one condition an anomaly check's fail: / warn: ma
 
 class _CheckLike(Protocol):
     id: str | None
+    anomaly: Anomaly | None
     metric: str
     segment: dict[str, str] | None
     fail: str | None
@@ -85,3 +86,18 @@ class Anomaly(BaseModel):
                     f'an anomalous bucket fails unless the check says warn: "{ANOMALOUS}"'
                 )
                 raise ValueError(msg)
+
+
+def fit_anomaly(check: _CheckLike, stages: Sequence[str], transitions: Sequence[str]) -> None:
+    """A ValueError when a check's anomaly: block, or its absence, does not fit the check."""
+    if check.anomaly is not None:
+        check.anomaly.fit(check, stages, transitions)
+        return
+    for level in ("fail", "warn"):
+        text = getattr(check, level)
+        if text is not None and text.strip().lower() == ANOMALOUS:
+            msg = (
+                f'{level}: "{ANOMALOUS}" needs an anomaly: block saying which buckets to '
+                "compare, e.g. anomaly: {over: week}"
+            )
+            raise ValueError(msg)

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from fivea.config.anomaly import Anomaly
+from fivea.config.anomaly import Anomaly, fit_anomaly
 
 STAGE_KEYS: tuple[str, ...] = ("aware", "appeal", "ask", "act", "advocate")
 TRANSITION_NAMES: tuple[str, ...] = ("attraction", "curiosity", "commitment", "affinity")
@@ -350,8 +350,7 @@ class Check(_Model):
         if self.warn is None and self.fail is None and self.anomaly is None:
             msg = "a check needs a warn: or fail: condition"
             raise ValueError(msg)
-        if self.anomaly is not None:
-            self.anomaly.fit(self, STAGE_KEYS, TRANSITION_NAMES)
+        fit_anomaly(self, STAGE_KEYS, TRANSITION_NAMES)  # docs/checks.md, "Anomaly checks"
         return self
 
 

@@ -156,6 +156,15 @@ def test_not_judged_follows_on_missing(tmp_path: Path) -> None:
             ":4: checks[0].anomaly.k: must be > 0, got 0",
         ),
         (
+            "  - {metric: par, fail: anomalous}\n",
+            ':4: checks[0]: fail: "anomalous" needs an anomaly: block saying which buckets to '
+            "compare, e.g. anomaly: {over: week}",
+        ),
+        (
+            "  - {metric: par, anomaly: {over: week, lookback: 5000}}\n",
+            ":4: checks[0].anomaly.lookback: must be ≤ 1,000, got 5000",
+        ),
+        (
             "  - {metric: par, segment: {channel: email}, anomaly: {over: week}}\n",
             ":4: checks[0]: anomaly: the check on par: not available per segment",
         ),
