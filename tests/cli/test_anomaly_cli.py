@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, SAMPLE_DATA, run_cli
 from tests.limits import run_limited
 
 
@@ -175,3 +175,17 @@ def test_config_errors_name_the_line(tmp_path: Path, check: str, message: str) -
     out = run_limited("check", str(_log(tmp_path, False)), "-c", str(config), code=2)
     assert out.stderr.startswith(f"fivea: error: {config}{message}")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_the_documented_session_is_real(tmp_path: Path) -> None:
+    """docs/checks.md, "Anomaly checks": its config and GitHub output, run on the sample."""
+    docs = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    section = docs[docs.index("\n## Anomaly checks\n") :]
+    config = section[section.index("```yaml\n") + 8 :]
+    (tmp_path / "fivea.yaml").write_text(config[: config.index("```")], encoding="utf-8")
+    (tmp_path / "sample_data").symlink_to(SAMPLE_DATA)
+    command = "fivea check sample_data/events.csv -c fivea.yaml --until 2025-04-06 --format github"
+    shown = section[section.index(f"$ {command}\n") + len(command) + 3 :]
+    shown = shown[: shown.index("```")]
+    out = run_limited(*command.split()[1:], code=1, cwd=tmp_path)
+    assert out.stdout == shown
