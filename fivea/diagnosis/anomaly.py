@@ -98,16 +98,20 @@ def start_of(bucket: dt.date, timezone: str) -> int:
 def latest_complete(until: int, period: str, timezone: str) -> dt.date:
     """The last bucket that ends at or before ``until`` (its first day)."""
     last = bucket_of(until - 1, period, timezone)
-    return last if start_of(shift(last, period, 1), timezone) <= until else shift(last, period, -1)
+    try:
+        ends = start_of(shift(last, period, 1), timezone)
+    except (OverflowError, ValueError):  # the bucket of year 9999's last day never ends
+        return shift(last, period, -1)
+    return last if ends <= until else shift(last, period, -1)
 
 
 def complete_buckets(
     first: int, until: int, period: str, timezone: str, count: int
 ) -> list[dt.date]:
     """Up to ``count`` buckets entirely inside [first, until), oldest first, ending with the latest."""
+    out: list[dt.date] = []
     try:
         bucket = latest_complete(until, period, timezone)
-        out: list[dt.date] = []
         while len(out) < count and start_of(bucket, timezone) >= first:
             out.append(bucket)
             bucket = shift(bucket, period, -1)

@@ -350,3 +350,14 @@ def test_the_message_words_the_watched_side(direction: str, value: float, words:
     judged = AnomalyResult("2025-W11", value, 0.2, 0.1, 0.3, (), status, direction=direction)  # type: ignore[arg-type]
     check = _check(direction=direction)
     assert describe(check, judged).startswith(f"par 2025-W11 = {value}: {words} (median 0.2 ± ")
+
+
+def test_the_end_of_time_does_not_overflow() -> None:
+    from fivea.person.window import MAX_US, MIN_US
+
+    # the bucket of 9999-12-31 never ends (its next day is past year 9999): the day before is
+    # the latest complete one
+    days = complete_buckets(MIN_US, MAX_US, "day", "UTC", 3)
+    assert days == [dt.date(9999, 12, 28), dt.date(9999, 12, 29), dt.date(9999, 12, 30)]
+    assert complete_buckets(MIN_US, MAX_US, "month", "Pacific/Kiritimati", 2) == []
+    assert complete_buckets(MIN_US, MIN_US + 10, "week", "UTC", 2) == []
