@@ -31,6 +31,7 @@ from fivea.aggregate.subfunnels import subfunnel_measures, subfunnels
 from fivea.config.fingerprint import fingerprint, resolved_parts
 from fivea.config.loader import STAGE_KEYS, Config, LoadedConfig
 from fivea.diagnosis import judgement
+from fivea.diagnosis.anomaly import history_trends, history_windows
 from fivea.diagnosis.compare import Coverage
 from fivea.errors import ConfigError, InputError
 from fivea.io.events import EVENT, EventScan, all_dropped_message
@@ -157,6 +158,7 @@ def analyse_scan(
         last_touch=last_touch,
         previous=previous,
         trend=options.trend,
+        history=history_windows(config, window),
         timezone=config.time.timezone,
     )
     frames = runner.run(plan).frames()
@@ -190,7 +192,9 @@ def analyse_scan(
         # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
         # ones is known only now, so phase 1 runs again with the path over the measured
         # stages (paid only on logs the config does not fully describe, docs/performance.md)
-        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        plan = dataclasses.replace(
+            plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None, history=()
+        )
         # the first pass's person tables are not needed any more: free them before the second
         del persons
         frames.pop("persons")
@@ -259,6 +263,7 @@ def analyse_scan(
         segments=breakdowns,
         **found.result_fields(),  # graded transitions, PAR/BAR, bottleneck, shape, verdict...
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
+        history=history_trends(frames, config, window, measured),
         **_run_info(started, runner.info(), version),
     )
 

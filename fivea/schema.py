@@ -41,6 +41,7 @@ def result_schema() -> dict[str, Any]:
     defs = schema["$defs"]
     props = schema["properties"]
     props.pop("extras", None)
+    props.pop("history", None)  # read by anomaly checks, not written (Result.to_dict)
     schema["required"] = [r for r in schema.get("required", []) if r not in ("extras", "run")]
     props["schema_version"] = {"const": SCHEMA_VERSION}
     transition = defs["Transition"]

@@ -50,7 +50,7 @@ def measured_stages(
             undecided.append(stage)
     if undecided:
         whole = Window(None, plan.window.until, window.as_of)
-        history = dataclasses.replace(plan, window=whole, previous=None, trend=None)
+        history = dataclasses.replace(plan, window=whole, previous=None, trend=None, history=())
         hits = person_table(runner.run(history).frames()["persons"]).aggregate(
             [m for m in stage_measures(config, whole) if m.name.startswith("reached_")]
         )

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from fivea.config.anomaly import Anomaly, fit_anomaly
 from fivea.config.value_types import (
     MAX_COUNT_SETTING,
     MAX_MIN_COUNT,
@@ -282,12 +283,14 @@ class Check(_Model):
     fail: str | None = None
     segment: dict[str, str] | None = None
     on_missing: Literal["fail", "warn", "pass"] = "fail"
+    anomaly: Anomaly | None = None  # docs/checks.md, "Anomaly checks"
 
     @model_validator(mode="after")
     def _has_condition(self) -> Check:
-        if self.warn is None and self.fail is None:
+        if self.warn is None and self.fail is None and self.anomaly is None:
             msg = "a check needs a warn: or fail: condition"
             raise ValueError(msg)
+        fit_anomaly(self, STAGE_KEYS, TRANSITION_NAMES)  # docs/checks.md, "Anomaly checks"
         return self
 
 

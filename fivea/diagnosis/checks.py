@@ -15,6 +15,7 @@ from typing import Any
 
 from fivea.check_result import CheckResult  # the result type, below the renderer
 from fivea.config.loader import STAGE_KEYS, TRANSITION_NAMES, Check, Config
+from fivea.diagnosis.anomaly import evaluate_anomaly
 from fivea.diagnosis.check_reasons import null_reason
 from fivea.errors import ConfigError
 from fivea.result import NOT_MEASURED, NOT_OBSERVABLE, Result, SegmentRow
@@ -189,7 +190,7 @@ def validate_checks(config: Config, lines: tuple[int | None, ...], origin: str) 
                 raise ConfigError(msg)
         for level in ("fail", "warn"):
             text = getattr(check, level)
-            if text is not None:
+            if text is not None and check.anomaly is None:  # anomaly: only says "anomalous"
                 parse_condition(text, f"{where}: {key}.{level}")
 
 
@@ -312,6 +313,9 @@ def evaluate(
     for index, check in enumerate(config.checks):
         line = lines[index] if index < len(lines) else None
         name = check_name(check)
+        if check.anomaly is not None:
+            out.append(evaluate_anomaly(check, result, line, name))
+            continue
         conditions = condition_words(check)
         value, reason = metric_value(result, check)
         if value is None:
@@ -370,9 +374,7 @@ def condition_words(check: Check) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def exit_status(results: list[CheckResult], strict: bool) -> int:

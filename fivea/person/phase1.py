@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from fivea.aggregate.measures import PersonTable
     from fivea.person.compiled import Grouped
 
+HISTORY = "history_"  # the anomaly checks' trends: history_day, history_week, history_month
 # the data-quality partials and how each column combines across partitions
 KERNEL_INPUT = "kernel_input"
 UNIT_CHECK = "unit_check"  # facts of the epoch unit, when the scan's unit is a guess
@@ -66,6 +67,8 @@ class Phase1Plan:
     last_touch: bool = False
     previous: Window | None = None  # --compare previous
     trend: str | None = None  # --trend day|week|month
+    # anomaly checks: (period, window) of each whole-log trend they read (docs/checks.md)
+    history: tuple[tuple[str, Window], ...] = ()
     timezone: str = "UTC"
     hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
     compiled: bool = False  # person tables through the compiled kernel (fivea.person.kernel)
@@ -79,10 +82,11 @@ class Phase1Tables:
     quality: dict[str, pl.DataFrame]
     previous: pl.DataFrame | PersonTable | None = None
     trend: pl.DataFrame | None = None
+    history: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table by name (the names ``build_quality`` reads)."""
-        out = {"persons": self.persons, **self.quality}
+        out = {"persons": self.persons, **self.quality, **self.history}
         if self.previous is not None:
             out["previous"] = self.previous
         if self.trend is not None:
@@ -134,6 +138,8 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             )
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
+    for period, window in plan.history:  # one more aggregation of the same cached scan
+        lazy[HISTORY + period] = trend_frame(events, rules, window, period, plan.timezone)
     # a stage is measured by its hits before until (docs/metrics.md "Not measured")
     until = plan.window.until
     before_until = events if until is None else events.filter(pl.col(TIME) < until)
@@ -243,6 +249,7 @@ def tables_from_frames(frames: dict[str, pl.DataFrame]) -> Phase1Tables:
         quality={k: frames[k] for k in QUALITY_TABLES if k in frames},
         previous=frames.get("previous"),
         trend=frames.get("trend"),
+        history={k: v for k, v in frames.items() if k.startswith(HISTORY)},
     )
 
 
@@ -288,7 +295,7 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
             out[name] = _valid(frames)
         elif name == "events":
             out[name] = _grouped_sum(frames, EVENT)
-        elif name == "trend":
+        elif name == "trend" or name.startswith(HISTORY):
             out[name] = _grouped_sum(frames, "__bucket")
         elif name == OTHER_UNIT:
             out[name] = first_other_unit(frames)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from fivea.check_result import CheckResult
+from fivea.render.anomaly import anomaly_value
 from fivea.render.csv import safe_cell
 from fivea.render.markdown import md_cell
 from fivea.render.text import safe_text, sanitised
@@ -44,6 +45,7 @@ def render_checks_json(results: Sequence[CheckResult], verdict: str | None, exit
                 "line": r.line,
                 "not_observable": r.not_observable,
             }
+            | ({"anomaly": r.anomaly.to_dict()} if r.anomaly is not None else {})
             for r in results
         ],
     }
@@ -178,6 +180,8 @@ def render_checks_csv(results: Sequence[CheckResult]) -> str:
 
 def shown_value(result: CheckResult) -> str:
     """The observed value as text; a null metric gives its reason once."""
+    if result.anomaly is not None:  # the bucket too, or why it was not judged
+        return anomaly_value(result.anomaly)
     if result.value is None:
         reason = result.not_observable or "not_observable"
         if " " not in reason:  # a code: not_measured, partial_period, zero_base...

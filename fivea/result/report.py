@@ -45,12 +45,15 @@ class Result(FunnelCounts, RunHeader):
     config_resolved: dict[str, Any] | None = None  # the parts of the config the counts depend on
     run: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # the complete buckets anomaly checks read, per period (not in the JSON: docs/checks.md)
+    history: dict[str, Trend] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of this result (SPEC §5)."""
         out = _plain(self)
         out.update(out.pop("extras"))
+        out.pop("history")
         for transition in out["transitions"]:
             transition["from"] = transition.pop("from_stage")
             transition["to"] = transition.pop("to_stage")

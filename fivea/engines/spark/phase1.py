@@ -267,6 +267,7 @@ class SparkRunner:
             "last_touch": plan.last_touch,
             "previous": plan.previous,
             "trend": plan.trend,
+            "history": plan.history,
             "timezone": plan.timezone,
         }
         output = self._person_schema(plan)
