@@ -1,5 +1,6 @@
 """Input paths to event files: folders (recursively, hive ``key=value`` folders included) and
-globs expanded in byte order; what a file suffix implies; a path not found explained.
+globs expanded in byte order (docs/input.md, "Folders and globs"); what a file suffix implies;
+a path not found explained.
 
 ``fivea.io.sources`` turns the files into sources; ``fivea.io.output`` uses the same expansion
 to keep outputs off the inputs.

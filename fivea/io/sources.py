@@ -1,4 +1,4 @@
-"""Event sources (SPEC §2): each input file, stdin or pipe (spooled to a temp file) with its
+"""Event sources (docs/input.md): each input file, stdin or pipe (spooled to a temp file) with its
 format from its content and extension, in input order; the (decompressed) head of a file.
 
 Input order, used by every tie-break, is (source path in byte order, row number in file):

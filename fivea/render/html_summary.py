@@ -1,6 +1,6 @@
 """The top of the HTML report: the header, the verdict and the cards (PAR, BAR, bottleneck, shape).
 
-The verdict comes first (SPEC §5): what a reader needs who reads nothing else.
+The verdict comes first: it is what a reader needs who reads nothing else.
 """
 
 from __future__ import annotations

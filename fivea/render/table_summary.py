@@ -2,7 +2,7 @@
 the funnel's shape; each a rich renderable built from the result.
 
 Data values (event names, segment values) are always wrapped in ``Text`` so that a campaign
-called ``[summer]`` prints as ``[summer]`` and never as rich markup (SPEC §5).
+called ``[summer]`` prints as ``[summer]`` and never as rich markup.
 """
 
 from __future__ import annotations
