@@ -1,7 +1,7 @@
 """Why rows are dropped (docs/input.md, "Dropped rows") and the error when every row is.
 
-The reasons are tested in the order of ``DROP_REASONS``; ``fivea.io.events`` computes the per-row
-reason column, data quality counts it.
+The reasons are tested in the order of ``DROP_REASONS``; ``fivea.io.canonical`` computes the
+per-row reason column, data quality counts it.
 """
 
 from __future__ import annotations

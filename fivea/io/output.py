@@ -68,7 +68,7 @@ class InputFiles:
         A cron line ``fivea report d/ -o d/5a-{as_of}.json`` would otherwise feed each day's
         report into the next day's input (docs/errors.md, Outputs).
         """
-        from fivea.io.sources import FOLDER_SUFFIXES, is_hidden, suffix_of
+        from fivea.io.input_paths import FOLDER_SUFFIXES, format_suffix, hidden
 
         try:
             target = Path(output).resolve()
@@ -77,7 +77,7 @@ class InputFiles:
         for folder, shown in self.folders.items():
             if target.is_relative_to(folder):
                 inside = target.relative_to(folder)
-                if not is_hidden(inside) and suffix_of(target) in FOLDER_SUFFIXES:
+                if not hidden(inside) and format_suffix(target) in FOLDER_SUFFIXES:
                     return shown
         return None
 
@@ -101,7 +101,7 @@ def input_files(inputs: Iterable[str]) -> InputFiles:
     Unreadable or missing inputs are reported by the reader itself, with their own message.
     """
     from fivea.errors import InputError
-    from fivea.io.sources import folder_files, glob_files  # the reader's own expansion rules
+    from fivea.io.input_paths import folder_files, glob_files  # the reader's own rules
 
     names: dict[Path, str] = {}
     inodes: dict[tuple[int, int], str] = {}
@@ -144,22 +144,23 @@ def refuse_inputs(
     for out in outputs:
         target = out if as_of_date is None else expand_name(out, as_of_date)
         found = files.find(target)
+        folder = files.folder_reading(target) if found is None else None
         if found is not None:
-            shown = out if target == out else f"{out} ({target})"
-            msg = (
-                f"--output {shown}: is one of the input files ({found}); choose another name "
+            why = (
+                f"is one of the input files ({found}); choose another name "
                 "(inputs are never overwritten)"
             )
-            raise UsageError(msg)
-        folder = files.folder_reading(target)
-        if folder is not None:
-            shown = out if target == out else f"{out} ({target})"
-            msg = (
-                f"--output {shown}: inside the input folder {folder}, where the next run would "
-                "read it as events; write it outside that folder (or into a subfolder whose "
-                "name starts with _, which the reader skips)"
+        elif folder is not None:
+            why = (
+                f"inside the input folder {folder}, where the next run would read it as events; "
+                "write it outside that folder (or into a subfolder whose name starts with _, "
+                "which the reader skips)"
             )
-            raise UsageError(msg)
+        else:
+            continue
+        shown = out if target == out else f"{out} ({target})"
+        msg = f"--output {shown}: {why}"
+        raise UsageError(msg)
 
 
 # --- checks before the scan ------------------------------------------------------------------

@@ -1,13 +1,13 @@
-"""Finding event files (SPEC §2): paths, folders, globs, hive partitions, stdin; the format
-of each from its content and extension.
+"""Event sources (docs/input.md): each input file, stdin or pipe (spooled to a temp file) with its
+format from its content and extension, in input order; the (decompressed) head of a file.
 
 Input order, used by every tie-break, is (source path in byte order, row number in file):
-``resolve_sources`` returns the sources in that order; ``fivea.io.readers`` opens them.
+``resolve_sources`` returns the sources in that order; ``fivea.io.input_paths`` expands
+folders and globs; ``fivea.io.readers`` opens the sources.
 """
 
 from __future__ import annotations
 
-import difflib
 import glob
 import gzip
 import os
@@ -16,11 +16,20 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote
 
 import polars as pl
 
 from fivea.errors import InputError
+from fivea.io.input_paths import (
+    SUFFIX_FORMAT,
+    SUFFIX_SEPARATOR,
+    byte_order,
+    folder_files,
+    format_suffix,
+    glob_files,
+    hive_partitions,
+    not_found,
+)
 from fivea.io.scratch import scratch_file
 
 ORDER = "__order"
@@ -29,22 +38,6 @@ ORDER = "__order"
 ROW = "\x00row"
 ROW_BITS = 40  # rows per file < 2^40; the file index sits above them in one Int64
 HEAD_BYTES = 1 << 16  # bytes of a text file checked before the scan
-# the format a file suffix implies (shared by the local readers and the Spark engine)
-SUFFIX_FORMAT = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".psv": "csv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-    ".json": "ndjson",
-}
-SUFFIX_SEPARATOR = {".tsv": "\t", ".psv": "|"}
-# a folder may hold notes next to the data: .txt is read only when named explicitly
-FOLDER_SUFFIXES = tuple(s for s in SUFFIX_FORMAT if s != ".txt")
-_COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 PARQUET_MAGIC = b"PAR1"
 # binary files people pass by mistake: magic bytes -> (what it is, what to do)
@@ -63,7 +56,6 @@ SEPARATORS = (",", ";", "\t", "|")
 # what a damaged or cut-short gzip/zstd stream raises (Python's gzip and polars' readers)
 DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
 _SPOOL_CHUNK = 1 << 20
-HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 @dataclass(frozen=True)
@@ -80,131 +72,7 @@ class Source:
     temporary: bool = False  # a temp file of ours (stdin), deleted after the run
 
 
-# --- finding files ----------------------------------------------------------------------------
-
-
-def _strip_compression(name: str) -> str:
-    lowered = name.lower()
-    for suffix in _COMPRESSION_SUFFIXES:
-        if lowered.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def suffix_of(path: Path) -> str:
-    return Path(_strip_compression(path.name)).suffix.lower()
-
-
-def is_hidden(relative: Path) -> bool:
-    # `_SUCCESS`, `.crc`, `_temporary/` and dot folders are writer leftovers, not data
-    return any(part.startswith((".", "_")) for part in relative.parts)
-
-
-def _byte_order(path: Path) -> bytes:
-    return os.fsencode(path)
-
-
-def _hive(relative_parent: Path) -> tuple[tuple[str, str | None], ...]:
-    pairs = []
-    for part in relative_parent.parts:
-        key, sep, value = part.partition("=")
-        if sep and key:
-            text = unquote(value)
-            pairs.append((unquote(key), None if text in ("", HIVE_NULL) else text))
-    return tuple(pairs)
-
-
-def _walk(root: Path) -> list[Path]:
-    """Every file below ``root`` outside hidden folders; a folder that cannot be listed is an
-    error (its files would be skipped without a word)."""
-    found: list[Path] = []
-
-    def refuse(error: OSError) -> None:
-        where = error.filename or root
-        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
-        msg = (
-            f"{where}: cannot list this folder ({reason or error}); make it readable "
-            "(chmod +rx) or move it out of the input folder"
-        )
-        raise InputError(msg)
-
-    # symbolic links to folders are not followed (as before: no cycles, no reading twice)
-    for folder, dirs, names in os.walk(root, onerror=refuse):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        found.extend(Path(folder, n) for n in names)
-    return found
-
-
-def folder_files(root: Path, raw: str) -> list[tuple[Path, Path]]:
-    data = [
-        p
-        for p in _walk(root)
-        if not is_hidden(p.relative_to(root)) and suffix_of(p) in FOLDER_SUFFIXES
-    ]
-    for path in data:
-        if not path.is_file():  # a data file's name that would be skipped without a word
-            what = (
-                f"a broken symbolic link (to {os.readlink(path)})"
-                if path.is_symlink() and not path.exists()
-                else "not a regular file (a pipe or a device)"
-            )
-            msg = f"{path}: {what}; fix it, remove it from the folder, or name a pipe directly"
-            raise InputError(msg)
-    files = sorted(((p, p.relative_to(root)) for p in data), key=lambda pair: _byte_order(pair[0]))
-    if not files:
-        held = sorted(p.name for p in root.iterdir())[:6]
-        holds = f" (it holds: {', '.join(held)})" if held else " (it is empty)"
-        msg = (
-            f"{raw}: the folder holds no data files{holds}; fivea reads "
-            ".csv, .tsv, .parquet, .ndjson, .jsonl and .json files (also .gz or .zst) "
-            "in it and its subfolders"
-        )
-        raise InputError(msg)
-    return files
-
-
-def _glob_root(raw: str) -> Path:
-    fixed = []
-    for part in Path(raw).parts:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    return Path(*fixed) if fixed else Path()
-
-
-def glob_files(raw: str) -> list[tuple[Path, Path]]:
-    root = _glob_root(raw)
-    found: list[tuple[Path, Path]] = []
-    for match in glob.glob(raw, recursive=True):
-        path = Path(match)
-        if path.is_dir():
-            found.extend((p, p.relative_to(root)) for p, _ in folder_files(path, match))
-        elif path.is_file() and not is_hidden(Path(path.name)):
-            found.append((path, path.relative_to(root) if path.is_relative_to(root) else path))
-    if not found:
-        msg = f"{raw}: no file matches this pattern; check the pattern (quote it so the shell does not expand it)"
-        raise InputError(msg)
-    return sorted(found, key=lambda pair: _byte_order(pair[0]))
-
-
-def _not_found(raw: str) -> InputError:
-    path = Path(raw)
-    if path.is_symlink():
-        msg = (
-            f"{raw}: a broken symbolic link (to {os.readlink(path)}); point it at an existing file"
-        )
-        return InputError(msg)
-    parent = path.parent if str(path.parent) else Path()
-    hint = ""
-    if parent.is_dir():
-        names = [p.name for p in parent.iterdir()]
-        close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
-        if close:
-            hint = f"did you mean '{parent / close[0]}'? "
-    elif str(parent) not in ("", "."):
-        hint = f"the folder '{parent}' does not exist either; "
-    msg = f"{raw}: file not found; {hint}check the path (a folder or a quoted glob works too)"
-    return InputError(msg)
+# --- finding sources --------------------------------------------------------------------------
 
 
 def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[Source]:
@@ -240,7 +108,7 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
             elif glob.has_magic(raw):
                 files = glob_files(raw)
             else:
-                raise _not_found(raw)
+                raise not_found(raw)
             for file, relative in files:
                 key = file.resolve()
                 if key in seen:
@@ -259,7 +127,7 @@ def resolve_sources(paths: list[str], forced_format: str | None = None) -> list[
 def _input_order(source: Source) -> bytes:
     if source.name == "<stdin>" or source.path is None:
         return b""
-    return _byte_order(Path(source.name) if source.temporary else source.path)
+    return byte_order(Path(source.name) if source.temporary else source.path)
 
 
 def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
@@ -284,8 +152,8 @@ def _file_source(file: Path, relative: Path, forced: str | None) -> Source:
         path=file,
         format=fmt,
         compression=compression,
-        hive=_hive(relative.parent),
-        separator=SUFFIX_SEPARATOR.get(suffix_of(file)),
+        hive=hive_partitions(relative.parent),
+        separator=SUFFIX_SEPARATOR.get(format_suffix(file)),
     )
 
 
@@ -300,7 +168,7 @@ def _detect(name: str, path: Path, magic: bytes, forced: str | None) -> tuple[st
         return forced, compression
     if magic.startswith(PARQUET_MAGIC):
         return "parquet", None
-    by_suffix = SUFFIX_FORMAT.get(suffix_of(path))
+    by_suffix = SUFFIX_FORMAT.get(format_suffix(path))
     if by_suffix == "parquet":
         if compression is None and magic:
             looks = "text" if magic and b"\x00" not in magic else "something else"

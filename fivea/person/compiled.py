@@ -129,7 +129,7 @@ class Grouped:
         the copies on two threads). With ``duplicates`` the input's row hashes are real and
         the duplicate rows are counted here (``distinct``); otherwise polars counts them.
         """
-        from fivea.person import kernel
+        from fivea.person import kernel_grouping
 
         rows = frame.height
         names = (ORDER, _KEY, _CHECK, TIME, _SIMPLE, _COUNTED, ROW_HASH)
@@ -143,12 +143,12 @@ class Grouped:
                 name = copies[copy]
                 arrays[name] = copy.result()
                 del columns[name]
-        sequence = kernel.input_sequence(arrays.pop(ORDER))
+        sequence = kernel_grouping.input_sequence(arrays.pop(ORDER))
         keys, times, row_hash = arrays[_KEY], arrays[TIME], _bits(arrays[ROW_HASH])
         columns = (keys, arrays.pop(_CHECK), sequence, times)
         columns += (_bits(arrays.pop(_SIMPLE)), _bits(arrays.pop(_COUNTED)), row_hash)
         count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
-        parts = _each_part(lambda k: kernel.group_persons(*columns, k, count), count)
+        parts = _each_part(lambda k: kernel_grouping.group_persons(*columns, k, count), count)
         distinct = _distinct_rows(parts, rows, keys, times, row_hash) if duplicates else None
         return cls(frame, rows, parts, distinct)
 
@@ -167,9 +167,9 @@ def _distinct_rows(
     the full 64-bit row hash, one more independent 64 bits besides the two the person key and
     time already match on.
     """
-    from fivea.person import kernel
+    from fivea.person import kernel_grouping
 
-    shared = np.concatenate([kernel.shared_instants(s, packed) for s, packed, _ in parts])
+    shared = np.concatenate([kernel_grouping.shared_instants(s, packed) for s, packed, _ in parts])
     candidates = pl.DataFrame([keys[shared], times[shared], row_hash[shared]])
     return pl.DataFrame({"distinct": [rows - shared.shape[0] + candidates.n_unique()]})
 

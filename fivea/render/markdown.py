@@ -61,13 +61,7 @@ def _headline(result: Result) -> list[str]:
             lines.append(f"- {md(ratio.reading)}{interval}")
     neck = result.bottleneck
     if neck is not None:
-        gain = (
-            "gain unknown: nobody is at that stage yet"
-            if neck.expected_gain.value is None
-            else "≈ "
-            + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
-            + " at target"
-        )
+        gain = fmt.expected_gain(neck)
         lines += [
             "",
             f"**Bottleneck: {neck.transition}** {fmt.bottleneck_ratio(result)} vs target "

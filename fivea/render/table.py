@@ -12,7 +12,9 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from fivea.render import table_sections as sections
+from fivea.render import table_numbers as numbers
+from fivea.render import table_summary as summary
+from fivea.render.table_parts import bullets
 from fivea.render.text import sanitised
 from fivea.result import Result
 
@@ -49,32 +51,32 @@ def fit(console: Console, table: Table, title: str | None = None) -> RenderableT
 def render_table(result: Result, console: Console) -> None:
     """Print the whole report to ``console``."""
     result = sanitised(result)  # data shown as text: control characters escaped (render/text.py)
-    console.print(sections.header(result))
+    console.print(summary.header(result))
     console.print()
-    console.print(sections.verdict(result))
+    console.print(summary.verdict(result))
     console.print()
-    console.print(sections.productivity(result), end="")
-    console.print(sections.bottleneck(result))
-    console.print(sections.archetype(result))
-    console.print(fit(console, sections.stage_table(result)))
-    console.print(sections.shape_bars(result))
+    console.print(summary.productivity(result), end="")
+    console.print(summary.bottleneck(result))
+    console.print(summary.archetype(result))
+    console.print(fit(console, numbers.stage_table(result)))
+    console.print(numbers.shape_bars(result))
     console.print()
-    console.print(fit(console, sections.grades_table(result)))
-    console.print(fit(console, sections.path_table(result)))
-    console.print(fit(console, sections.current_table(result)))
-    console.print(fit(console, sections.timing_table(result)))
-    for title, table in sections.subfunnel_tables(result):
+    console.print(fit(console, numbers.grades_table(result)))
+    console.print(fit(console, numbers.path_table(result)))
+    console.print(fit(console, numbers.current_table(result)))
+    console.print(fit(console, numbers.timing_table(result)))
+    for title, table in numbers.subfunnel_tables(result):
         console.print(fit(console, table, title))
-    for title, table, findings in sections.segment_tables(result):
+    for title, table, findings in numbers.segment_tables(result):
         console.print(fit(console, table, title))
         if findings:
-            console.print(sections.bullets(findings))
+            console.print(bullets(findings))
             console.print()
-    comparison = sections.compare_table(result)
+    comparison = numbers.compare_table(result)
     if comparison is not None:
         console.print(comparison)
         console.print()
-    trend = sections.trend_table(result)
+    trend = numbers.trend_table(result)
     if trend is not None:
         console.print(fit(console, trend))
-    console.print(fit(console, sections.quality_table(result)))
+    console.print(fit(console, numbers.quality_table(result)))

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from fivea.check_result import CheckResult
 from fivea.render.checks import shown_value, summary
-from fivea.render.table_sections import new_table
+from fivea.render.table_parts import new_table
 from fivea.render.text import safe_text, sanitised
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}

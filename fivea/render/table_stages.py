@@ -12,7 +12,7 @@ from rich.text import Text
 from fivea.durations import duration_text
 from fivea.render import text as fmt
 from fivea.render.table import fit
-from fivea.render.table_sections import new_table
+from fivea.render.table_parts import new_table
 from fivea.render.text import sanitised
 from fivea.stage_report import Example, RuleMatch, StageInspection
 
@@ -121,11 +121,7 @@ def header(result: StageInspection) -> Text:
         f"{_plural(result.events, 'event')} · {_plural(result.persons, 'person')} · {config}",
         style="dim",
     )
-    columns = ", ".join(
-        f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in src.columns.items()
-    )
-    export = f" · {src.export} export" if src.export else ""
-    line.append(f"\ncolumns: {columns}{export}", style="dim")
+    line.append(f"\n{fmt.columns_line(src)}", style="dim")
     line.append(
         "\nevents/persons: matched by the rule · hits/persons hit: what counts for the stage "
         "(they differ only for min_count rules) · examples: the earliest hits of the first "

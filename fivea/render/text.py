@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from fivea.result import Delta, Result, SourceInfo, Transition
+    from fivea.result import Bottleneck, Delta, Result, SourceInfo, Transition
 
 
 # reason codes of null numbers as words (docs/metrics.md "Not measured, not judged")
@@ -212,6 +212,15 @@ def source_labels(src: SourceInfo) -> tuple[str, str]:
     return files, config_label(src)
 
 
+def columns_line(src: SourceInfo) -> str:
+    """'columns: user=uid, time=ts, event=name · segment export': which column is which."""
+    columns = ", ".join(
+        f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in src.columns.items()
+    )
+    export = f" · {src.export} export" if src.export else ""
+    return f"columns: {columns}{export}"
+
+
 def config_reason(src: SourceInfo) -> str | None:
     """How the config was chosen, in words (docs/config.md, "Where the config comes from");
     None when the user named it (``-c``, ``--preset``, the Python API)."""
@@ -280,6 +289,14 @@ def bottleneck_ratio(result: Result) -> str:
         return "—"
     t = next(t for t in result.transitions if t.name == neck.transition)
     return proportion(t.ratio, t.ratio_count, t.flow_base)
+
+
+def expected_gain(neck: Bottleneck) -> str:
+    """'≈ 120 more persons at target', or why the gain is unknown."""
+    gain = neck.expected_gain
+    if gain.value is None:
+        return "gain unknown: nobody is at that stage yet"
+    return "≈ " + plural(int(gain.value), gain.unit, "more ") + " at target"
 
 
 def delta_values(delta: Delta) -> tuple[str, str]:

@@ -23,8 +23,9 @@ import polars as pl
 
 from fivea.config.loader import Config
 from fivea.errors import InputError
+from fivea.io.input_paths import SUFFIX_FORMAT, SUFFIX_SEPARATOR
 from fivea.io.readers import csv_separator, sniff_separator
-from fivea.io.sources import SUFFIX_FORMAT, SUFFIX_SEPARATOR, Source
+from fivea.io.sources import Source
 
 FILE, BLOCK, ROWID, KEY = "__sp_file", "__sp_block", "__sp_rowid", "__sp_key"
 ORDER_COLUMNS = (FILE, BLOCK, ROWID)

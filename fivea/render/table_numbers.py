@@ -1,4 +1,5 @@
-"""The sections of the terminal report, each a rich renderable built from the result.
+"""The number tables of the terminal report: stages, targets, shape, the ordered path, where
+people live, timing, sub-funnels, segments, the comparison, the trend and data quality.
 
 Data values (event names, segment values) are always wrapped in ``Text`` so that a campaign
 called ``[summer]`` prints as ``[summer]`` and never as rich markup (SPEC §5).
@@ -6,153 +7,15 @@ called ``[summer]`` prints as ``[summer]`` and never as rich markup (SPEC §5).
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from fivea.render import text as fmt
-from fivea.result import GRADED, Result, SegmentRow, Transition, VerdictStatus
+from fivea.render.table_parts import GRADE_STYLE, new_table, numbers_table
+from fivea.result import Result, SegmentRow, Transition
 
 BAR_WIDTH = 30
-VERDICT_STYLE = {
-    "healthy": "bold green",
-    "needs_attention": "bold yellow",
-    "at_risk": "bold red",
-    "not_judged": "bold",
-}
-GRADE_STYLE = {
-    "ok": "green",
-    "watch": "yellow",
-    "critical": "red",
-    "not_judged": "dim",
-    "not_measured": "dim",
-}
-
-
-def new_table(title: str, *columns: tuple[str, str], header: bool = True) -> Table:
-    """A report table: simple rules, left-aligned bold title, no outer padding."""
-    table = Table(
-        title=Text(title),
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        title_justify="left",
-        title_style="bold",
-        show_header=header,
-    )
-    for name, justify in columns:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    return table
-
-
-def bullets(items: list[str] | tuple[str, ...], marker: str = "•", style: str = "") -> Table:
-    """An indented list whose wrapped lines stay under their first line."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=3, justify="right")
-    grid.add_column(overflow="fold")
-    for item in items:
-        grid.add_row(marker, Text(item, style=style))
-    return grid
-
-
-def header(result: Result) -> Text:
-    """Who, what, when and with which config."""
-    src = result.source
-    files, config = fmt.source_labels(src)
-    window = result.window
-    start = fmt.moment(window.since or result.quality.time_min)
-    line = Text()
-    line.append("fivea 5A diagnosis", style="bold")
-    line.append(f"  {files}\n")
-    line.append(
-        f"{fmt.plural(result.persons, 'persons')} · {start} → {fmt.moment(window.as_of)} "
-        f"{window.timezone if window.timezone != 'UTC' else 'UTC'} · {config}",
-        style="dim",
-    )
-    columns = ", ".join(
-        f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in src.columns.items()
-    )
-    export = f" · {src.export} export" if src.export else ""
-    line.append(f"\ncolumns: {columns}{export}", style="dim")
-    return line
-
-
-def verdict(result: Result) -> RenderableType:
-    """The headline: status, then why."""
-    if result.verdict is None:
-        return Text("")
-    status = result.verdict.status
-    title = Text()
-    title.append("Verdict: ", style="bold")
-    title.append(fmt.words(status).upper(), style=VERDICT_STYLE.get(status, "bold"))
-    if status == VerdictStatus.NOT_JUDGED:
-        title.append(" — not enough evidence to judge")
-    return Group(title, bullets(result.verdict.reasons))
-
-
-def productivity(result: Result) -> RenderableType:
-    """PAR and BAR with intervals and their reading."""
-    out = Text()
-    for ratio in (result.par, result.bar):
-        if ratio is None:
-            continue
-        interval = (
-            f" [{fmt.bound(ratio.low)}, {fmt.bound(ratio.high)}]"
-            if ratio.low is not None and ratio.high is not None
-            else ""
-        )
-        target = (
-            f" · target {ratio.target:.4g}"
-            if ratio.target is not None and ratio.value is not None
-            else ""
-        )
-        out.append(f"{ratio.reading}{interval}{target}\n")
-    return out
-
-
-def bottleneck(result: Result) -> RenderableType:
-    """The bottleneck, its expected gain and what to do."""
-    neck = result.bottleneck
-    if neck is None:
-        if not any(t.grade in GRADED for t in result.transitions):
-            return Text("No bottleneck: no transition could be graded.\n")
-        return Text("No bottleneck: every graded transition meets its target.\n")
-    line = Text()
-    line.append("Bottleneck: ", style="bold")
-    line.append(f"{neck.transition}", style="bold red")
-    gain = (
-        "gain unknown: nobody is at that stage yet"
-        if neck.expected_gain.value is None
-        else "≈ "
-        + fmt.plural(int(neck.expected_gain.value), neck.expected_gain.unit, "more ")
-        + " at target"
-    )
-    line.append(
-        f" {fmt.bottleneck_ratio(result)} vs target {neck.target:.2f} — {neck.problem}; {gain}"
-    )
-    return Group(line, bullets(neck.actions, marker="→"), Text(""))
-
-
-def archetype(result: Result) -> RenderableType:
-    """The funnel's shape and what it implies."""
-    shape = result.archetype
-    if shape is None:
-        return Text("")
-    line = Text()
-    line.append("Shape: ", style="bold")
-    line.append(fmt.words(shape.primary))
-    notes = [
-        f"{fmt.words(i.archetype)}: ratio {i.ratio:.2f}, z {i.z:.1f} ({i.strength})"
-        for i in shape.confidence
-    ]
-    if shape.secondary:
-        notes.append(f"also: {', '.join(fmt.words(s) for s in shape.secondary)}")
-    notes.append(shape.reason or shape.implication)
-    parts: list[RenderableType] = [line, bullets(notes, marker="")]
-    if result.findings:
-        parts.append(bullets([f.message for f in result.findings], marker="!", style="yellow"))
-    parts.append(Text(""))
-    return Group(*parts)
 
 
 def _grade_cell(t: Transition) -> Text:
@@ -254,13 +117,13 @@ def shape_bars(result: Result) -> Table:
 def path_table(result: Result) -> Table:
     """The ordered path (windowFunnel semantics) with settled conversion."""
     window = fmt.duration(result.window.funnel_window_seconds)
-    table = new_table(
+    table = numbers_table(
         f"Ordered path (window {window})",
-        ("stage", "left"),
-        ("on path", "right"),
-        ("step conv.", "right"),
-        ("settled conv.", "right"),
-        ("still in window", "right"),
+        "stage",
+        "on path",
+        "step conv.",
+        "settled conv.",
+        "still in window",
     )
     for i, stage in enumerate(result.stages):
         into = result.transitions[i - 1] if i else None
@@ -281,12 +144,7 @@ def path_table(result: Result) -> Table:
 
 def current_table(result: Result) -> Table:
     """Where people live now: their furthest stage."""
-    table = new_table(
-        "Where people live now",
-        ("furthest stage", "left"),
-        ("persons", "right"),
-        ("share", "right"),
-    )
+    table = numbers_table("Where people live now", "furthest stage", "persons", "share")
     total = result.persons or 1
     for key, n in result.current.items():
         if key == "none" and n == 0:
@@ -311,15 +169,8 @@ def current_table(result: Result) -> Table:
 
 def timing_table(result: Result) -> Table:
     """Time to convert between stages (exact quantiles)."""
-    table = new_table(
-        "Time to convert",
-        ("transition", "left"),
-        ("persons", "right"),
-        ("p25", "right"),
-        ("median", "right"),
-        ("p75", "right"),
-        ("p90", "right"),
-        ("reversed", "right"),
+    table = numbers_table(
+        "Time to convert", "transition", "persons", "p25", "median", "p75", "p90", "reversed"
     )
     for t in result.transitions:
         table.add_row(
@@ -339,14 +190,7 @@ def subfunnel_tables(result: Result) -> list[tuple[str, Table]]:
     out = []
     for sub in result.subfunnels:
         title = f"Sub-funnel {sub.name} (window {fmt.duration(sub.window_seconds)})"
-        table = new_table(
-            title,
-            ("step", "left"),
-            ("persons", "right"),
-            ("conversion", "right"),
-            ("drop-off", "right"),
-            ("median time", "right"),
-        )
+        table = numbers_table(title, "step", "persons", "conversion", "drop-off", "median time")
         for step in sub.steps:
             table.add_row(
                 Text(step.name),
@@ -413,14 +257,7 @@ def compare_table(result: Result) -> RenderableType | None:
         f"Compared with {fmt.moment(comparison.since)} → {fmt.moment(comparison.until)}: "
         f"{fmt.words(comparison.direction)}"
     )
-    table = new_table(
-        title,
-        ("metric", "left"),
-        ("now", "right"),
-        ("before", "right"),
-        ("change", "right"),
-        ("z", "right"),
-    )
+    table = numbers_table(title, "metric", "now", "before", "change", "z")
     for delta in comparison.deltas:
         table.add_row(
             delta.metric,
