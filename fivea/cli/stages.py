@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -19,14 +20,12 @@ from fivea.cli.progress import progress
 from fivea.cli.reporting import emit_rich, load, print_payload
 from fivea.errors import UsageError
 
-STAGES_FORMATS = ("table", "json")
 
+class StagesFormat(StrEnum):
+    """The formats of ``fivea stages`` (docs/authoring.md)."""
 
-def render_stages_json(result) -> str:
-    """The inspection as JSON: sorted keys, no NaN (what ``--format json`` prints)."""
-    import json
-
-    return json.dumps(result.to_dict(), sort_keys=True, indent=2, allow_nan=False) + "\n"
+    TABLE = "table"
+    JSON = "json"
 
 
 @app.command(epilog="Example: fivea stages events.csv -c fivea.yaml --examples 5")
@@ -35,9 +34,9 @@ def stages(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     fmt: Annotated[
-        str,
+        StagesFormat,
         typer.Option("--format", "-f", help="table or json.", metavar="FORMAT"),
-    ] = "table",
+    ] = StagesFormat.TABLE,
     examples: Annotated[
         int,
         typer.Option(
@@ -52,9 +51,6 @@ def stages(
     debug: DebugOpt = False,
 ) -> None:
     """Show what each rule catches: matches, hits, persons, examples, stage overlap, unmatched names."""
-    if fmt not in STAGES_FORMATS:
-        msg = f"--format {fmt}: unknown; use one of {', '.join(STAGES_FORMATS)}"
-        raise UsageError(msg)
     if examples < 0:
         msg = f"--examples {examples}: must be 0 or more"
         raise UsageError(msg)
@@ -62,7 +58,9 @@ def stages(
 
     with progress("reading events…", quiet):
         result = inspect_stages(events, load(config, preset), examples, input_format)
-    if fmt == "json":
+    if fmt == StagesFormat.JSON:
+        from fivea.render.json import render_stages_json
+
         print_payload(render_stages_json(result))
         return
     from fivea.render.table_stages import render_stages

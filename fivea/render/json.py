@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from fivea.result import Result
+from fivea.stage_report import StageInspection
 
 
 def _finite(value: Any) -> Any:
@@ -22,3 +23,10 @@ def _finite(value: Any) -> Any:
 def render_json(result: Result) -> str:
     """The result as a JSON document with ``schema_version`` 1."""
     return json.dumps(_finite(result.to_dict()), sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+def render_stages_json(inspection: StageInspection) -> str:
+    """``fivea stages --format json``: the inspection, sorted keys, no NaN or infinity."""
+    return (
+        json.dumps(_finite(inspection.to_dict()), sort_keys=True, indent=2, allow_nan=False) + "\n"
+    )

@@ -11,8 +11,8 @@ import pytest
 from fivea.api import diagnose
 from fivea.authoring.rule_words import rule_words
 from fivea.authoring.stages import inspect_stages, overlap_matrix
-from fivea.cli.stages import render_stages_json
 from fivea.config.loader import STAGE_KEYS, load_config
+from fivea.render.json import render_stages_json
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = "sample_data/events.csv"
@@ -218,7 +218,7 @@ def test_config_errors_name_the_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-f", "markdown"], "--format markdown: unknown; use one of table, json"),
+        (["-f", "markdown"], "'--format' / '-f': 'markdown' is not one of 'table', 'json'"),
         (["--examples", "-1"], "--examples -1: must be 0 or more"),
         (["--input-format", "xls"], "'--input-format': 'xls' is not one of 'csv', 'parquet'"),
     ],
