@@ -95,3 +95,18 @@ def test_modules_share_only_public_names() -> None:
     """A name another module imports is part of its interface: no leading underscore."""
     found = [use for path in sorted(arch.PACKAGE.rglob("*.py")) for use in _private_uses(path)]
     assert not found, "private names used across modules: " + "; ".join(found)
+
+
+# test folders that are not a subpackage of fivea/: whole runs, and Spark's parity tests (run by
+# .ci/run on their own, with the spark extra)
+TEST_FOLDERS_BEYOND_THE_TREE = {"integration", "spark", "fixtures", "golden", "__pycache__"}
+
+
+def test_the_tests_mirror_the_package_tree() -> None:
+    tests = arch.ROOT / "tests"
+    folders = {p.name for p in tests.iterdir() if p.is_dir()} - TEST_FOLDERS_BEYOND_THE_TREE
+    packages = {p.parent.name for p in (arch.ROOT / "fivea").glob("*/__init__.py")}
+    strays = sorted(folders - packages)
+    assert not strays, f"tests/{strays[0]}/ mirrors no subpackage of fivea/; move its tests"
+    for folder in folders:
+        assert (tests / folder / "__init__.py").exists(), f"tests/{folder}/ has no __init__.py"

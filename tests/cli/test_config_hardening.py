@@ -502,7 +502,7 @@ def test_a_threshold_that_overflows_to_infinity_is_a_config_error(tmp_path: Path
 
 def test_the_reason_of_each_kind_of_null_metric() -> None:
     from fivea.diagnosis.checks import evaluate
-    from tests.unit.test_checks import _config, _result
+    from tests.diagnosis.test_checks import _config, _result
 
     metrics = [
         "ratio.commitment",

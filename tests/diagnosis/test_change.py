@@ -19,7 +19,7 @@ from fivea.diagnosis.change import (
     shown_parts,
 )
 from tests.conftest import run_cli
-from tests.unit.test_diagnosis import make_table
+from tests.diagnosis.test_diagnosis import make_table
 
 ALL = dict.fromkeys(("aware", "appeal", "ask", "act", "advocate"), True)
 COUNTS = st.lists(st.integers(1, 5000), min_size=5, max_size=5)

@@ -9,7 +9,7 @@ from fivea.diagnosis.checks import evaluate, exit_status, parse_condition, valid
 from fivea.errors import ConfigError
 from fivea.render.checks import render_github, render_junit
 from fivea.render.csv import safe_cell
-from tests.unit.test_diagnosis import make_table
+from tests.diagnosis.test_diagnosis import make_table
 
 STAGES = {
     k: {"rules": [{"any_event": True}]} for k in ("aware", "appeal", "ask", "act", "advocate")

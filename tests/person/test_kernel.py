@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 import fivea
 from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT
-from tests.unit import test_engine_vs_reference as engine
+from tests.integration import test_engine_vs_reference as engine
 
 SAMPLE = ROOT / "sample_data"
 REES46 = REAL_DATA / "rees46-oct2019-head"

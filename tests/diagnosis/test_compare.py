@@ -10,7 +10,7 @@ import pytest
 from fivea.diagnosis.compare import DAY_US, Coverage, compare, partial
 from fivea.stats import two_proportion_z
 from tests.conftest import SAMPLE_DATA, run_cli
-from tests.unit.test_diagnosis import make_table
+from tests.diagnosis.test_diagnosis import make_table
 
 WEEK = 7 * DAY_US
 

@@ -22,7 +22,7 @@ from fivea.result import (
     SegmentFinding,
     VerdictStatus,
 )
-from tests.unit.test_diagnosis import archetype, config, make_table
+from tests.diagnosis.test_diagnosis import archetype, config, make_table
 
 ALL_MEASURED = dict.fromkeys(STAGE_KEYS, True)
 DAY = 86_400_000_000

@@ -1,0 +1,1 @@
+"""Tests of fivea/aggregate/ (phase 2): segments."""

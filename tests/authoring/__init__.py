@@ -1,0 +1,1 @@
+"""Tests of fivea/authoring/: synthetic sample logs."""

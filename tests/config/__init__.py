@@ -1,0 +1,1 @@
+"""Tests of fivea/config/: the YAML models, loading, presets, fingerprints."""

@@ -1,0 +1,1 @@
+"""Tests of fivea/diagnosis/: grades, verdict, compare, change, checks, anomaly."""

@@ -1,0 +1,1 @@
+"""Tests of fivea/engines/: the local engine's person partitions."""

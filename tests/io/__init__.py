@@ -1,0 +1,1 @@
+"""Tests of fivea/io/: reading events (epoch units, export detection)."""

@@ -1,0 +1,1 @@
+"""Tests of fivea/render/: the HTML report."""

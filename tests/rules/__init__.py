@@ -1,0 +1,1 @@
+"""Tests of fivea/rules/: rule expressions, where:, counted rules."""
