@@ -3,11 +3,11 @@
 --
 -- Input: a view raw_events(user_id VARCHAR, event_time TIMESTAMPTZ, event VARCHAR,
 -- channel VARCHAR, rn BIGINT), defined by run.py over one Parquet or CSV file; rn is the row
--- number in the file (input order, the tie-break of SPEC §2).
+-- number in the file (input order, the tie-break of docs/input.md "Input order").
 -- Output: one row, one JSON value with persons, events, stages (reached, path), transitions
 -- (converted, reversed, time-to-convert quantiles) and the first-touch channel breakdown.
 --
--- Semantics (SPEC §3), with the rules of fivea/presets/5a-default.yaml:
+-- Semantics (docs/metrics.md), with the rules of fivea/presets/5a-default.yaml:
 --   aware    = any event (its named events are a subset of "any event");
 --   appeal, ask, act = the preset's event-name lists (exact, case-sensitive);
 --   advocate = the word-of-mouth list, or a repeat purchase: the 2nd, 3rd, ... event of a person

@@ -1,4 +1,4 @@
-"""Exit codes and the one user-error type (SPEC §6)."""
+"""Exit codes and the one user-error type (README.md#exit-codes)."""
 
 from __future__ import annotations
 

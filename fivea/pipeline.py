@@ -1,7 +1,7 @@
 """One diagnosis run: sources -> canonical scan -> phase 1 (person) -> phase 2 (aggregate)
 -> diagnosis -> Result.
 
-The seam of SPEC §7 is visible here: ``person_table`` (and the trend, an event-level count) is
+The seam (docs/architecture.md#the-seam) is visible here: ``person_table`` (and the trend, an event-level count) is
 the only step that reads events; every number after ``collect_all`` comes from the person table.
 """
 
@@ -149,7 +149,7 @@ def analyse_scan(
     last_touch = config.segment_attribution == "last"
     previous = previous_window(window) if request.compare else None
 
-    # phase 1: the only step that reads events (SPEC §7), on whichever engine runs it
+    # phase 1: the only step that reads events (docs/architecture.md#the-seam), on whichever engine runs it
     plan = Phase1Plan(
         rules=rules,
         window=window,
@@ -167,7 +167,7 @@ def analyse_scan(
     if window.until is None:
         window = Window(window.since, None, window.as_of or frames["valid"]["time_max"].item())
 
-    # phase 2: aggregates over the person table only, wherever it lives (SPEC §7)
+    # phase 2: aggregates over the person table only, wherever it lives (docs/architecture.md#the-seam)
     persons = person_table(frames["persons"])
     measures = [*stage_measures(config, window), *subfunnel_measures(config), *SPAN]
     totals = persons.aggregate(measures)
@@ -330,7 +330,7 @@ def source_info(scan: EventScan, loaded: LoadedConfig) -> SourceInfo:
 def _run_info(started: float, engine: dict[str, object], version: str) -> dict:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        # reproducible builds: no timings, generated_at from the epoch (SPEC §5)
+        # reproducible builds: no timings, generated_at from the epoch (README.md#output-formats)
         return {"generated_at": iso(int(epoch.strip()) * 1_000_000) or "", "run": None}
     return {
         "generated_at": iso(int(wallclock.time() * 1_000_000)) or "",

@@ -1,13 +1,13 @@
 """Slow, obviously-correct pure-Python reference ("oracle") for fivea's counting rules.
 
-Written only from SPEC.md (§3.2 rule hits, §3.3 counts per stage, §3.4 ordered path, §3.5
-sub-funnels, §3.6 analysis window).  Nothing here is tuned for speed: every definition is a
-plain loop over lists and dicts so that it can be read side by side with the spec.  The fast
+Written only from the definitions in docs/metrics.md (rule hits, counts per stage, ordered
+path, sub-funnels) and docs/config.md (the analysis window).  Nothing here is tuned for speed: every definition is a
+plain loop over lists and dicts so that it can be read side by side with those docs.  The fast
 polars engine is tested against this module.
 
 Events are dicts with ``user`` (str), ``time`` (int, µs since the epoch, UTC), ``event`` (str)
 and any property keys.  The position of an event in the input list is its *input order*, the
-tie-breaker for equal times (SPEC §2 "Input order", §3.2, §3.5).
+tie-breaker for equal times (docs/input.md "Input order", docs/metrics.md, docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STAGES = ("aware", "appeal", "ask", "act", "advocate")
-# TRANSITIONS[i] is STAGES[i] -> STAGES[i + 1] (SPEC §3.3).
+# TRANSITIONS[i] is STAGES[i] -> STAGES[i + 1] (docs/metrics.md#stage-counts-per-analysis-window).
 TRANSITIONS = ("attraction", "curiosity", "commitment", "affinity")
 
 QUANTILES = (("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
@@ -27,7 +27,7 @@ QUANTILES = (("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
 
 @dataclass
 class RefRule:
-    """One rule (SPEC §3.2).  Every key that is set must hold for an event to match."""
+    """One rule (docs/metrics.md#stage-counts-per-analysis-window).  Every key that is set must hold for an event to match."""
 
     event: list[str] | None = None  # exact names, case-sensitive
     event_matches: str | None = None  # regex that must match the WHOLE name (re.fullmatch)
@@ -43,8 +43,8 @@ class RefConfig:
     """Stages (keys exactly STAGES), the funnel window and optional sub-funnels."""
 
     stages: dict[str, list[RefRule]]
-    window_us: int  # funnel.window in µs (SPEC §3.4)
-    # name -> (steps, window in µs) (SPEC §3.5)
+    window_us: int  # funnel.window in µs (docs/metrics.md#ordered-path)
+    # name -> (steps, window in µs) (docs/metrics.md#sub-funnels)
     subfunnels: dict[str, tuple[list[RefRule], int]] = field(default_factory=dict)
 
 
@@ -66,12 +66,12 @@ class RefResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Quantiles (SPEC §3.3)
+# Quantiles (docs/metrics.md#stage-counts-per-analysis-window)
 # ---------------------------------------------------------------------------------------------
 
 
 def quantile7(values: list[int], q: float) -> float | None:
-    """Hyndman-Fan type 7 quantile of integer µs values, returned as float µs (SPEC §3.3).
+    """Hyndman-Fan type 7 quantile of integer µs values, returned as float µs (docs/metrics.md#stage-counts-per-analysis-window).
 
     Sort x ascending, h = q * (n - 1), value = x[floor h] + (h - floor h) * (x[floor h + 1] -
     x[floor h]).  None when there are no values.
@@ -94,12 +94,12 @@ def _seconds(us: float | None) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule hits (SPEC §3.2)
+# Rule hits (docs/metrics.md#stage-counts-per-analysis-window)
 # ---------------------------------------------------------------------------------------------
 
 
 def _check_rule(rule: RefRule) -> None:
-    """Reject rules the spec calls errors (SPEC §3.2: a rule with no matching key)."""
+    """Reject rules the spec calls errors (docs/metrics.md#stage-counts-per-analysis-window: a rule with no matching key)."""
     if (
         rule.event is None
         and rule.event_matches is None
@@ -119,7 +119,7 @@ def _check_rule(rule: RefRule) -> None:
 
 
 def rule_matches(rule: RefRule, ev: dict) -> bool:
-    """True when every key set on the rule holds for the event (SPEC §3.2)."""
+    """True when every key set on the rule holds for the event (docs/metrics.md#stage-counts-per-analysis-window)."""
     if rule.event is not None:
         names = [rule.event] if isinstance(rule.event, str) else list(rule.event)
         if ev["event"] not in names:
@@ -135,7 +135,7 @@ def rule_matches(rule: RefRule, ev: dict) -> bool:
 
 
 def rule_hits(rule: RefRule, rows: list[tuple[int, int, dict]]) -> list[bool]:
-    """Which of one person's rows are hits of ``rule`` (SPEC §3.2).
+    """Which of one person's rows are hits of ``rule`` (docs/metrics.md#stage-counts-per-analysis-window).
 
     ``rows`` are (time, input index, event) of ONE person, sorted by (time, input index) and
     already restricted to time < until.  Returns one bool per row.
@@ -179,7 +179,7 @@ def rule_hits(rule: RefRule, rows: list[tuple[int, int, dict]]) -> list[bool]:
 
 
 def any_rule_hits(rules: list[RefRule], rows: list[tuple[int, int, dict]]) -> list[bool]:
-    """Union of the rules' hits (SPEC §3.2: a stage's hits are the union of its rules' hits)."""
+    """Union of the rules' hits (docs/metrics.md#stage-counts-per-analysis-window: a stage's hits are the union of its rules' hits)."""
     result = [False] * len(rows)
     for rule in rules:
         for i, hit in enumerate(rule_hits(rule, rows)):
@@ -189,12 +189,12 @@ def any_rule_hits(rules: list[RefRule], rows: list[tuple[int, int, dict]]) -> li
 
 
 # ---------------------------------------------------------------------------------------------
-# Ordered path (SPEC §3.4)
+# Ordered path (docs/metrics.md#ordered-path)
 # ---------------------------------------------------------------------------------------------
 
 
 def path_chain_level(stage_times: list[list[int]], start: int, window_us: int) -> int:
-    """Level reached by the path that starts with the stage-1 hit at ``start`` (SPEC §3.4).
+    """Level reached by the path that starts with the stage-1 hit at ``start`` (docs/metrics.md#ordered-path).
 
     Greedy: each next stage takes its earliest hit at a time >= the previous step's time (ties
     allowed, the same event may serve several steps) and <= start + window (inclusive).  Taking
@@ -214,7 +214,7 @@ def path_chain_level(stage_times: list[list[int]], start: int, window_us: int) -
 def path_level_and_in_window(
     stage_times: list[list[int]], window_us: int, as_of_us: int
 ) -> tuple[int, bool]:
-    """A person's ordered-path level 0..5 and whether it is still in window (SPEC §3.4).
+    """A person's ordered-path level 0..5 and whether it is still in window (docs/metrics.md#ordered-path).
 
     level = max over every start hit h1 of stage 1 of the greedy chain's level (0 without any
     stage-1 hit).  in_window: level < 5 and some start whose chain reaches that level has
@@ -235,14 +235,14 @@ def path_level_and_in_window(
 
 
 # ---------------------------------------------------------------------------------------------
-# Sub-funnels (SPEC §3.5)
+# Sub-funnels (docs/metrics.md#sub-funnels)
 # ---------------------------------------------------------------------------------------------
 
 
 def subfunnel_chain(
     times: list[int], step_hits: list[list[bool]], start: int, window_us: int
 ) -> list[int]:
-    """Positions of the greedy sub-funnel chain that starts at position ``start`` (SPEC §3.5).
+    """Positions of the greedy sub-funnel chain that starts at position ``start`` (docs/metrics.md#sub-funnels).
 
     ``times[p]`` is the time of the person's p-th in-window row in (time, input order);
     ``step_hits[j][p]`` says whether that row is a hit of step j.  Each next step takes the
@@ -265,7 +265,7 @@ def subfunnel_chain(
 def subfunnel_person(
     times: list[int], step_hits: list[list[bool]], window_us: int
 ) -> tuple[int, list[int]]:
-    """(level, step times) of one person in one sub-funnel (SPEC §3.5).
+    """(level, step times) of one person in one sub-funnel (docs/metrics.md#sub-funnels).
 
     Tries every row hitting step 1 as a start, in (time, input order).  The level is the longest
     chain; step times come from the earliest start whose chain reaches that level.
@@ -281,7 +281,7 @@ def subfunnel_person(
 
 
 # ---------------------------------------------------------------------------------------------
-# Everything together (SPEC §3.3 - §3.6)
+# Everything together (docs/metrics.md, docs/config.md: the analysis window)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -309,9 +309,9 @@ def compute(
     until_us: int | None = None,
     as_of_us: int | None = None,
 ) -> RefResult:
-    """Compute every per-stage, path and sub-funnel count of SPEC §3.3-§3.5.
+    """Compute every per-stage, path and sub-funnel count of docs/metrics.md.
 
-    Analysis window (SPEC §3.6): as_of defaults to the latest event time (over all given
+    Analysis window (docs/config.md#segments-and-segment_attribution): as_of defaults to the latest event time (over all given
     events; 0 when there are none), until to as_of + 1 µs, since to minus infinity.  Rule hits
     are computed on all events with time < until (so a min_count pair may start before since);
     only hits with since <= time < until count for everything else.  ``persons`` are the users
@@ -319,7 +319,7 @@ def compute(
     """
     _check_config(config)
 
-    # --- SPEC §3.6 bounds -------------------------------------------------------------------
+    # --- docs/config.md#segments-and-segment_attribution bounds -------------------------------------------------------------------
     if as_of_us is None:
         as_of_us = max((ev["time"] for ev in events), default=0)
     if until_us is None:
@@ -342,7 +342,7 @@ def compute(
         if any(in_analysis_window(t) for (t, _i, _ev) in rows)
     )
 
-    # --- stage hits (in window) per person (SPEC §3.2) ---------------------------------------
+    # --- stage hits (in window) per person (docs/metrics.md#stage-counts-per-analysis-window) ---------------------------------------
     # stage_times[user][k] = times of the in-window hits of stage k, ascending (may repeat)
     stage_times: dict[str, list[list[int]]] = {}
     # sub_rows[name][user] = (times of in-window rows, step_hits[j][p])
@@ -367,7 +367,7 @@ def compute(
                 step_hits.append([hits[i] for i in keep])
             sub_rows[name][user] = (times, step_hits)
 
-    # --- SPEC §3.3 reach times, reached, flow, current, time to convert ---------------------
+    # --- docs/metrics.md#stage-counts-per-analysis-window reach times, reached, flow, current, time to convert ---------------------
     reach_time: dict[str, dict[str, int]] = {stage: {} for stage in STAGES}
     for user in persons:
         for k, stage in enumerate(STAGES):
@@ -402,7 +402,7 @@ def compute(
                 highest = stage
         current[highest] += 1
 
-    # --- SPEC §4.2 measured: a stage with a hit among all valid events before until ----------
+    # --- docs/metrics.md#diagnosis measured: a stage with a hit among all valid events before until ----------
     # (every user's rows before until, not only the persons of the window)
     measured = dict.fromkeys(STAGES, False)
     for rows in rows_by_user.values():
@@ -410,7 +410,7 @@ def compute(
             if not measured[stage] and any(any_rule_hits(config.stages[stage], rows)):
                 measured[stage] = True
 
-    # --- SPEC §3.4 ordered path over the measured stages, in 5A order --------------------------
+    # --- docs/metrics.md#ordered-path ordered path over the measured stages, in 5A order --------------------------
     on_path = [k for k, stage in enumerate(STAGES) if measured[stage]]
     path_level: dict[str, int] = {}
     open_at_level = [0] * len(on_path)
@@ -429,7 +429,7 @@ def compute(
         if rank < len(on_path) and k < len(STAGES) - 1:
             in_window[k] = open_at_level[rank - 1]
 
-    # --- SPEC §3.5 sub-funnels ----------------------------------------------------------------
+    # --- docs/metrics.md#sub-funnels sub-funnels ----------------------------------------------------------------
     subfunnels: dict[str, dict[str, Any]] = {}
     for name, (steps, window_us) in config.subfunnels.items():
         levels: dict[str, int] = {}

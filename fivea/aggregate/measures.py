@@ -1,4 +1,4 @@
-"""Phase 2 (SPEC §7): the person table -> stage counts, ratios, flow, path, quantiles.
+"""Phase 2 (docs/architecture.md#the-seam): the person table -> stage counts, ratios, flow, path, quantiles.
 
 Reads only the person table (one row per person), never events, and only through
 ``PersonTable``: every number is a ``Measure`` — one polars expression per person, defined once
@@ -44,7 +44,7 @@ class Measure:
 
     ``count``: persons for whom the (boolean) expression is true; ``min`` / ``max`` of an Int64;
     ``quantiles``: exact Hyndman–Fan type 7 at ``levels`` of an Int64 (µs), nulls left out
-    (SPEC §3.3: h = q·(n−1), linear between the two neighbours; null when no value).
+    (docs/metrics.md#stage-counts-per-analysis-window: h = q·(n−1), linear between the two neighbours; null when no value).
     """
 
     name: str
@@ -98,7 +98,7 @@ class FramePersons:
         exprs: list[pl.Expr] = []
         for m in measures:
             if m.how == "quantiles":
-                # Hyndman-Fan type 7: polars' default is "nearest" (SPEC §3.3); without the
+                # Hyndman-Fan type 7: polars' default is "nearest" (docs/metrics.md#stage-counts-per-analysis-window); without the
                 # nulls, else polars offsets the position by the null count and the fraction
                 # h - floor(h) loses bits (Spark's percentile skips nulls: h = q·(n−1))
                 values = m.expr.drop_nulls()
@@ -161,14 +161,14 @@ def population_measures() -> list[Measure]:
 
 
 def _current(value: str) -> pl.Expr:
-    # the highest stage with a hit, whatever the times (SPEC §3.3); "none": no hit at all
+    # the highest stage with a hit, whatever the times (docs/metrics.md#stage-counts-per-analysis-window); "none": no hit at all
     higher = STAGE_KEYS[STAGE_KEYS.index(value) + 1 :] if value != "none" else STAGE_KEYS
     here = pl.lit(True) if value == "none" else _reach(value).is_not_null()
     return pl.all_horizontal(here, *[_reach(s).is_null() for s in higher])
 
 
 def stage_measures(config: Config, window: Window) -> list[Measure]:
-    """Everything ``stage_table`` reads (SPEC §3.3-§3.4)."""
+    """Everything ``stage_table`` reads (docs/metrics.md "Stage counts", "Ordered path")."""
     level = pl.col("path_level")
     still_open = (window.as_of - pl.col("path_start")) < config.funnel.window
     measures = [

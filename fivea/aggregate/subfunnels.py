@@ -11,7 +11,7 @@ from fivea.result import Subfunnel, SubfunnelStep
 
 
 def subfunnel_measures(config: Config) -> list[Measure]:
-    """Persons per step and the median time per step of every sub-funnel (SPEC §3.5)."""
+    """Persons per step and the median time per step of every sub-funnel (docs/metrics.md#sub-funnels)."""
     measures = []
     for index, (name, sub) in enumerate(config.subfunnels.items()):
         level = pl.col(f"sub_{name}_level")

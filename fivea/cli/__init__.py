@@ -1,4 +1,4 @@
-"""The typer app and the one error handler every command goes through (SPEC §6).
+"""The typer app and the one error handler every command goes through (README.md#exit-codes).
 
 Exit codes: 0 ok, 1 a check failed, 2 usage/config/input error, 3 internal error (a bug),
 130 interrupted (Ctrl-C), 141 broken pipe, 143 terminated (SIGTERM).

@@ -148,7 +148,7 @@ def print_payload(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError as exc:
-        # click would turn EPIPE into exit 1; SPEC §6 wants 141 and no traceback
+        # click would turn EPIPE into exit 1; README.md#exit-codes wants 141 and no traceback
         raise StdoutClosed from exc
     except OSError as exc:  # /dev/full, a full disk behind a redirect: a user error, exit 2
         from fivea.io.output import write_error

@@ -320,7 +320,7 @@ CONFIG_NAMES = ("fivea.yaml", "fivea.yml", ".fivea.yaml")
 
 
 def discover_config(cwd: Path, environ: Mapping[str, str]) -> tuple[Path | None, str]:
-    """Where the config comes from when ``-c`` is absent (SPEC §6).
+    """Where the config comes from when ``-c`` is absent (README.md#exit-codes).
 
     ``FIVEA_CONFIG``, then the first ``fivea.yaml`` / ``fivea.yml`` / ``.fivea.yaml`` from the
     working directory up to the git root (the working directory only outside a repository).

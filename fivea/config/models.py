@@ -1,4 +1,4 @@
-"""The config's pydantic models (SPEC §3.1): what a valid fivea config is.
+"""The config's pydantic models (docs/config.md): what a valid fivea config is.
 
 Durations, name lists and limits are in ``fivea.config.value_types``; loading, presets and error
 locations in ``fivea.config.loader``, which re-exports these names.
@@ -44,7 +44,7 @@ class _Model(BaseModel):
 
 
 class Rule(_Model):
-    """One way of earning a stage or a sub-funnel step (SPEC §3.2)."""
+    """One way of earning a stage or a sub-funnel step (docs/metrics.md#stage-counts-per-analysis-window)."""
 
     event: Names | None = None
     event_matches: str | None = None
@@ -170,7 +170,7 @@ Step = Annotated[StepRule, BeforeValidator(_step_as_rule)]
 
 
 class Subfunnel(_Model):
-    """An ordered step funnel (SPEC §3.5): each step needs its own event."""
+    """An ordered step funnel (docs/metrics.md#sub-funnels): each step needs its own event."""
 
     steps: list[Step] = Field(min_length=2)
     window: Duration | None = None
@@ -183,7 +183,7 @@ def _subfunnel_shorthand(value: object) -> object:
 
 
 class Columns(_Model):
-    """Where the logical columns live in the data; unset ones are auto-detected (SPEC §2)."""
+    """Where the logical columns live in the data; unset ones are auto-detected (docs/input.md)."""
 
     user: Names | None = None
     time: str | None = None
@@ -237,13 +237,13 @@ class Identity(_Model):
 
 
 class FunnelSettings(_Model):
-    """The ordered path's conversion window (SPEC §3.4)."""
+    """The ordered path's conversion window (docs/metrics.md#ordered-path)."""
 
     window: Duration = parse_duration("30d")
 
 
 class Targets(_Model):
-    """Target value of each transition ratio (SPEC §4.2); curiosity is a band."""
+    """Target value of each transition ratio (docs/metrics.md#diagnosis); curiosity is a band."""
 
     attraction: float = Field(default=0.35, gt=0, allow_inf_nan=False)
     curiosity: tuple[
@@ -266,7 +266,7 @@ Archetype = Literal["funnel", "bow_tie", "goldfish", "door_knob", "trumpet"]
 
 
 class DiagnosisSettings(_Model):
-    """Guards of the archetype diagnosis (SPEC §4.3)."""
+    """Guards of the archetype diagnosis (docs/metrics.md#diagnosis)."""
 
     min_aware: int = Field(default=200, ge=1, le=MAX_COUNT_SETTING)
     min_stage: int = Field(default=20, ge=0, le=MAX_COUNT_SETTING)
@@ -274,7 +274,7 @@ class DiagnosisSettings(_Model):
 
 
 class Check(_Model):
-    """A threshold evaluated by ``fivea check`` (SPEC §6)."""
+    """A threshold evaluated by ``fivea check`` (README.md#exit-codes)."""
 
     id: str | None = None
     name: str | None = None

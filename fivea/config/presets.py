@@ -40,7 +40,7 @@ def preset_description(name: str) -> str:
 
 
 def merge_over(base: Any, override: Any) -> Any:
-    """Mappings merge key by key, anything else (lists included) replaces (SPEC §3.1)."""
+    """Mappings merge key by key, anything else (lists included) replaces (docs/config.md)."""
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
         for key, value in override.items():

@@ -1,4 +1,4 @@
-"""``checks:`` (SPEC §6): metrics addressed by dotted names, SodaCL-like conditions, levels.
+"""``checks:`` (README.md#exit-codes): metrics addressed by dotted names, SodaCL-like conditions, levels.
 
 A condition names the *bad* state: ``fail: "< 0.02"`` fails when the metric is below 0.02.
 ``fail:`` is evaluated before ``warn:``. A null metric, whatever its reason (not measured, not

@@ -61,7 +61,7 @@ __all__ = [
     "verdict",
 ]
 
-EPS = 0.05  # an inversion must exceed 1 by this much (SPEC §4.3)
+EPS = 0.05  # an inversion must exceed 1 by this much (docs/metrics.md#diagnosis)
 DOOR_KNOB_BLIND = 0.95  # share of buyers with Ask evidence above which door knob can't show
 IMPLICATIONS = {
     "door_knob": "people buy without asking: build affinity after the purchase "
@@ -108,7 +108,7 @@ class GradeContext:
 def grade(
     transitions: tuple[Transition, ...], targets: Targets, ctx: GradeContext
 ) -> tuple[tuple[Transition, ...], list[Finding]]:
-    """Grade each transition against its target (SPEC §4.2); returns findings too."""
+    """Grade each transition against its target (docs/metrics.md#diagnosis); returns findings too."""
     graded = []
     findings: list[Finding] = []
     for t in transitions:
@@ -216,7 +216,7 @@ def _inversion_z(larger: int, smaller: int) -> float:
 
 
 def archetype(table: StageTable, config: Config) -> Archetype:
-    """The funnel's shape from reached counts (SPEC §4.3)."""
+    """The funnel's shape from reached counts (docs/metrics.md#diagnosis)."""
     settings = config.diagnosis
     r = {s.key: s.reached for s in table.stages}
     expected = settings.expected_archetype

@@ -1,4 +1,4 @@
-"""Engines that run fivea somewhere else than this process (SPEC §7: the seam).
+"""Engines that run fivea somewhere else than this process (docs/architecture.md#the-seam).
 
 The local engine is ``fivea.engines.local``. The Spark engine (``fivea.engines.spark.runner``, the entry point)
 runs the same ``fivea.person.phase1.run_phase1`` on every partition of a Spark shuffle by person

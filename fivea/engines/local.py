@@ -5,7 +5,7 @@ memory budget that is the whole scan in one ``collect_all``; above it, the perso
 a hash of their id into as many partitions as the budget needs, each partition is read and
 computed on its own (the filter reaches the reader, so only its rows are materialised) and the
 outputs are put together with ``fivea.person.phase1.combine`` — the same function and the same
-combination as the Spark engine (SPEC §7). Peak memory is then about one partition's working
+combination as the Spark engine (docs/architecture.md#the-seam). Peak memory is then about one partition's working
 set plus the person table, whatever the size of the log.
 """
 

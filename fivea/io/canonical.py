@@ -87,7 +87,7 @@ def _stitch(
     """A later-position id seen on a row with an earlier-position id becomes that id.
 
     The earliest such pair (time, input order) wins, so an anonymous visitor's history joins the
-    logged-in history of the account they first signed in to (SPEC §2). Rows without an event
+    logged-in history of the account they first signed in to (docs/input.md). Rows without an event
     name still link ids (a Segment ``identify`` call is exactly that link); rows without a valid
     time cannot be ordered and do not. Chains (anonymous -> device -> account) are followed.
     """

@@ -1,4 +1,4 @@
-"""Which raw columns hold the user, the time and the event (SPEC §2 auto-detection)."""
+"""Which raw columns hold the user, the time and the event (docs/input.md auto-detection)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The canonical event scan: raw sources -> (user, time µs UTC, event, input order, properties).
 
-Rows with no user, no event or an unparsable time are dropped here and counted (SPEC §2); the
+Rows with no user, no event or an unparsable time are dropped here and counted (docs/input.md); the
 counts are lazy expressions evaluated in the same pass as phase 1. The canonical columns and
 the drop reasons are built in ``fivea.io.canonical``; the scan keeps what rebuilds them (a
 person partition, the epoch unit, columns computed once).
@@ -61,7 +61,7 @@ class EventScan:
             path.unlink(missing_ok=True)
 
     def partition(self, index: int, count: int, time_unit: str | None) -> EventScan:
-        """The events of the persons whose id hashes to ``index`` of ``count`` (SPEC §7).
+        """The events of the persons whose id hashes to ``index`` of ``count`` (docs/architecture.md#the-seam).
 
         ``time_unit`` is the epoch unit resolved over the whole column (``epoch_unit``). The
         partition shares this scan's files and temp files: clean up this scan, not it.

@@ -1,4 +1,4 @@
-"""Nested records become flat property columns (SPEC §2), named predictably:
+"""Nested records become flat property columns (docs/input.md), named predictably:
 
 - an event's own properties (Mixpanel and Segment ``properties``, Amplitude
   ``event_properties``, GA4 ``event_params``) keep their bare names: ``revenue``, ``time``,

@@ -1,4 +1,4 @@
-"""Writing files: the one atomic writer, formats by extension, never over an input (SPEC §5).
+"""Writing files: the one atomic writer, formats by extension, never over an input (README.md#output-formats).
 
 Every file fivea writes (``-o`` reports, ``fivea sample``, ``fivea init``, the JUnit error file)
 goes through ``write_atomic``; the rules are in docs/errors.md ("Outputs").

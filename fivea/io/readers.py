@@ -1,4 +1,4 @@
-"""Opening event files lazily: CSV, Parquet, NDJSON (SPEC §2), each with ``__order``.
+"""Opening event files lazily: CSV, Parquet, NDJSON (docs/input.md), each with ``__order``.
 
 What can be checked before the scan is checked here, so that a bad file fails with one line
 naming the file, the place and the fix instead of a polars error at collect time: the magic
@@ -172,7 +172,7 @@ def _open_ndjson(source: Source, encoding: str, temps: list[Path]) -> _Opened:
     frame = pl.scan_ndjson(
         target,  # type: ignore[arg-type]
         row_index_name=ROW,
-        infer_schema_length=None,  # types never depend on which rows come first (SPEC §2)
+        infer_schema_length=None,  # types never depend on which rows come first (docs/input.md)
     )
     try:
         frame.collect_schema()

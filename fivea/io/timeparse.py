@@ -1,4 +1,4 @@
-"""Turning a raw time column into integer microseconds since the epoch, UTC (SPEC §2).
+"""Turning a raw time column into integer microseconds since the epoch, UTC (docs/input.md).
 
 A column may mix every form: ISO-8601 with ``T`` or a space, with an offset (``+02:00``,
 ``+0200``, ``+02``), ``Z`` or a trailing `` UTC``/`` GMT``, without a zone (read in
@@ -9,7 +9,7 @@ floats) are converted directly.
 Text is parsed by a cascade of strict formats. Each step sees only the texts the steps before
 it rejected (null entries cost almost nothing), and the steps are ordered by how many values of
 a small sample from the head of the column each one parses, so a column in one form costs one
-parse whatever that form is (SPEC §7: a strict fast path with a fallback). The order changes the
+parse whatever that form is (docs/architecture.md#the-seam: a strict fast path with a fallback). The order changes the
 speed only, never the result: the forms do not overlap. Each step is a temp column of its own:
 nested expressions would repeat the whole cascade at every reference.
 """

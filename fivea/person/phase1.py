@@ -1,4 +1,4 @@
-"""The seam of SPEC §7 as one function: the events of a set of whole persons -> phase-1 tables.
+"""The seam (docs/architecture.md#the-seam) as one function: the events of a set of whole persons -> phase-1 tables.
 
 ``run_phase1`` is the only code that reads events. The local engine calls it once on the whole
 scan; the Spark engine calls the *same* function on every partition of a shuffle by person and

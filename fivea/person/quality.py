@@ -1,4 +1,4 @@
-"""Data quality (SPEC §5): rows read and dropped by reason, duplicates, time range, stitched
+"""Data quality (README.md#output-formats): rows read and dropped by reason, duplicates, time range, stitched
 ids, events no rule recognises, stages nothing reached. Lazy frames collected with phase 1."""
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def zero_hit_stages(
 
 
 def stage_match_counts(rules: RuleSet) -> list[pl.Expr]:
-    """Events matching each stage's rules; a stage with none is "not measured" (SPEC §4.2)."""
+    """Events matching each stage's rules; a stage with none is "not measured" (docs/metrics.md#diagnosis)."""
     out = []
     for bit, stage in enumerate(STAGE_KEYS):
         if bit == 0 and rules.aware_is_any_event:

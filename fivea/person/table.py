@@ -1,14 +1,14 @@
-"""Phase 1 (SPEC §7): the events of whole persons -> one row per person.
+"""Phase 1 (docs/architecture.md#the-seam): the events of whole persons -> one row per person.
 
 This is the only phase that reads events. It needs all events of a person together and nothing
 else, so it can run on any partition of persons (by a hash of the id) and the person tables
 concatenate. Output columns (times are Int64 µs UTC, null when not reached):
 
 - ``__user``; ``first_time`` / ``last_time``: first and last event in the analysis window
-- ``reach_<stage>``: earliest hit of each 5A stage in the window (SPEC §3.2)
+- ``reach_<stage>``: earliest hit of each 5A stage in the window (docs/metrics.md#stage-counts-per-analysis-window)
 - ``path_level`` 0..5 and ``path_start``: ordered-path level and the latest start reaching it
-- ``sub_<name>_level`` and ``sub_<name>_t<k>``: sub-funnel level and step times (SPEC §3.5)
-- ``seg_<column>``: first-touch (or last-touch) segment values (SPEC §3.6)
+- ``sub_<name>_level`` and ``sub_<name>_t<k>``: sub-funnel level and step times (docs/metrics.md#sub-funnels)
+- ``seg_<column>``: first-touch (or last-touch) segment values (docs/config.md#segments-and-segment_attribution)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ KEY_SEED, CHECK_SEED = 0x5A5A, 0xF1FEA
 
 @dataclass(frozen=True)
 class Window:
-    """The analysis window in µs UTC: hits in [since, until) count (SPEC §3.6)."""
+    """The analysis window in µs UTC: hits in [since, until) count (docs/config.md#segments-and-segment_attribution)."""
 
     since: int | None
     until: int | None  # None: no upper bound (the default until is after the last event)
@@ -115,7 +115,7 @@ def _path_table(hits: pl.LazyFrame, spec: PathSpec, aware_is_any: bool) -> pl.La
         bits |= 1 << bit
     rows = hits.filter((pl.col(MASK) & bits) != 0)
     if aware_is_any:
-        # every hit event is also an aware hit (SPEC §7)
+        # every hit event is also an aware hit (docs/architecture.md#the-seam)
         rows = rows.with_columns(pl.col(MASK) | (1 << spec.bits[0]))
     # stages compare times only: merge each person's hits at one instant into one row
     rows = (
@@ -214,7 +214,7 @@ def person_table(
     With ``hash_ids`` the person key is a 64-bit hash of the id: every group-by, sort and join
     is then on integers, much faster than on text ids. A second, independent hash proves there
     was no collision: ``ID_COLLISION`` is true for a person whose ids did not all hash alike,
-    and phase 2 reruns with the ids themselves if any is (SPEC §7).
+    and phase 2 reruns with the ids themselves if any is (docs/architecture.md#the-seam).
     """
     if window.until is not None:
         events = events.filter(pl.col(TIME) < window.until)
@@ -224,7 +224,7 @@ def person_table(
         )
     in_range = _in_window(window)
     # one pass over the events: window bounds, first touch over the full history before
-    # `until` (SPEC §3.6), and the collision proof
+    # `until` (docs/config.md#segments-and-segment_attribution), and the collision proof
     basics = (
         events.group_by(USER)
         .agg(

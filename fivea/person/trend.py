@@ -1,4 +1,4 @@
-"""Reached counts per calendar bucket (``--trend day|week|month``, SPEC §3.6).
+"""Reached counts per calendar bucket (``--trend day|week|month``, docs/config.md#segments-and-segment_attribution).
 
 This reads events (stage hits), so it belongs to phase 1: buckets are calendar days, ISO weeks
 (Monday first) or months in ``time.timezone``; a person counts in every bucket where they hit.

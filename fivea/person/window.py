@@ -1,4 +1,4 @@
-"""The analysis window from the CLI flags (SPEC §3.6): since / until / as_of in µs UTC."""
+"""The analysis window from the CLI flags (docs/config.md#segments-and-segment_attribution): since / until / as_of in µs UTC."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Check results for machines: JSON, JUnit XML, GitHub workflow commands, markdown (SPEC §6)."""
+"""Check results for machines: JSON, JUnit XML, GitHub workflow commands, markdown (README.md#exit-codes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTML report's page: one self-contained file, verdict first, inline CSS and SVG (SPEC §5).
+"""The HTML report's page: one self-contained file, verdict first, inline CSS and SVG (README.md#output-formats).
 
 No JavaScript and no external reference of any kind (fonts, images, stylesheets), so it opens
 without network access; a print stylesheet lays it out on A4. Every value that came from the data

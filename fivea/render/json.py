@@ -1,4 +1,4 @@
-"""The JSON rendering: the whole result, sorted keys, no NaN or infinity (SPEC §5)."""
+"""The JSON rendering: the whole result, sorted keys, no NaN or infinity (README.md#output-formats)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Markdown for email, chat and ``$GITHUB_STEP_SUMMARY``: the verdict first (SPEC §5)."""
+"""Markdown for email, chat and ``$GITHUB_STEP_SUMMARY``: the verdict first (README.md#output-formats)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The terminal report: verdict first, then why, then the numbers (rich).
 
 On a TTY: colour and box tables. Not a TTY: the same tables as plain text, no colour. A number is
-never cropped: a table wider than the console falls back to one card per row (SPEC §5).
+never cropped: a table wider than the console falls back to one card per row (README.md#output-formats).
 """
 
 from __future__ import annotations

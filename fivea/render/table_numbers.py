@@ -2,7 +2,7 @@
 people live, timing, sub-funnels, segments, the comparison, the trend and data quality.
 
 Data values (event names, segment values) are always wrapped in ``Text`` so that a campaign
-called ``[summer]`` prints as ``[summer]`` and never as rich markup (SPEC §5).
+called ``[summer]`` prints as ``[summer]`` and never as rich markup (README.md#output-formats).
 """
 
 from __future__ import annotations

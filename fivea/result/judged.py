@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Ratio:
-    """PAR or BAR (SPEC §4.1) with its Wilson 95% interval and a reading in words."""
+    """PAR or BAR (docs/metrics.md#diagnosis) with its Wilson 95% interval and a reading in words."""
 
     value: float | None
     low: float | None
@@ -25,7 +25,7 @@ class Ratio:
 
 @dataclass(frozen=True)
 class ExpectedGain:
-    """What reaching the target would add, all else equal (SPEC §4.2)."""
+    """What reaching the target would add, all else equal (docs/metrics.md#diagnosis)."""
 
     unit: str  # "buyers" or "advocates"
     value: int | None  # whole persons (rounded down)
@@ -47,7 +47,7 @@ class Bottleneck:
 
 @dataclass(frozen=True)
 class Inversion:
-    """One inversion of the funnel shape and how sure we are of it (SPEC §4.3)."""
+    """One inversion of the funnel shape and how sure we are of it (docs/metrics.md#diagnosis)."""
 
     archetype: str
     ratio: float
@@ -78,7 +78,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """healthy / needs_attention / at_risk / not_judged, always with reasons (SPEC §4.4)."""
+    """healthy / needs_attention / at_risk / not_judged, always with reasons (docs/metrics.md#diagnosis)."""
 
     status: str  # a VerdictStatus
     reasons: tuple[str, ...]
@@ -105,7 +105,7 @@ class Delta:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The previous period of the same length (SPEC §4.5)."""
+    """The previous period of the same length (docs/metrics.md#compare)."""
 
     since: str
     until: str

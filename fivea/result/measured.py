@@ -34,7 +34,7 @@ class ZeroHitStage:
 
 @dataclass(frozen=True)
 class Quality:
-    """Data quality, always reported (SPEC §5)."""
+    """Data quality, always reported (README.md#output-formats)."""
 
     rows_read: int
     rows_used: int
@@ -90,7 +90,7 @@ class RunHeader:
 
 @dataclass(frozen=True)
 class StageCount:
-    """One 5A stage's counts (SPEC §3.3-§3.4)."""
+    """One 5A stage's counts (docs/metrics.md "Stage counts", "Ordered path")."""
 
     key: str
     label: str
@@ -175,7 +175,7 @@ class SubfunnelStep:
 
 @dataclass(frozen=True)
 class Subfunnel:
-    """An ordered step funnel (SPEC §3.5)."""
+    """An ordered step funnel (docs/metrics.md#sub-funnels)."""
 
     name: str
     window_seconds: float
@@ -198,7 +198,7 @@ class TrendRow:
 
 @dataclass(frozen=True)
 class Trend:
-    """Reached counts per calendar bucket (SPEC §3.6)."""
+    """Reached counts per calendar bucket (docs/config.md#segments-and-segment_attribution)."""
 
     period: str
     rows: tuple[TrendRow, ...]

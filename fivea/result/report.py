@@ -50,7 +50,7 @@ class Result(FunnelCounts, RunHeader):
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of this result (SPEC §5)."""
+        """The JSON document of this result (README.md#output-formats)."""
         out = _plain(self)
         out.update(out.pop("extras"))
         out.pop("history")

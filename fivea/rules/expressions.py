@@ -1,4 +1,4 @@
-"""Rules -> polars expressions (SPEC §3.2) and the bit layout of stages and sub-funnel steps.
+"""Rules -> polars expressions (docs/metrics.md#stage-counts-per-analysis-window) and the bit layout of stages and sub-funnel steps.
 
 Each stage and each sub-funnel step owns one bit of a per-event mask. Rules without ``min_count``
 (or with n = 1) and without ``gap`` are plain row predicates and OR into the mask directly;

@@ -187,7 +187,7 @@ def _require_boolean(
 
 
 def numeric_casts(numeric: frozenset[str], types: dict[str, pl.DataType]) -> list[pl.Expr]:
-    """Text columns compared with numbers become Float64 (SPEC §2); unparsable -> null."""
+    """Text columns compared with numbers become Float64 (docs/input.md); unparsable -> null."""
     out = []
     for name in sorted(numeric):
         dtype = types.get(name)

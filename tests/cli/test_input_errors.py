@@ -1,4 +1,4 @@
-"""The input corpus (SPEC §0 "Reliability", §2, §5 data quality, §6 exit codes).
+"""The input corpus (docs/metrics.md#decisions-the-spec-leaves-open "Reliability", docs/input.md, README.md#output-formats data quality, README.md#exit-codes exit codes).
 
 Cannot-analyse inputs exit 2 with exactly one line on stderr that says what is wrong, where
 (file, line or column) and how to fix it. Must-read inputs exit 0 with the right counts, every

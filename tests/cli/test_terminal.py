@@ -1,4 +1,4 @@
-"""Terminal hygiene: colour only when asked or on a TTY, progress only on a TTY (SPEC §5)."""
+"""Terminal hygiene: colour only when asked or on a TTY, progress only on a TTY (README.md#output-formats)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Config loading (SPEC §3.1): inheritance, precise errors (cases in tests/fixtures/config_errors.yaml).
+"""Config loading (docs/config.md): inheritance, precise errors (cases in tests/fixtures/config_errors.yaml).
 
 The shipped presets are tested in test_presets.py, ``where:`` in test_where.py, discovery in
 test_config_discovery.py.
@@ -38,7 +38,7 @@ def config_error(tmp_path: Path, text: str) -> tuple[Path, str]:
     return path, str(info.value)
 
 
-# --- inheritance (SPEC §3.1) -------------------------------------------------------------------
+# --- inheritance (docs/config.md) -------------------------------------------------------------------
 
 
 def test_a_stage_given_in_the_file_replaces_only_that_stage(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Check conditions, metric addressing, levels, null metrics (SPEC §6)."""
+"""Check conditions, metric addressing, levels, null metrics (README.md#exit-codes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §4 on hand-checked numbers: PAR/BAR, grades, bottleneck, archetype, verdict, compare."""
+"""docs/metrics.md#diagnosis on hand-checked numbers: PAR/BAR, grades, bottleneck, archetype, verdict, compare."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def config(**diagnosis: object) -> Config:
     return Config.model_validate({"stages": stages, "diagnosis": diagnosis})
 
 
-# --- §4.1 productivity ratios ------------------------------------------------------------------
+# --- productivity ratios ------------------------------------------------------------------
 
 
 def test_book_example_par_bar_and_insufficient_data() -> None:
@@ -82,7 +82,7 @@ def test_book_example_scaled_is_a_funnel() -> None:
     table = make_table([900, 500, 300, 180, 90])
     par, bar = productivity(table, Targets())
     assert (par.value, bar.value) == (pytest.approx(0.2), pytest.approx(0.1))
-    # PAR = attraction × curiosity × commitment, BAR = PAR × affinity (§4.1)
+    # PAR = attraction × curiosity × commitment, BAR = PAR × affinity (docs/metrics.md#diagnosis)
     ratios = [t.ratio for t in table.transitions]
     assert par.value == pytest.approx(math.prod(ratios[:3]))
     assert bar.value == pytest.approx(math.prod(ratios))
@@ -111,7 +111,7 @@ def test_par_without_aware_is_not_observable() -> None:
     assert par.reason == "not_observable"
 
 
-# --- §4.2 grades and bottleneck ------------------------------------------------------------------
+# --- grades and bottleneck ------------------------------------------------------------------
 
 
 def _graded(reached: list[int], targets: Targets | None = None, ctx: GradeContext = CTX):
@@ -198,7 +198,7 @@ def test_affinity_gain_counts_advocates() -> None:
     assert neck.expected_gain.value == pytest.approx(15 * 2)
 
 
-# --- §4.3 archetype ------------------------------------------------------------------------------
+# --- archetype ------------------------------------------------------------------------------
 
 
 def test_inversions_by_strength_with_secondaries() -> None:
@@ -248,7 +248,7 @@ def test_door_knob_undetectable_warning() -> None:
     assert "door_knob_undetectable" in [f.kind for f in shape_findings(table, shape)]
 
 
-# --- §4.4 verdict ------------------------------------------------------------------------------
+# --- verdict ------------------------------------------------------------------------------
 
 
 def _verdict(
@@ -352,7 +352,7 @@ def test_par_bar_targets_only_over_measured_stages() -> None:
     assert bar.reading == "BAR not measured: Advocate is not measured (no rule sees it)"
 
 
-# --- §4.2 not measured is null everywhere ------------------------------------------------------
+# --- not measured is null everywhere ------------------------------------------------------
 
 
 def test_unmeasured_stage_has_null_ratios_flows_and_path() -> None:
@@ -395,7 +395,7 @@ def test_settled_conversion_reasons() -> None:
     assert table.transitions[0].settled_conversion_reason == "too_few_settled"  # 15 < 20
 
 
-# --- §4.2 gains that add up --------------------------------------------------------------------
+# --- gains that add up --------------------------------------------------------------------
 
 
 def test_door_knob_gain_is_capped_by_those_who_could_buy() -> None:
@@ -432,7 +432,7 @@ def test_over_curiosity_expected_for_a_goldfish_is_ok() -> None:
     assert [f.kind for f in findings] == ["over_curiosity"]
 
 
-# --- §4.5 direction ----------------------------------------------------------------------------
+# --- direction ----------------------------------------------------------------------------
 
 
 def test_compare_directions() -> None:

@@ -47,7 +47,7 @@ def test_partitions_keep_the_duplicates_and_quality_of_a_real_log() -> None:
 def test_the_epoch_unit_is_the_whole_column_s_not_a_partition_s(tmp_path: Path) -> None:
     """Most ids log epoch milliseconds; a few log small numbers that alone would read as seconds.
 
-    Each partition must still read every value in the column's unit (SPEC §2: the median of the
+    Each partition must still read every value in the column's unit (docs/input.md: the median of the
     whole column picks it), so partitioning cannot change a count or a time. The small numbers
     are another unit than the column's: dropped as ``other_epoch_unit`` (under 1% of the column,
     so a warning, not an error) in every partitioning alike.

@@ -186,7 +186,7 @@ def check_scenario(s: dict) -> None:
     if not in_range or (since is not None and not any(t >= since for t in in_range)):
         return  # nothing to analyse: covered by the error tests
     as_of = until - 1 if until is not None else None
-    # the local engine in person partitions must not change a number (SPEC §7)
+    # the local engine in person partitions must not change a number (docs/architecture.md#the-seam)
     result = diagnose(
         frame,
         loaded,
@@ -235,7 +235,7 @@ def test_engine_equals_reference_many(s: dict) -> None:
 
 
 def test_mixpanel_example_counts_three_steps() -> None:
-    """SPEC §3.4: A 13:00, A 13:30, B 13:45, C 14:15 with W = 1h reaches 3 steps here."""
+    """docs/metrics.md#ordered-path: A 13:00, A 13:30, B 13:45, C 14:15 with W = 1h reaches 3 steps here."""
     minute = 60_000_000
     rows = [("a", 0, "v"), ("a", 30, "v"), ("a", 45, "p"), ("a", 75, "s")]
     s = {

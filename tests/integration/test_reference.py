@@ -1,6 +1,6 @@
 """Hand-checked cases proving the pure-Python oracle (tests/reference.py) right.
 
-Every expected number below is worked out by hand from SPEC.md §3.2-§3.6; the property tests at
+Every expected number below is worked out by hand from the definitions in docs/metrics.md; the property tests at
 the end compare the greedy path / sub-funnel searches with exhaustive enumeration.
 """
 
@@ -46,12 +46,12 @@ def letters_config(window_us: int = H, **subfunnels) -> RefConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# §3.4 ordered path
+# ordered path
 # --------------------------------------------------------------------------------------------
 
 
 def test_mixpanel_example_reaches_three_steps():
-    # SPEC §3.4: A 13:00, A 13:30, B 13:45, C 14:15 with W = 1 h: 3 steps (Mixpanel says 2).
+    # docs/metrics.md#ordered-path: A 13:00, A 13:30, B 13:45, C 14:15 with W = 1 h: 3 steps (Mixpanel says 2).
     t0 = 13 * H
     events = [
         ev("u", t0, "A"),
@@ -126,7 +126,7 @@ def test_in_window_uses_a_start_reaching_the_level_not_any_start():
 
 
 # --------------------------------------------------------------------------------------------
-# §3.2 rule hits
+# rule hits
 # --------------------------------------------------------------------------------------------
 
 
@@ -203,7 +203,7 @@ def test_rule_without_keys_is_an_error():
 
 
 # --------------------------------------------------------------------------------------------
-# §3.3 counts, flow, current, time to convert
+# counts, flow, current, time to convert
 # --------------------------------------------------------------------------------------------
 
 
@@ -276,7 +276,7 @@ def test_quantile7_matches_statistics_inclusive(values):
 
 
 # --------------------------------------------------------------------------------------------
-# §3.5 sub-funnels
+# sub-funnels
 # --------------------------------------------------------------------------------------------
 
 
@@ -301,7 +301,7 @@ def test_subfunnel_single_event_never_advances_two_steps():
     assert compute([ev("u", 0, "cart")], cfg).subfunnels["s"]["levels"] == {"u": 1}
     two = [ev("u", 0, "cart"), ev("u", 0, "cart")]
     assert compute(two, cfg).subfunnels["s"]["levels"] == {"u": 2}
-    # The same single event does serve two steps of the stage path (SPEC §3.4).
+    # The same single event does serve two steps of the stage path (docs/metrics.md#ordered-path).
     stage_cfg = RefConfig(
         stages={s: [RefRule(any_event=True)] if s == "aware" else [RefRule(event=["cart"])]
                 for s in STAGES},
@@ -340,7 +340,7 @@ def test_subfunnel_step_takes_earliest_event_after_previous():
 
 
 # --------------------------------------------------------------------------------------------
-# §3.6 analysis window
+# analysis window
 # --------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Analytics exports in their real shapes (SPEC §2): detection, flattening, stitching, counts.
+"""Analytics exports in their real shapes (docs/input.md): detection, flattening, stitching, counts.
 
 The fixtures in tests/fixtures/exports/ are tiny hand-made files in each export's shape:
 GA4 BigQuery export (NDJSON, nested event_params/user_properties, µs timestamps), Segment

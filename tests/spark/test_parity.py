@@ -21,7 +21,7 @@ PARTITIONS = (1, 3, 17)
 
 @pytest.fixture(autouse=True)
 def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
-    # no timings or engine fields: the JSON must then be byte-identical (SPEC §5)
+    # no timings or engine fields: the JSON must then be byte-identical (README.md#output-formats)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
 
 

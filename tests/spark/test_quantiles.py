@@ -1,4 +1,4 @@
-"""Spark's exact ``percentile`` equals polars' linear quantile (SPEC §3.3) bit for bit."""
+"""Spark's exact ``percentile`` equals polars' linear quantile (docs/metrics.md#stage-counts-per-analysis-window) bit for bit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ LEVELS = tuple(q for _, q in QUANTILES)
 
 
 def _type7(values: list[int], q: float) -> float:
-    """SPEC §3.3 by hand: h = q·(n−1), x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])."""
+    """docs/metrics.md#stage-counts-per-analysis-window by hand: h = q·(n−1), x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])."""
     x = sorted(values)
     h = q * (len(x) - 1)
     low = math.floor(h)
@@ -68,7 +68,7 @@ def test_percentile_equals_polars_linear_quantile(spark) -> None:
         series = pl.Series(values, dtype=pl.Int64)
         expected = [series.quantile(q, interpolation="linear") for q in LEVELS]
         assert list(got[g]) == expected, (g, values)
-        # and both are the definition of SPEC §3.3 (up to the last bit of the interpolation)
+        # and both are the definition of docs/metrics.md#stage-counts-per-analysis-window (up to the last bit of the interpolation)
         assert expected == pytest.approx([_type7(values, q) for q in LEVELS], rel=1e-15)
 
 
@@ -83,7 +83,7 @@ def test_percentile_equals_polars_linear_quantile(spark) -> None:
     ],
 )
 def test_spark_person_table_quantiles_equal_the_local_ones(spark, values) -> None:
-    """Through both ``PersonTable`` implementations, nulls left out (SPEC §3.3)."""
+    """Through both ``PersonTable`` implementations, nulls left out (docs/metrics.md#stage-counts-per-analysis-window)."""
     from fivea.engines.spark.persons import SparkPersons
 
     frame = pl.DataFrame(

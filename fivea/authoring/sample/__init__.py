@@ -1,6 +1,6 @@
 """Synthetic 5A event logs (``fivea sample``): realistic, reproducible, shaped by archetype.
 
-Each person first draws which of the five 5A stages they reach (SPEC §1), with per-archetype
+Each person first draws which of the five 5A stages they reach (README.md#the-5a-path-in-five-lines), with per-archetype
 marginal rates relative to Aware and a shared latent "engagement" factor, so that stages are
 correlated but not nested: impulse buyers skip Ask, fans advocate without buying, browsers leave
 without Appeal. Events are then emitted in sessions that agree with the reached set under the

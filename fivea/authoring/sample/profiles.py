@@ -62,7 +62,7 @@ class Profile:
     extra_ask_sessions: float = 0.5
 
 
-# Marginal rates relative to Aware (SPEC §4.3 shapes); each archetype shows only its own
+# Marginal rates relative to Aware (docs/metrics.md#diagnosis shapes); each archetype shows only its own
 # inversion so that a diagnosis names it as primary with a wide margin.
 PROFILES: dict[str, Profile] = {
     # Orderly narrowing: every ratio < 1.

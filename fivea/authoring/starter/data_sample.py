@@ -72,7 +72,7 @@ _UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns":
 def _epoch_unit(values: pl.Series, configured: str | None) -> str:
     if configured:
         return configured
-    # the magnitude rule of SPEC §2: < 1e11 s, < 1e14 ms, < 1e17 µs, else ns
+    # the magnitude rule of docs/input.md: < 1e11 s, < 1e14 ms, < 1e17 µs, else ns
     median = values.cast(pl.Float64, strict=False).abs().median()
     if median is None:
         return "s"

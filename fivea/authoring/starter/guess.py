@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # Checked in this order, so that the most specific evidence wins: "review_post" is Advocate
-# before "review" is Ask, "product_view" is Appeal before "view" is Aware (SPEC §1's table).
+# before "review" is Ask, "product_view" is Appeal before "view" is Aware (README.md#the-5a-path-in-five-lines's table).
 # Each entry is a token or a run of tokens of the name (split at _, -, spaces and camelCase).
 GUESS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -81,5 +81,5 @@ def guess_stage(name: str) -> tuple[str, str] | None:
 
 
 def is_step_like(name: str) -> bool:
-    """Cart and checkout steps belong in a sub-funnel inside Act, not in a stage (SPEC §1)."""
+    """Cart and checkout steps belong in a sub-funnel inside Act, not in a stage (README.md#the-5a-path-in-five-lines)."""
     return bool(_STEP_WORDS & set(name_tokens(name)))

@@ -1,4 +1,4 @@
-"""Reading events into Spark with their input order (SPEC §2), and Arrow <-> polars.
+"""Reading events into Spark with their input order (docs/input.md), and Arrow <-> polars.
 
 Two kinds of input:
 
@@ -161,7 +161,7 @@ def with_order(frame: Any) -> Any:
 def person_key(users: tuple[str, ...]) -> Any:
     """A key that is a function of the canonical id, so a person's rows share a partition.
 
-    The canonical id is the first user column whose trimmed text is not empty (SPEC §2);
+    The canonical id is the first user column whose trimmed text is not empty (docs/input.md);
     removing *every* whitespace character is a function of that trimmed text, and a trimmed
     text is empty exactly when it holds only whitespace.
     """

@@ -6,7 +6,7 @@ person table (``mapInArrow``, polars inside) and combines them with Spark SQL:
 
 - ``count`` -> ``count_if``, ``min`` / ``max`` -> ``min`` / ``max``;
 - ``quantiles`` -> ``percentile``: exact, with linear interpolation at h = q·(n−1) (Hyndman–Fan
-  type 7, SPEC §3.3), computed in Spark 4 as x[⌊h⌋] + (h − ⌊h⌋)·(x[⌈h⌉] − x[⌊h⌋]), the same
+  type 7, docs/metrics.md#stage-counts-per-analysis-window), computed in Spark 4 as x[⌊h⌋] + (h − ⌊h⌋)·(x[⌈h⌉] − x[⌊h⌋]), the same
   floating-point steps as polars' ``quantile(interpolation="linear")`` over the same values
   (``tests/spark/test_quantiles.py`` checks that bit for bit, ties, even and odd counts);
 - ``top_groups`` -> ``groupBy`` + ``count_if``, then the largest groups by ``orderBy`` +

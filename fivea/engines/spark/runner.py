@@ -1,6 +1,6 @@
 """The diagnosis on Apache Spark: the same polars code on every partition of persons.
 
-How a run goes (SPEC §7, the seam; docs/spark.md):
+How a run goes (docs/architecture.md#the-seam, the seam; docs/spark.md):
 
 1. Sources: local paths are resolved and opened lazily by the driver (heads only: the same
    checks, column detection and messages as the local engine); URIs (``s3a://``, ``hdfs://``,
