@@ -50,6 +50,7 @@ def diagnose(
     spark: Any = None,
     spark_master: str | None = None,
     spark_remote: str | None = None,
+    drivers: str | None = None,
 ) -> Result:
     """Diagnose event logs: a path, paths, a polars or pandas DataFrame (or LazyFrame), or a
     ``pyspark.sql.DataFrame``.
@@ -116,6 +117,7 @@ def diagnose(
             trend=trend,
             memory=memory,
             partitions=partitions,
+            drivers=drivers,
         )
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 import polars as pl
 
 from fivea import __version__
+from fivea.aggregate.drivers import drivers_of
 from fivea.aggregate.measured import measured_stages
 from fivea.aggregate.measures import (
     PERSONS,
@@ -49,6 +50,7 @@ from fivea.io.events import EVENT, EventScan, all_dropped_message
 from fivea.io.readers import READ_ERRORS, explain_read_error
 from fivea.io.sources import frame_source, resolve_sources
 from fivea.io.zero_config import scan_with_preset
+from fivea.person.drivers import plain_properties, plan_drivers
 from fivea.person.phase1 import Phase1Plan, Phase1Tables
 from fivea.person.quality import build_quality
 from fivea.person.table import PathSpec, Window
@@ -66,6 +68,7 @@ class Options:
 
     segments: tuple[str, ...] = ()
     trend: str | None = None
+    drivers: str | None = None  # --drivers: None (the bottleneck), a transition, all, none
 
 
 class Phase1Runner(Protocol):
@@ -94,6 +97,7 @@ def diagnose(
     memory: int | None = None,
     partitions: int | None = None,
     on_progress: Callable[[str], None] | None = None,
+    drivers: str | None = None,
 ) -> Result:
     """Run the whole pipeline on event files (or a polars frame) and return the result.
 
@@ -110,7 +114,7 @@ def diagnose(
         sources = resolve_sources(list(paths), input_format or loaded.config.input.format)
     loaded, scan = scan_with_preset(sources, loaded)  # zero config: the export's preset
     config = loaded.config
-    options = Options(tuple(segments or config.segments), trend)
+    options = Options(tuple(segments or config.segments), trend, drivers)
     try:
         return analyse_scan(
             scan,
@@ -203,6 +207,11 @@ def analyse_scan(
         previous=previous,
         trend=options.trend,
         timezone=config.time.timezone,
+        drivers=(
+            drivers_plan := plan_drivers(
+                config, options.drivers, options.segments, plain_properties(scan)
+            )
+        ),
     )
     frames = runner.run(plan).frames()
     if frames["valid"]["rows_used"].item() == 0:
@@ -235,7 +244,9 @@ def analyse_scan(
         # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
         # ones is known only now, so phase 1 runs again with the path over the measured
         # stages (paid only on logs the config does not fully describe, docs/performance.md)
-        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
+        plan = dataclasses.replace(
+            plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None, drivers=None
+        )
         # the first pass's person tables are not needed any more: free them before the second
         del persons
         frames.pop("persons")
@@ -383,6 +394,16 @@ def analyse_scan(
         compare=comparison,
         change=change,
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
+        drivers=drivers_of(
+            frames,
+            config,
+            drivers_plan,
+            options.drivers,
+            options.segments,
+            neck,
+            transitions,
+            window,
+        ),
         **_run_info(started, runner.info()),
     )
 

@@ -11,6 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from fivea.drivers_result import DriverFeature as DriverFeature  # re-exported
+from fivea.drivers_result import Drivers as Drivers
+
 SCHEMA_VERSION = 1
 # reason codes of null numbers (docs/metrics.md "Not measured, not judged"); the text formats
 # print them as sentences (fivea.render.text.REASONS)
@@ -429,6 +432,7 @@ class Result:
     compare: Comparison | None = None
     change: Change | None = None
     trend: Trend | None = None
+    drivers: tuple[Drivers, ...] = ()  # docs/metrics.md "Drivers"
     config_fingerprint: str | None = None  # sha256 of config_resolved (docs/metrics.md#baseline)
     config_resolved: dict[str, Any] | None = None  # the parts of the config the counts depend on
     run: dict[str, Any] | None = None

@@ -9,6 +9,7 @@ from fivea.cli.options import (
     CompareOpt,
     ConfigOpt,
     DebugOpt,
+    DriversOpt,
     EngineOpt,
     Events,
     FormatOpt,
@@ -55,6 +56,7 @@ def diagnose(
     compare: CompareOpt = None,
     baseline: BaselineOpt = None,
     trend: TrendOpt = None,
+    drivers: DriversOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
     memory: MemoryOpt = None,
@@ -85,6 +87,7 @@ def diagnose(
         spark_partitions=spark_partitions,
         memory=memory,
         baseline=baseline,
+        drivers=drivers,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output or []), events, fmt, REPORT_FORMATS)

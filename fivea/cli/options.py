@@ -132,6 +132,18 @@ BaselineOpt = Annotated[
         metavar="REPORT.json",
     ),
 ]
+DriversOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--drivers",
+        help=(
+            "What separates converters from the others on a transition: attraction, "
+            "curiosity, commitment, affinity, all, or none (default: the bottleneck)."
+        ),
+        show_default=False,
+        metavar="TRANSITION",
+    ),
+]
 TrendOpt = Annotated[
     str | None,
     typer.Option(

@@ -13,6 +13,7 @@ from fivea.cli.options import (
     CompareOpt,
     ConfigOpt,
     DebugOpt,
+    DriversOpt,
     EngineOpt,
     Events,
     InputFormatOpt,
@@ -67,6 +68,7 @@ def report(
     compare: CompareOpt = None,
     baseline: BaselineOpt = None,
     trend: TrendOpt = None,
+    drivers: DriversOpt = None,
     input_format: InputFormatOpt = None,
     engine: EngineOpt = "polars",
     memory: MemoryOpt = None,
@@ -94,6 +96,7 @@ def report(
         spark_partitions=spark_partitions,
         memory=memory,
         baseline=baseline,
+        drivers=drivers,
     )
     check_flags(request)
     outputs = prepare_outputs(list(output), events, None, REPORT_FORMATS)

@@ -40,9 +40,11 @@ class RunRequest:
     spark_partitions: int | None = None
     memory: str | None = None
     baseline: str | None = None  # an earlier JSON report (docs/metrics.md#baseline)
+    drivers: str | None = None  # --drivers (docs/metrics.md "Drivers")
 
 
 ENGINES = ("polars", "spark")
+DRIVERS_CHOICES = ("attraction", "curiosity", "commitment", "affinity", "all", "none")
 
 
 def check_flags(request: RunRequest) -> None:
@@ -73,6 +75,12 @@ def check_flags(request: RunRequest) -> None:
         raise UsageError(msg)
     if request.trend is not None and request.trend not in ("day", "week", "month"):
         msg = f"--trend {request.trend}: use day, week or month"
+        raise UsageError(msg)
+    if request.drivers is not None and request.drivers not in DRIVERS_CHOICES:
+        msg = (
+            f"--drivers {request.drivers}: use attraction, curiosity, commitment, affinity, "
+            "all or none"
+        )
         raise UsageError(msg)
     if request.input_format is not None and request.input_format not in (
         "csv",
@@ -144,6 +152,7 @@ def _analyse(
         trend=request.trend,
         memory=parse_budget(request.memory) if request.memory else None,
         on_progress=on_progress,
+        drivers=request.drivers,
     )
 
 

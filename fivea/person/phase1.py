@@ -31,6 +31,7 @@ from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
+from fivea.person.drivers import DRIVER_TABLES, DriverPlan, driver_frames
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
@@ -68,6 +69,7 @@ class Phase1Plan:
     timezone: str = "UTC"
     hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
     compiled: bool = False  # person tables through the compiled kernel (fivea.person.kernel)
+    drivers: DriverPlan | None = None  # per-person driver features (fivea.person.drivers)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Phase1Tables:
     quality: dict[str, pl.DataFrame]
     previous: pl.DataFrame | PersonTable | None = None
     trend: pl.DataFrame | None = None
+    drivers: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)  # per person
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table by name (the names ``build_quality`` reads)."""
@@ -86,7 +89,7 @@ class Phase1Tables:
             out["previous"] = self.previous
         if self.trend is not None:
             out["trend"] = self.trend
-        return out
+        return out | self.drivers
 
 
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
@@ -131,6 +134,8 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
                 plan.last_touch,
                 plan.hash_ids,
             )
+    if plan.drivers is not None:
+        lazy |= driver_frames(events, rules, plan.window, plan.drivers)
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
     # a stage is measured by its hits before until (docs/metrics.md "Not measured")
@@ -242,6 +247,7 @@ def tables_from_frames(frames: dict[str, pl.DataFrame]) -> Phase1Tables:
         quality={k: frames[k] for k in QUALITY_TABLES if k in frames},
         previous=frames.get("previous"),
         trend=frames.get("trend"),
+        drivers={k: frames[k] for k in DRIVER_TABLES if k in frames},
     )
 
 
@@ -281,7 +287,7 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
     for name, frames in by_name.items():
         if not frames:
             continue
-        if name in ("persons", "previous"):
+        if name in ("persons", "previous", *DRIVER_TABLES):
             out[name] = pl.concat(frames, how="vertical_relaxed")
         elif name == "valid":
             out[name] = _valid(frames)

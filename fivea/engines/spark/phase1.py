@@ -261,6 +261,7 @@ class SparkRunner:
             "previous": plan.previous,
             "trend": plan.trend,
             "timezone": plan.timezone,
+            "drivers": plan.drivers,  # per-person tables, combined like the partials
         }
         output = self._person_schema(plan)
         job = self._job(fields, output)

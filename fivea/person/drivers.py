@@ -1,0 +1,165 @@
+"""Phase 1's share of the drivers (docs/metrics.md "Drivers"): per-person event features.
+
+A driver of a transition s -> t is an event done in [reach_s, reach_s + L) or a first-touch
+property value. L (the landmark) is a quantile of time-to-convert, known only in phase 2, so
+phase 1 keeps what any L needs, from the rows it already reads (no second pass):
+
+- ``drivers_persons``: one row per person who reached some analysed s: the person key, the
+  reach time of every stage the analysed transitions use, and the first-touch value of each
+  candidate property column;
+- ``drivers_events``: one row per (person, transition, event name) for the names the person
+  did at or after reach_s and before reach_s + ``bound``: the first such time, as an offset
+  from reach_s (µs). Phase 2 flags "did e before the landmark" as offset < L.
+
+Both are per person, so partitions concatenate (``fivea.person.phase1.combine``). Every event
+name is kept: the 200 most frequent are chosen in phase 2 from the summed event counts, which
+is exact whatever the partitioning. The cost is one join of the events with the reach times and
+a group-by of the rows after reach_s (docs/metrics.md "Drivers", cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from fivea.config.models import STAGE_KEYS, TRANSITION_NAMES
+from fivea.io.column_types import kind_of
+from fivea.io.events import EVENT, TIME, USER
+from fivea.io.sources import ORDER
+from fivea.person.table import Window, in_window, segment_value, stage_hits
+from fivea.rules.expressions import MASK, RuleSet
+
+if TYPE_CHECKING:
+    from fivea.config.models import Config
+    from fivea.io.events import EventScan
+
+DRIVER_PERSONS = "drivers_persons"
+DRIVER_EVENTS = "drivers_events"
+KEY = "__key"  # the person key shared by the two tables
+TRANSITION = "__transition"  # index of the transition in DriverPlan.transitions
+OFFSET = "__offset"
+NAME = "__name"
+_KEY_SEED = 0xD21
+DRIVER_TABLES = (DRIVER_PERSONS, DRIVER_EVENTS)
+
+
+@dataclass(frozen=True)
+class DriverPlan:
+    """The transitions whose drivers phase 2 may analyse, and the feature bounds."""
+
+    transitions: tuple[tuple[int, int], ...]  # (s, t) stage indexes
+    properties: tuple[str, ...]  # first-touch property columns
+    bound_us: int | None  # offsets kept below this (no landmark exceeds it); None: all
+
+    @property
+    def stages(self) -> tuple[int, ...]:
+        return tuple(sorted({k for pair in self.transitions for k in pair}))
+
+
+def prop_column(column: str) -> str:
+    return f"prop_{column}"
+
+
+def reach_column(stage: int) -> str:
+    return f"reach_{STAGE_KEYS[stage]}"
+
+
+def driver_frames(
+    events: pl.LazyFrame, rules: RuleSet, window: Window, plan: DriverPlan
+) -> dict[str, pl.LazyFrame]:
+    """The two lazy drivers tables of the events of whole persons (canonical columns)."""
+    if window.until is not None:
+        events = events.filter(pl.col(TIME) < window.until)
+    # a key of its own (a 64-bit hash): the tables are joined with each other only
+    events = events.with_columns(pl.col(USER).hash(_KEY_SEED).alias(KEY))
+    hits = stage_hits(events, rules, window).with_columns(pl.col(USER).hash(_KEY_SEED).alias(KEY))
+    stages = plan.stages
+    reach = hits.group_by(KEY).agg(
+        pl.col(TIME).filter((pl.col(MASK) & (1 << k)) != 0).min().alias(reach_column(k))
+        for k in stages
+        if not (k == 0 and rules.aware_is_any_event)
+    )
+    # first touch over the full history before until (docs/metrics.md#segments)
+    schema = events.collect_schema()
+    order = [pl.col(TIME), pl.col(ORDER)]
+    basics = events.group_by(KEY).agg(
+        pl.col(TIME).filter(in_window(window)).min().alias("__first"),
+        *[
+            segment_value(c, schema[c]).sort_by(order).drop_nulls().first().alias(prop_column(c))
+            for c in plan.properties
+        ],
+    )
+    persons = basics.filter(pl.col("__first").is_not_null()).join(reach, on=KEY, how="left")
+    if 0 in stages and rules.aware_is_any_event:
+        persons = persons.with_columns(pl.col("__first").alias(reach_column(0)))
+    starts = {reach_column(s) for s, _ in plan.transitions}
+    persons = persons.drop("__first").filter(
+        pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(starts))
+    )
+    # each event after some reach_s, as an offset from it, per transition
+    timed = events.select(KEY, TIME, pl.col(EVENT).alias(NAME)).join(
+        persons.select(KEY, *sorted(starts)), on=KEY, how="inner"
+    )
+    parts = []
+    for index, (s, _) in enumerate(plan.transitions):
+        offset = pl.col(TIME) - pl.col(reach_column(s))
+        keep = offset >= 0
+        if plan.bound_us is not None:
+            keep = keep & (offset < plan.bound_us)
+        parts.append(
+            timed.filter(keep)
+            .group_by(KEY, NAME)
+            .agg(offset.min().alias(OFFSET))
+            .with_columns(pl.lit(index, dtype=pl.UInt8).alias(TRANSITION))
+        )
+    long = pl.concat(parts).select(KEY, TRANSITION, NAME, OFFSET)
+    return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long}
+
+
+# phase 1 keeps first-touch values of at most this many candidate columns when
+# drivers.properties is not set (phase 2 then keeps those with 2..50 values, at most 30)
+MAX_CANDIDATE_PROPERTIES = 100
+MIN_LANDMARK_US = 60_000_000  # one minute
+
+
+def plan_drivers(
+    config: Config,
+    choice: str | None,
+    segments: tuple[str, ...],
+    candidates: list[str],
+) -> DriverPlan | None:
+    """What phase 1 keeps for ``--drivers`` (``choice``: None/"bottleneck", a transition,
+    "all" or "none"). The bottleneck is known only after phase 2: every transition is kept.
+
+    ``candidates``: the property columns of plain values, in file order.
+    """
+    if choice == "none":
+        return None
+    pairs = tuple((i, i + 1) for i in range(len(TRANSITION_NAMES)))
+    if choice not in (None, "bottleneck", "all"):
+        index = TRANSITION_NAMES.index(choice)
+        pairs = (pairs[index],)
+    settings = config.drivers
+    if settings.properties is not None:
+        properties = [*segments, *settings.properties]
+    else:
+        properties = [*segments, *candidates[:MAX_CANDIDATE_PROPERTIES]]
+    landmark = settings.landmark or 0
+    return DriverPlan(
+        transitions=pairs,
+        properties=tuple(dict.fromkeys(properties)),
+        bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
+    )
+
+
+def plain_properties(scan: EventScan) -> list[str]:
+    """Property columns of plain values (not lists, records or durations), in file order,
+    other than the id, time and event columns."""
+    roles = {*scan.columns.user, scan.columns.time, scan.columns.event}
+    return [
+        c
+        for c in scan.properties
+        if c not in roles and c in scan.property_types and kind_of(scan.property_types[c]) is None
+    ]
