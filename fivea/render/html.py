@@ -12,6 +12,7 @@ from html import escape
 
 from fivea.render import svg
 from fivea.render import text as fmt
+from fivea.render.drivers import html_section as drivers_html
 from fivea.render.text import path_note, path_step, sanitised, settled
 from fivea.result import Ratio, Result, SegmentCell, Transition
 
@@ -450,6 +451,7 @@ def render_html(result: Result) -> str:
         + _stage_tables(result)
         + _subfunnels(result)
         + _segments(result)
+        + drivers_html(result.drivers)
         + _over_time(result)
         + _quality(result)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fivea.render import text as fmt
+from fivea.render.drivers import markdown_lines
 from fivea.render.text import safe_text, sanitised
 from fivea.result import Result
 
@@ -189,6 +190,7 @@ def render_markdown(result: Result) -> str:
             right={1, 2, 3, 4},
         )
         lines += [f"- {md(reason)}" for reason in c.reasons] + [""]
+    lines += markdown_lines(result.drivers, md)
     if result.trend is not None:
         lines += [f"## Trend by {result.trend.period}", ""]
         lines += _table(

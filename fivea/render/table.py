@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fivea.render import table_sections as sections
+from fivea.render.table_drivers import drivers_block
 from fivea.render.text import sanitised
 from fivea.result import Result
 
@@ -73,6 +74,10 @@ def render_table(result: Result, console: Console) -> None:
     comparison = sections.compare_table(result)
     if comparison is not None:
         console.print(comparison)
+        console.print()
+    drivers = drivers_block(result)
+    if drivers is not None:
+        console.print(drivers)
         console.print()
     trend = sections.trend_table(result)
     if trend is not None:
