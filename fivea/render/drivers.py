@@ -166,3 +166,43 @@ def html_section(drivers: tuple[Drivers, ...]) -> str:
     if any(d.features for d in drivers):
         body.append(f'<p class="note">{escape(CAVEAT)}</p>')
     return f'<section class="page" id="drivers"><h2>Drivers</h2>{"".join(body)}</section>'
+
+
+CSV_HEADER = (
+    "transition",
+    "kind",
+    "name",
+    "value",
+    "persons",
+    "converted_with",
+    "converted_without",
+    "odds_ratio",
+    "low",
+    "high",
+    "p_value",
+    "q_value",
+    "direction",
+)
+
+
+def csv_rows(drivers: tuple[Drivers, ...]) -> list[list[object]]:
+    """The shown features, one row each (the CSV report's drivers block)."""
+    return [
+        [
+            d.transition,
+            f.kind,
+            f.name,
+            f.value,
+            f.persons,
+            f.converted_with,
+            f.converted_without,
+            f.odds_ratio,
+            f.low,
+            f.high,
+            f.p_value,
+            f.q_value,
+            f.direction,
+        ]
+        for d in drivers
+        for f in d.features
+    ]
