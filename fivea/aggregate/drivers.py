@@ -25,9 +25,8 @@ from fivea.person.drivers import (
     KEY,
     MIN_LANDMARK_US,
     NAME,
-    OFFSET,
-    TRANSITION,
     DriverPlan,
+    offset_column,
     prop_column,
     reach_column,
 )
@@ -161,7 +160,7 @@ def _features(
 ) -> list[_Tested]:
     total, wins = pop.height, int(pop[_CONVERTED].sum())
     flags = frames[DRIVER_EVENTS].filter(
-        (pl.col(TRANSITION) == index) & (pl.col(OFFSET) < landmark) & pl.col(NAME).is_in(names)
+        (pl.col(offset_column(index)) < landmark) & pl.col(NAME).is_in(names)
     )
     events = (
         flags.join(pop.select(KEY, _CONVERTED), on=KEY, how="inner")

@@ -7,14 +7,16 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
 - ``drivers_persons``: one row per person who reached some analysed s: the person key, the
   reach time of every stage the analysed transitions use, and the first-touch value of each
   candidate property column;
-- ``drivers_events``: one row per (person, transition, event name) for the names the person
-  did at or after reach_s and before reach_s + ``bound``: the first such time, as an offset
-  from reach_s (µs). Phase 2 flags "did e before the landmark" as offset < L.
+- ``drivers_events``: one row per (person, event name) done at or after the earliest analysed
+  reach_s, with one column per transition: the first time the person did it at or after that
+  transition's reach_s (and before reach_s + ``bound``), as an offset from reach_s (µs; null
+  when none). Phase 2 flags "did e before the landmark" as offset < L.
 
 Both are per person, so partitions concatenate (``fivea.person.phase1.combine``). Every event
 name is kept: the 200 most frequent are chosen in phase 2 from the summed event counts, which
-is exact whatever the partitioning. The cost is one join of the events with the reach times and
-a group-by of the rows after reach_s (docs/metrics.md "Drivers", cost).
+is exact whatever the partitioning. The cost: a sort of (person key, time, order and the
+property columns) for first touch, one join of the events with the reach times and one
+group-by over (person, event name) (docs/metrics.md "Drivers", cost).
 """
 
 from __future__ import annotations
@@ -38,11 +40,10 @@ if TYPE_CHECKING:
 DRIVER_PERSONS = "drivers_persons"
 DRIVER_EVENTS = "drivers_events"
 KEY = "__key"  # the person key shared by the two tables
-TRANSITION = "__transition"  # index of the transition in DriverPlan.transitions
-OFFSET = "__offset"
 NAME = "__name"
 _KEY_SEED = 0xD21
 DRIVER_TABLES = (DRIVER_PERSONS, DRIVER_EVENTS)
+_RANK, _IN = "__rank", "__in"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,18 @@ class DriverPlan:
 
 def prop_column(column: str) -> str:
     return f"prop_{column}"
+
+
+def _nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A property's value, null when empty (as ``segment_value``; text is compared trimmed)."""
+    if dtype == pl.String or not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean):
+        return segment_value(column, dtype)
+    return pl.col(column).fill_nan(None) if dtype.is_float() else pl.col(column)
+
+
+def offset_column(index: int) -> str:
+    """The first offset from reach_s of ``DriverPlan.transitions[index]`` (µs, null: none)."""
+    return f"__offset{index}"
 
 
 def reach_column(stage: int) -> str:
@@ -81,40 +94,44 @@ def driver_frames(
         for k in stages
         if not (k == 0 and rules.aware_is_any_event)
     )
-    # first touch over the full history before until (docs/metrics.md#segments)
+    # first touch over the full history before until (docs/metrics.md#segments): each row's
+    # rank in (time, input order) from two integer sorts, then per person and column the
+    # value of the lowest-ranked non-empty row; sorting the values themselves (strings) or
+    # sorting inside every group was 2-5x slower (docs/metrics.md "Drivers", cost)
     schema = events.collect_schema()
-    order = [pl.col(TIME), pl.col(ORDER)]
-    basics = events.group_by(KEY).agg(
-        pl.col(TIME).filter(in_window(window)).min().alias("__first"),
+    rank = pl.arg_sort_by(TIME, ORDER).arg_sort().alias(_RANK)
+    values = [_nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
+    ranked = events.select(KEY, TIME, in_window(window).alias(_IN), rank, *values)
+    basics = ranked.group_by(KEY).agg(
+        pl.col(TIME).filter(pl.col(_IN)).min().alias("__first"),
         *[
-            segment_value(c, schema[c]).sort_by(order).drop_nulls().first().alias(prop_column(c))
-            for c in plan.properties
+            pl.col(p).get(pl.when(pl.col(p).is_not_null()).then(pl.col(_RANK)).arg_min())
+            for p in map(prop_column, plan.properties)
         ],
     )
+    # as text, like a segment value (numbers are cast after the group-by: far fewer rows)
+    basics = basics.with_columns(pl.col(prop_column(c)).cast(pl.String) for c in plan.properties)
     persons = basics.filter(pl.col("__first").is_not_null()).join(reach, on=KEY, how="left")
     if 0 in stages and rules.aware_is_any_event:
         persons = persons.with_columns(pl.col("__first").alias(reach_column(0)))
-    starts = {reach_column(s) for s, _ in plan.transitions}
+    starts = sorted({reach_column(s) for s, _ in plan.transitions})
     persons = persons.drop("__first").filter(
-        pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(starts))
+        pl.any_horizontal(pl.col(c).is_not_null() for c in starts)
     )
-    # each event after some reach_s, as an offset from it, per transition
-    timed = events.select(KEY, TIME, pl.col(EVENT).alias(NAME)).join(
-        persons.select(KEY, *sorted(starts)), on=KEY, how="inner"
+    # every event at or after some reach_s: one group-by over (person, name) gives the first
+    # offset from each transition's reach_s (null when the person did not do it after it)
+    timed = events.select(KEY, TIME, pl.col(EVENT).cast(pl.Categorical).alias(NAME)).join(
+        persons.select(KEY, *starts), on=KEY, how="inner"
     )
-    parts = []
+    timed = timed.filter(pl.col(TIME) >= pl.min_horizontal(*starts))
+    offsets = []
     for index, (s, _) in enumerate(plan.transitions):
         offset = pl.col(TIME) - pl.col(reach_column(s))
         keep = offset >= 0
         if plan.bound_us is not None:
             keep = keep & (offset < plan.bound_us)
-        parts.append(
-            timed.filter(keep)
-            .group_by(KEY, NAME)
-            .agg(offset.min().alias(OFFSET))
-            .with_columns(pl.lit(index, dtype=pl.UInt8).alias(TRANSITION))
-        )
-    long = pl.concat(parts).select(KEY, TRANSITION, NAME, OFFSET)
+        offsets.append(offset.filter(keep).min().alias(offset_column(index)))
+    long = timed.group_by(KEY, NAME).agg(offsets)
     return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long}
 
 

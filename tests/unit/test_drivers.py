@@ -165,3 +165,14 @@ def test_default_landmark_and_horizon_are_quantiles_of_time_to_convert() -> None
     attraction = next(t for t in result.transitions if t.name == "attraction")
     assert d.landmark_seconds == pytest.approx(max(attraction.p25_seconds, 60), abs=1e-6)
     assert d.horizon_seconds == pytest.approx(min(attraction.p90_seconds, 30 * DAY), abs=1e-6)
+
+
+def test_person_partitions_give_the_same_drivers(tmp_path) -> None:
+    path = tmp_path / "log.parquet"
+    planted_log(5, persons=900).write_parquet(path)
+    one = fivea.diagnose(path, CONFIG, drivers="attraction", partitions=1)
+    four = fivea.diagnose(path, CONFIG, drivers="attraction", partitions=4)
+    assert four.run is not None
+    assert four.run["partitions"] == 4
+    assert four.drivers == one.drivers
+    assert one.drivers[0].features
