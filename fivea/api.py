@@ -85,6 +85,7 @@ def diagnose(
             spark=spark,
             master=spark_master,
             remote=spark_remote,
+            drivers=drivers,
         )
     if engine not in (None, "polars"):
         from fivea.errors import UsageError

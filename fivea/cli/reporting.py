@@ -140,6 +140,7 @@ def _analyse(
             master=request.spark_master,
             remote=request.spark_remote,
             partitions=request.spark_partitions,
+            drivers=request.drivers,
         )
     from fivea.engines.local import parse_budget
 

@@ -131,7 +131,9 @@ def driver_frames(
         if plan.bound_us is not None:
             keep = keep & (offset < plan.bound_us)
         offsets.append(offset.filter(keep).min().alias(offset_column(index)))
-    long = timed.group_by(KEY, NAME).agg(offsets)
+    # names group as categoricals (faster) and leave as text: partitions (and Spark's IPC
+    # blobs) then concatenate without merging category maps
+    long = timed.group_by(KEY, NAME).agg(offsets).with_columns(pl.col(NAME).cast(pl.String))
     return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long}
 
 

@@ -89,6 +89,7 @@ def diagnose_spark(
     remote: str | None = None,
     partitions: int | None = None,
     spark: Any = None,
+    drivers: str | None = None,
 ) -> Result:
     """``fivea.pipeline.diagnose`` on Spark: same arguments, plus where Spark runs.
 
@@ -127,7 +128,7 @@ def diagnose_spark(
                 now_us=now_us,
                 name=sources[0].name,
             )
-            options = Options(tuple(segments or config.segments), trend)
+            options = Options(tuple(segments or config.segments), trend, drivers)
             try:
                 return analyse_scan(scan, loaded, request, options, started, runner)
             finally:
