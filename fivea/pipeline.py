@@ -207,11 +207,7 @@ def analyse_scan(
         previous=previous,
         trend=options.trend,
         timezone=config.time.timezone,
-        drivers=(
-            drivers_plan := plan_drivers(
-                config, options.drivers, options.segments, plain_properties(scan)
-            )
-        ),
+        drivers=plan_drivers(config, options.drivers, options.segments, plain_properties(scan)),
     )
     frames = runner.run(plan).frames()
     if frames["valid"]["rows_used"].item() == 0:
@@ -244,14 +240,12 @@ def analyse_scan(
         # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
         # ones is known only now, so phase 1 runs again with the path over the measured
         # stages (paid only on logs the config does not fully describe, docs/performance.md)
-        plan = dataclasses.replace(
-            plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None, drivers=None
-        )
+        plan = dataclasses.replace(plan, paths=tuple(_paths(loaded, rules, on_path)), trend=None)
         # the first pass's person tables are not needed any more: free them before the second
         del persons
         frames.pop("persons")
         frames.pop("previous", None)
-        again = runner.run(plan).frames()
+        again = runner.run(dataclasses.replace(plan, drivers=None)).frames()  # kept from the first
         frames = {**frames, "persons": again["persons"]}
         if "previous" in again:
             frames["previous"] = again["previous"]
@@ -394,16 +388,7 @@ def analyse_scan(
         compare=comparison,
         change=change,
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
-        drivers=drivers_of(
-            frames,
-            config,
-            drivers_plan,
-            options.drivers,
-            options.segments,
-            neck,
-            transitions,
-            window,
-        ),
+        drivers=drivers_of(frames, config, plan.drivers, options, neck, transitions, window),
         **_run_info(started, runner.info()),
     )
 

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
@@ -301,12 +301,20 @@ def analyse_drivers(
     return tuple(out)
 
 
+class Asked(Protocol):
+    """What the run asked for (``fivea.pipeline.Options``)."""
+
+    @property
+    def drivers(self) -> str | None: ...
+    @property
+    def segments(self) -> tuple[str, ...]: ...
+
+
 def drivers_of(
     frames: Mapping[str, pl.DataFrame],
     config: Config,
     plan: DriverPlan | None,
-    choice: str | None,
-    segments: Sequence[str],
+    asked: Asked,
     bottleneck: Bottleneck | None,
     transitions: Sequence[Transition],
     window: Window,
@@ -322,5 +330,5 @@ def drivers_of(
     graded = [t.name for t in transitions if t.grade not in (None, "not_measured")]
     neck = bottleneck.transition if bottleneck is not None else None
     return analyse_drivers(
-        frames, config, plan, choice, neck, times, graded, window.as_of, segments
+        frames, config, plan, asked.drivers, neck, times, graded, window.as_of, asked.segments
     )
