@@ -94,18 +94,18 @@ def driver_frames(
         for k in stages
         if not (k == 0 and rules.aware_is_any_event)
     )
-    # first touch over the full history before until (docs/metrics.md#segments): each row's
-    # rank in (time, input order) from two integer sorts, then per person and column the
-    # value of the lowest-ranked non-empty row; sorting the values themselves (strings) or
-    # sorting inside every group was 2-5x slower (docs/metrics.md "Drivers", cost)
+    # first touch over the full history before until (docs/metrics.md#segments): per person
+    # and column, the value of the non-empty row with the least (time, input order), packed in
+    # one 128-bit key; min_by streams (a rank from a global sort, a sort inside each group or
+    # get(arg_min) do not) and moves no strings but the winners (docs/metrics.md "Drivers")
     schema = events.collect_schema()
-    rank = pl.arg_sort_by(TIME, ORDER).arg_sort().alias(_RANK)
+    rank = (pl.col(TIME).cast(pl.Int128) * (1 << 64) + pl.col(ORDER).cast(pl.Int128)).alias(_RANK)
     values = [_nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
     ranked = events.select(KEY, TIME, in_window(window).alias(_IN), rank, *values)
     basics = ranked.group_by(KEY).agg(
         pl.col(TIME).filter(pl.col(_IN)).min().alias("__first"),
         *[
-            pl.col(p).get(pl.when(pl.col(p).is_not_null()).then(pl.col(_RANK)).arg_min())
+            pl.col(p).min_by(pl.when(pl.col(p).is_not_null()).then(pl.col(_RANK)))
             for p in map(prop_column, plan.properties)
         ],
     )

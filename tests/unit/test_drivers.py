@@ -176,3 +176,25 @@ def test_person_partitions_give_the_same_drivers(tmp_path) -> None:
     assert four.run["partitions"] == 4
     assert four.drivers == one.drivers
     assert one.drivers[0].features
+
+
+def test_property_features_use_the_first_non_empty_value() -> None:
+    rows = []
+    for i in range(60):
+        user, t0, value = f"p{i}", i * 10.0, "A" if i % 2 == 0 else "B"
+        rows += [
+            (user, t0, "visit", "  "),  # blank: not a value
+            (user, t0, "other", value),  # same instant, later in the file: the first touch
+            (user, t0, "other", "C"),  # same instant again, after it in the file
+            (user, t0 + 60, "other", "C"),
+        ]
+        if value == "A":
+            rows.append((user, t0 + 2 * HOUR, "view", "C"))
+    rows.append(("last", 40 * DAY, "other", "C"))
+    d = _drivers(
+        _frame(rows), drivers={"landmark": "1h", "horizon": "10d", "properties": ["channel"]}
+    )
+    by_value = {f.value: f for f in d.features if f.kind == "property"}
+    assert set(by_value) == {"A", "B"}
+    assert (by_value["A"].persons, by_value["A"].converted_with) == (30, 1.0)
+    assert (by_value["B"].persons, by_value["B"].converted_with) == (30, 0.0)
