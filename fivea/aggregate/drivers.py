@@ -233,7 +233,7 @@ def transition_drivers(
     name = TRANSITION_NAMES[s]
     bounds = landmark_horizon(config, times)
     if bounds is None:
-        return _not_judged(name, f"no one converted {STAGE_KEYS[s]} -> {STAGE_KEYS[t]}")
+        return _not_judged(name, f"no one converted {STAGE_KEYS[s]} → {STAGE_KEYS[t]}")
     landmark, horizon = bounds
     persons = frames[DRIVER_PERSONS]
     pop, dropped = population(persons, s, t, landmark, horizon, as_of)
