@@ -64,8 +64,14 @@ def prop_column(column: str) -> str:
 
 
 def _nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
-    """A property's value, null when empty (as ``segment_value``; text is compared trimmed)."""
-    if dtype == pl.String or not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean):
+    """A property's value, null when empty (null, NaN, or blank: as ``segment_value``).
+
+    Text is tested for a non-white-space character (regex ``\\S``: Unicode White_Space, as
+    ``strip_chars``) and trimmed after the group-by, on the winners only (2x cheaper).
+    """
+    if dtype == pl.String:
+        return pl.when(pl.col(column).str.contains(r"\S")).then(pl.col(column))
+    if not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean):
         return segment_value(column, dtype)
     return pl.col(column).fill_nan(None) if dtype.is_float() else pl.col(column)
 
@@ -110,7 +116,9 @@ def driver_frames(
         ],
     )
     # as text, like a segment value (numbers are cast after the group-by: far fewer rows)
-    basics = basics.with_columns(pl.col(prop_column(c)).cast(pl.String) for c in plan.properties)
+    basics = basics.with_columns(
+        pl.col(prop_column(c)).cast(pl.String).str.strip_chars() for c in plan.properties
+    )
     persons = basics.filter(pl.col("__first").is_not_null()).join(reach, on=KEY, how="left")
     if 0 in stages and rules.aware_is_any_event:
         persons = persons.with_columns(pl.col("__first").alias(reach_column(0)))
