@@ -125,6 +125,7 @@ def check(
         spark_partitions=spark_partitions,
         memory=memory,
         baseline=baseline,
+        drivers="none",  # no check reads them: phase 1 keeps nothing for them
     )
     options = CheckOptions(
         fmt, list(output or []), list(only or []), strict, exit_zero, step_summary, quiet
