@@ -21,6 +21,7 @@ group-by over (person, event name) (docs/metrics.md "Drivers", cost).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,7 @@ class DriverPlan:
     transitions: tuple[tuple[int, int], ...]  # (s, t) stage indexes
     properties: tuple[str, ...]  # first-touch property columns
     bound_us: int | None  # offsets kept below this (no landmark exceeds it); None: all
+    last_touch: bool = False  # segment_attribution: last (one value per person per run)
 
     @property
     def stages(self) -> tuple[int, ...]:
@@ -74,6 +76,10 @@ def _nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
     if not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean):
         return segment_value(column, dtype)
     return pl.col(column).fill_nan(None) if dtype.is_float() else pl.col(column)
+
+
+def _touch(value: pl.Expr, last: bool) -> Callable[[pl.Expr], pl.Expr]:
+    return value.max_by if last else value.min_by
 
 
 def offset_column(index: int) -> str:
@@ -111,7 +117,7 @@ def driver_frames(
     basics = ranked.group_by(KEY).agg(
         pl.col(TIME).filter(pl.col(_IN)).min().alias("__first"),
         *[
-            pl.col(p).min_by(pl.when(pl.col(p).is_not_null()).then(pl.col(_RANK)))
+            _touch(pl.col(p), plan.last_touch)(pl.when(pl.col(p).is_not_null()).then(pl.col(_RANK)))
             for p in map(prop_column, plan.properties)
         ],
     )
@@ -178,6 +184,7 @@ def plan_drivers(
         transitions=pairs,
         properties=tuple(dict.fromkeys(properties)),
         bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
+        last_touch=config.segment_attribution == "last",
     )
 
 

@@ -198,3 +198,21 @@ def test_property_features_use_the_first_non_empty_value() -> None:
     assert set(by_value) == {"A", "B"}
     assert (by_value["A"].persons, by_value["A"].converted_with) == (30, 1.0)
     assert (by_value["B"].persons, by_value["B"].converted_with) == (30, 0.0)
+
+
+def test_last_touch_attribution_is_shared_by_the_drivers() -> None:
+    rows = []
+    for i in range(60):
+        user, t0, value = f"p{i}", i * 10.0, "A" if i % 2 == 0 else "B"
+        rows += [(user, t0, "visit", "C"), (user, t0 + 60, "other", value)]
+        if value == "A":
+            rows.append((user, t0 + 2 * HOUR, "view", "  "))  # blank: not a value
+    rows.append(("last", 40 * DAY, "other", "  "))
+    d = _drivers(
+        _frame(rows),
+        drivers={"landmark": "1h", "horizon": "10d", "properties": ["channel"]},
+        segment_attribution="last",
+    )
+    by_value = {f.value: f for f in d.features if f.kind == "property"}
+    assert set(by_value) == {"A", "B"}
+    assert (by_value["A"].persons, by_value["A"].converted_with) == (30, 1.0)
