@@ -58,7 +58,8 @@ def diagnose(
     ``config`` is a YAML path, a mapping with the same keys, a loaded config, or None for the
     built-in 5a-default preset (``preset=`` picks another). ``memory`` (bytes or a size such as
     "2GB") bounds the local engine's working set; ``partitions`` forces its number of person
-    partitions (see docs/performance.md).
+    partitions (see docs/performance.md). ``drivers`` is ``--drivers``: a transition, "all" or
+    "none" (default: the bottleneck; docs/metrics.md "Drivers").
 
     A pyspark DataFrame, ``engine="spark"`` or a ``spark`` session runs on Spark (docs/spark.md):
     ``spark`` is the session to use (else one is started, on ``spark_master`` or
