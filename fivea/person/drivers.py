@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from fivea.config.models import STAGE_KEYS, TRANSITION_NAMES
+from fivea.errors import UsageError
 from fivea.io.column_types import kind_of
 from fivea.io.events import EVENT, TIME, USER
 from fivea.io.sources import ORDER
@@ -172,6 +173,11 @@ def plan_drivers(
         return None
     pairs = tuple((i, i + 1) for i in range(len(TRANSITION_NAMES)))
     if choice not in (None, "bottleneck", "all"):
+        if choice not in TRANSITION_NAMES:
+            msg = (
+                f"--drivers {choice}: use attraction, curiosity, commitment, affinity, all or none"
+            )
+            raise UsageError(msg)
         index = TRANSITION_NAMES.index(choice)
         pairs = (pairs[index],)
     settings = config.drivers

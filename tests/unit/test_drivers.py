@@ -216,3 +216,10 @@ def test_last_touch_attribution_is_shared_by_the_drivers() -> None:
     by_value = {f.value: f for f in d.features if f.kind == "property"}
     assert set(by_value) == {"A", "B"}
     assert (by_value["A"].persons, by_value["A"].converted_with) == (30, 1.0)
+
+
+def test_the_library_rejects_an_unknown_transition() -> None:
+    from fivea.errors import UsageError
+
+    with pytest.raises(UsageError, match="--drivers checkout: use attraction"):
+        fivea.diagnose(planted_log(6, persons=50), CONFIG, drivers="checkout")
