@@ -21,6 +21,7 @@ group-by over (person, event name) (docs/metrics.md "Drivers", cost).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from fivea.config.models import STAGE_KEYS, TRANSITION_NAMES
-from fivea.errors import UsageError
+from fivea.errors import InputError, UsageError
 from fivea.io.column_types import kind_of
 from fivea.io.events import EVENT, TIME, USER
 from fivea.io.sources import ORDER
@@ -182,6 +183,7 @@ def plan_drivers(
         pairs = (pairs[index],)
     settings = config.drivers
     if settings.properties is not None:
+        _check_properties(settings.properties, candidates)
         properties = [*segments, *settings.properties]
     else:
         properties = [*segments, *candidates[:MAX_CANDIDATE_PROPERTIES]]
@@ -192,6 +194,20 @@ def plan_drivers(
         bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
         last_touch=config.segment_attribution == "last",
     )
+
+
+def _check_properties(named: list[str], candidates: list[str]) -> None:
+    """drivers.properties must name property columns of plain values."""
+    for column in named:
+        if column not in candidates:
+            close = difflib.get_close_matches(column, candidates, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(candidates[:12])
+            msg = (
+                f"drivers.properties: no property column '{column}' of plain values; "
+                f"{hint}columns: {shown}"
+            )
+            raise InputError(msg)
 
 
 def plain_properties(scan: EventScan) -> list[str]:

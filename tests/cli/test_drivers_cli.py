@@ -49,3 +49,12 @@ def test_report_writes_the_forest_plot(tmp_path) -> None:
     assert 'id="drivers"' in html
     assert '<svg class="forest"' in html
     assert "associations, not causes" in html
+
+
+def test_unknown_drivers_property_is_one_line(tmp_path) -> None:
+    path = tmp_path / "fivea.yaml"
+    path.write_text("preset: 5a-default\ndrivers:\n  properties: [chanel]\n", encoding="utf-8")
+    line = error_line(SAMPLE, "-c", str(path))
+    assert line.startswith(
+        "drivers.properties: no property column 'chanel' of plain values; did you mean 'channel'?"
+    )
