@@ -65,7 +65,8 @@ def diagnose(
     earlier JSON report), ``segments``, ``trend`` ("day", "week", "month"), ``input_format``,
     ``engine`` ("polars", "spark"), ``memory`` (bytes or a size such as "2GB": the local
     engine's working set), ``partitions`` (person partitions, either engine; see
-    docs/performance.md), ``spark_master``, ``spark_remote``.
+    docs/performance.md), ``spark_master``, ``spark_remote``, ``drivers`` (a transition, "all" or "none"; default:
+    the bottleneck, docs/metrics.md#drivers).
 
     A pyspark DataFrame, ``engine="spark"`` or a ``spark`` session runs on Spark (docs/spark.md):
     ``spark`` is the session to use (else one is started, on ``spark_master`` or

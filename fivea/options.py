@@ -42,6 +42,18 @@ class InputFormat(StrEnum):
     NDJSON = "ndjson"
 
 
+class DriversChoice(StrEnum):
+    """``--drivers``: which transition's drivers to find (docs/metrics.md#drivers); the default,
+    no value, is the bottleneck."""
+
+    ATTRACTION = "attraction"
+    CURIOSITY = "curiosity"
+    COMMITMENT = "commitment"
+    AFFINITY = "affinity"
+    ALL = "all"
+    NONE = "none"
+
+
 class ReportFormat(StrEnum):
     """The formats of the report (``fivea diagnose -f``, ``fivea report -o``)."""
 
@@ -78,7 +90,9 @@ class Options:
     (this process) or spark — a pyspark DataFrame or a session also mean Spark; ``memory``: the
     local engine's working-set target, bytes or a size such as "2GB"; ``partitions``: the
     number of person partitions (either engine, docs/performance.md);
-    ``spark_master``/``spark_remote``: where Spark runs (docs/spark.md).
+    ``spark_master``/``spark_remote``: where Spark runs (docs/spark.md); ``drivers``: the
+    transition whose drivers to find, "all" or "none" (default: the bottleneck,
+    docs/metrics.md#drivers).
     """
 
     segments: tuple[str, ...] = ()
@@ -94,6 +108,7 @@ class Options:
     partitions: int | None = None
     spark_master: str | None = None
     spark_remote: str | None = None
+    drivers: DriversChoice | None = None  # None: the bottleneck's
 
     def __post_init__(self) -> None:
         # strings from Python become the enums here; the CLI's are already (typer checked them)
@@ -102,7 +117,12 @@ class Options:
         set_field(
             self, "segments", (segments,) if isinstance(segments, str) else tuple(segments or ())
         )
-        for name, kind in (("trend", Period), ("input_format", InputFormat), ("engine", Engine)):
+        for name, kind in (
+            ("trend", Period),
+            ("input_format", InputFormat),
+            ("engine", Engine),
+            ("drivers", DriversChoice),
+        ):
             value = getattr(self, name)
             if value is not None:
                 set_field(self, name, choice(kind, value, name))

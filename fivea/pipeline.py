@@ -16,6 +16,7 @@ from typing import Protocol
 
 import polars as pl
 
+from fivea.aggregate.drivers import drivers_of
 from fivea.aggregate.measured import measured_stages
 from fivea.aggregate.measures import (
     PERSONS,
@@ -39,6 +40,7 @@ from fivea.io.readers import READ_ERRORS, explain_read_error
 from fivea.io.sources import frame_source, resolve_sources
 from fivea.io.zero_config import scan_with_preset
 from fivea.options import Options
+from fivea.person.drivers import plain_properties, plan_drivers
 from fivea.person.phase1 import Phase1Plan, Phase1Tables
 from fivea.person.quality import build_quality
 from fivea.person.table import PathSpec, Window
@@ -160,6 +162,7 @@ def analyse_scan(
         trend=options.trend,
         history=history_windows(config, window),
         timezone=config.time.timezone,
+        drivers=plan_drivers(config, options.drivers, options.segments, plain_properties(scan)),
     )
     frames = runner.run(plan).frames()
     if frames["valid"]["rows_used"].item() == 0:
@@ -199,7 +202,7 @@ def analyse_scan(
         del persons
         frames.pop("persons")
         frames.pop("previous", None)
-        again = runner.run(plan).frames()
+        again = runner.run(dataclasses.replace(plan, drivers=None)).frames()  # kept from the first
         frames = {**frames, "persons": again["persons"]}
         if "previous" in again:
             frames["previous"] = again["previous"]
@@ -264,6 +267,9 @@ def analyse_scan(
         **found.result_fields(),  # graded transitions, PAR/BAR, bottleneck, shape, verdict...
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
         history=history_trends(frames, config, window, measured),
+        drivers=drivers_of(
+            frames, config, plan.drivers, options, found.bottleneck, found.transitions, window
+        ),
         **_run_info(started, runner.info(), version),
     )
 

@@ -17,7 +17,7 @@ from fivea.cli.progress import progress
 from fivea.cli.reporting import emit_rich, load, prepare_outputs, print_payload, write_outputs
 from fivea.cli.run_flags import check_flags, run_flags
 from fivea.errors import ConfigError, ExitCode, FiveaError, UsageError
-from fivea.options import Options
+from fivea.options import DriversChoice, Options
 
 
 class CheckFormat(StrEnum):
@@ -53,7 +53,7 @@ def _render(
 @app.command(
     epilog="Example: fivea check events.parquet -c fivea.yaml --format junit -o checks.xml"
 )
-@run_flags(without=("trend",))
+@run_flags(without=("trend", "drivers"))
 def check(
     events: Events,
     config: ConfigOpt = None,
@@ -192,8 +192,10 @@ def _check(
         raise UsageError(msg)
     # the segments the checks name are computed too (after the --segment ones)
     named = [next(iter(c.segment)) for c in checks if c.segment]
-    options = dataclasses.replace(
-        options, segments=tuple(dict.fromkeys([*options.segments, *named]))
+    options = dataclasses.replace(  # no check reads drivers: phase 1 keeps nothing for them
+        options,
+        segments=tuple(dict.fromkeys([*options.segments, *named])),
+        drivers=DriversChoice.NONE,
     )
     with progress("reading events…", wanted.quiet) as update:
         result = diagnose(events, loaded, options=options, on_progress=update)

@@ -17,7 +17,7 @@ import typer
 
 from fivea.cli.options import InputFormatOpt, flag
 from fivea.errors import UsageError
-from fivea.options import Engine, Options, Period
+from fivea.options import DriversChoice, Engine, Options, Period
 
 
 def _memory_size(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
@@ -117,6 +117,19 @@ FLAGS: tuple[tuple[str, Any, Any], ...] = (
                 "--trend",
                 help="Reached counts, PAR and BAR per calendar day, week or month.",
                 metavar="PERIOD",
+            ),
+        ],
+        None,
+    ),
+    (
+        "drivers",
+        Annotated[
+            DriversChoice | None,
+            flag(
+                "--drivers",
+                help="What separates converters from the others on a transition: attraction, "
+                "curiosity, commitment, affinity, all, or none (default: the bottleneck).",
+                metavar="TRANSITION",
             ),
         ],
         None,

@@ -273,6 +273,14 @@ class DiagnosisSettings(_Model):
     expected_archetype: Archetype | None = None
 
 
+class DriversSettings(_Model):
+    """Drivers of a transition (docs/metrics.md "Drivers"): the landmark design's parameters."""
+
+    landmark: Duration | None = None  # default: p25 time to convert, at least 1 minute
+    horizon: Duration | None = None  # default: p90 time to convert, at most funnel.window
+    properties: list[str] | None = None  # default: every property with 2..50 values (≤ 30)
+
+
 class Check(_Model):
     """A threshold evaluated by ``fivea check`` (README.md#exit-codes)."""
 
@@ -343,6 +351,7 @@ class Config(_Model):
     segment_attribution: Literal["first", "last"] = "first"
     targets: Targets = Targets()
     diagnosis: DiagnosisSettings = DiagnosisSettings()
+    drivers: DriversSettings = DriversSettings()
     business: Business = "generic"  # picks the action catalogue (docs/metrics.md#actions)
     actions: Actions = Actions()
     checks: list[Check] = []

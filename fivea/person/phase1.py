@@ -31,6 +31,7 @@ from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
+from fivea.person.drivers import DRIVER_TABLES, DriverPlan, driver_frames
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
@@ -72,6 +73,7 @@ class Phase1Plan:
     timezone: str = "UTC"
     hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
     compiled: bool = False  # person tables through the compiled kernel (fivea.person.kernel)
+    drivers: DriverPlan | None = None  # per-person driver features (fivea.person.drivers)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Phase1Tables:
     previous: pl.DataFrame | PersonTable | None = None
     trend: pl.DataFrame | None = None
     history: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)
+    drivers: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)  # per person
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table by name (the names ``build_quality`` reads)."""
@@ -91,7 +94,7 @@ class Phase1Tables:
             out["previous"] = self.previous
         if self.trend is not None:
             out["trend"] = self.trend
-        return out
+        return out | self.drivers
 
 
 def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
@@ -136,6 +139,8 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
                 plan.last_touch,
                 plan.hash_ids,
             )
+    if plan.drivers is not None:
+        lazy |= driver_frames(events, rules, plan.window, plan.drivers)
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
     for period, window in plan.history:  # one more aggregation of the same cached scan
@@ -250,6 +255,7 @@ def tables_from_frames(frames: dict[str, pl.DataFrame]) -> Phase1Tables:
         previous=frames.get("previous"),
         trend=frames.get("trend"),
         history={k: v for k, v in frames.items() if k.startswith(HISTORY)},
+        drivers={k: frames[k] for k in DRIVER_TABLES if k in frames},
     )
 
 
@@ -289,7 +295,7 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
     for name, frames in by_name.items():
         if not frames:
             continue
-        if name in ("persons", "previous"):
+        if name in ("persons", "previous", *DRIVER_TABLES):
             out[name] = pl.concat(frames, how="vertical_relaxed")
         elif name == "valid":
             out[name] = _valid(frames)

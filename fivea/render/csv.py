@@ -1,6 +1,6 @@
 """The 5A stage table as CSV, safe to open in a spreadsheet (docs/checks.md, README formats).
 
-With --segment or --trend, each follows as a further block: a blank line, its own header row,
+With --segment, --trend or shown drivers, each follows as a further block: a blank line, its own header row,
 its rows (README.md, Formats)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import csv
 import io
 import re
 
+from fivea.render.drivers import CSV_HEADER, csv_rows
 from fivea.render.text import sanitised
 from fivea.result import Result
 
@@ -92,6 +93,9 @@ def render_csv(result: Result) -> str:
         writer.writerow([safe_cell(v) for v in row])
     _segment_rows(writer, result)
     _trend_rows(writer, result)
+    drivers = csv_rows(result.drivers)
+    if drivers:  # the shown drivers (docs/metrics.md "Drivers"), as a further block
+        writer.writerows([[], list(CSV_HEADER), *[[safe_cell(v) for v in r] for r in drivers]])
     return out.getvalue()
 
 

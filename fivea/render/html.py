@@ -15,6 +15,7 @@ from html import escape
 
 from fivea.render import html_sections as sections
 from fivea.render import text as fmt
+from fivea.render.drivers import html_section as drivers_html
 from fivea.render.html_style import CSS
 from fivea.render.html_summary import header, summary
 from fivea.render.text import sanitised
@@ -27,6 +28,7 @@ SECTIONS: tuple[Callable[[Result], str], ...] = (
     sections.numbers,
     sections.subfunnels,
     sections.segments,
+    lambda result: drivers_html(result.drivers),
     sections.over_time,
     sections.quality,
 )

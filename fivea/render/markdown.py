@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fivea.render import text as fmt
+from fivea.render.drivers import markdown_lines
 from fivea.render.text import safe_text, sanitised
 from fivea.result import Result, VerdictStatus
 
@@ -183,6 +184,7 @@ def render_markdown(result: Result) -> str:
             right={1, 2, 3, 4},
         )
         lines += [f"- {md(reason)}" for reason in c.reasons] + [""]
+    lines += markdown_lines(result.drivers, md)
     if result.trend is not None:
         lines += [f"## Trend by {result.trend.period}", ""]
         lines += _table(

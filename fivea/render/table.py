@@ -14,6 +14,7 @@ from rich.text import Text
 
 from fivea.render import table_numbers as numbers
 from fivea.render import table_summary as summary
+from fivea.render.table_drivers import drivers_block
 from fivea.render.table_parts import bullets
 from fivea.render.text import sanitised
 from fivea.result import Result
@@ -75,6 +76,10 @@ def render_table(result: Result, console: Console) -> None:
     comparison = numbers.compare_table(result)
     if comparison is not None:
         console.print(comparison)
+        console.print()
+    drivers = drivers_block(result)
+    if drivers is not None:
+        console.print(drivers)
         console.print()
     trend = numbers.trend_table(result)
     if trend is not None:

@@ -19,6 +19,7 @@ from fivea.result.codes import (
     Grade,
     VerdictStatus,
 )
+from fivea.result.drivers import DriverFeature, Drivers
 from fivea.result.judged import (
     Archetype,
     Bottleneck,
@@ -71,6 +72,8 @@ __all__ = [
     "Change",
     "Comparison",
     "Delta",
+    "DriverFeature",
+    "Drivers",
     "Dropped",
     "ExpectedGain",
     "Finding",

@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from fivea.result.drivers import Drivers
 from fivea.result.judged import Archetype, Bottleneck, Change, Comparison, Finding, Ratio, Verdict
 from fivea.result.measured import (
     FunnelCounts,
@@ -41,6 +42,7 @@ class Result(FunnelCounts, RunHeader):
     compare: Comparison | None = None
     change: Change | None = None
     trend: Trend | None = None
+    drivers: tuple[Drivers, ...] = ()  # docs/metrics.md#drivers
     config_fingerprint: str | None = None  # sha256 of config_resolved (docs/metrics.md#baseline)
     config_resolved: dict[str, Any] | None = None  # the parts of the config the counts depend on
     run: dict[str, Any] | None = None

@@ -251,3 +251,8 @@ def test_the_python_api_on_spark(spark, tmp_path: Path, monkeypatch: pytest.Monk
 
     with pytest.raises(UsageError, match="use 'polars'"):
         fivea.diagnose(path, config, engine="duckdb")
+
+
+def test_drivers_of_every_transition(spark) -> None:
+    # the per-person drivers tables travel as partials and concatenate (docs/metrics.md "Drivers")
+    _assert_parity(spark, [str(SAMPLE_DATA / "events.csv")], partitions=(3,), drivers="all")

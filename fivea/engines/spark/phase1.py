@@ -269,6 +269,7 @@ class SparkRunner:
             "trend": plan.trend,
             "history": plan.history,
             "timezone": plan.timezone,
+            "drivers": plan.drivers,  # per-person tables, combined like the partials
         }
         output = self._person_schema(plan)
         job = self._job(fields, output)
