@@ -221,5 +221,5 @@ def test_last_touch_attribution_is_shared_by_the_drivers() -> None:
 def test_the_library_rejects_an_unknown_transition() -> None:
     from fivea.errors import UsageError
 
-    with pytest.raises(UsageError, match="drivers=.checkout.: use .attraction."):
+    with pytest.raises(UsageError, match=r"drivers='checkout': use 'attraction'"):
         fivea.diagnose(planted_log(6, persons=50), CONFIG, drivers="checkout")
