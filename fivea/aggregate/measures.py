@@ -11,6 +11,7 @@ the result's numbers, whichever engine produced them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -376,3 +377,12 @@ class StageTable(FunnelCounts):
     path_conversion_reason: str | None = None
     path_skipped: tuple[str, ...] = ()
     gain_counts: Mapping[str, int] = field(default_factory=dict)
+
+    def counted_fields(self) -> dict[str, Any]:
+        """The fields the result copies as counted (its transitions come graded from the
+        diagnosis): ``Result(**table.counted_fields(), ...)``."""
+        names = [f.name for f in dataclasses.fields(FunnelCounts) if f.name != "transitions"]
+        return {name: getattr(self, name) for name in [*names, *_PATH_FIELDS]}
+
+
+_PATH_FIELDS = ("path_conversion_reason", "path_skipped")
