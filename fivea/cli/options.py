@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fivea.errors import UsageError
 from fivea.options import InputFormat, ReportFormat
 
 if TYPE_CHECKING:
@@ -72,6 +73,14 @@ QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bug reports).")]
+
+
+def at_least(option: str, value: int, minimum: int) -> None:
+    """A count flag below its minimum is a usage error naming the flag and the value."""
+    if value < minimum:
+        bound = "0 or more" if minimum == 0 else f"at least {minimum}"
+        msg = f"{option} {value}: must be {bound}"
+        raise UsageError(msg)
 
 
 def stdout_console() -> Console:

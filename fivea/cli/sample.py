@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fivea.cli import app
-from fivea.cli.options import DebugOpt, QuietOpt, stderr_console
+from fivea.cli.options import DebugOpt, QuietOpt, at_least, stderr_console
 from fivea.errors import UsageError
 
 # About 10.5 events and 2.2 KB of peak memory per person (measured at 400,000 persons), so the
@@ -42,9 +42,7 @@ def sample(
     from fivea.authoring.sample import generate_sample, write_sample
     from fivea.io.output import check_writable
 
-    if people < 1:
-        msg = f"--people {people}: must be at least 1"
-        raise UsageError(msg)
+    at_least("--people", people, 1)
     if people > MAX_PEOPLE:
         msg = (
             f"--people {people:,}: at most {MAX_PEOPLE:,}; the log is built in memory (about "
@@ -55,9 +53,7 @@ def sample(
     if not 1 <= days <= MAX_DAYS:
         msg = f"--days {days}: must be from 1 to {MAX_DAYS:,} (100 years)"
         raise UsageError(msg)
-    if seed < 0:
-        msg = f"--seed {seed}: must be 0 or more"
-        raise UsageError(msg)
+    at_least("--seed", seed, 0)
     check_writable(str(output), example="events.parquet")
     try:
         frame = generate_sample(people=people, archetype=archetype, seed=seed, days=days)

@@ -15,10 +15,10 @@ from fivea.cli.options import (
     InputFormatOpt,
     PresetOpt,
     QuietOpt,
+    at_least,
 )
 from fivea.cli.progress import progress
 from fivea.cli.reporting import emit_rich, load, print_payload
-from fivea.errors import UsageError
 
 
 class StagesFormat(StrEnum):
@@ -51,9 +51,7 @@ def stages(
     debug: DebugOpt = False,
 ) -> None:
     """Show what each rule catches: matches, hits, persons, examples, stage overlap, unmatched names."""
-    if examples < 0:
-        msg = f"--examples {examples}: must be 0 or more"
-        raise UsageError(msg)
+    at_least("--examples", examples, 0)
     from fivea.authoring.stages import inspect_stages
 
     with progress("reading events…", quiet):
