@@ -27,6 +27,13 @@ class _CheckLike(Protocol):
     warn: str | None
 
 
+def conditions(check: _CheckLike) -> list[tuple[str, str]]:
+    """The check's conditions that are set, as (level, text), fail first (docs/checks.md)."""
+    return [
+        (level, text) for level in ("fail", "warn") if (text := getattr(check, level)) is not None
+    ]
+
+
 def anomaly_metrics(stages: Sequence[str], transitions: Sequence[str]) -> list[str]:
     """The metrics the trend counts per bucket (docs/metrics.md#trend)."""
     return [
@@ -78,9 +85,8 @@ class Anomaly(BaseModel):
                 "remove segment: or anomaly:"
             )
             raise ValueError(msg)
-        for level in ("fail", "warn"):
-            text = getattr(check, level)
-            if text is not None and text.strip().lower() != ANOMALOUS:
+        for level, text in conditions(check):
+            if text.strip().lower() != ANOMALOUS:
                 msg = (
                     f'{level}: with anomaly: the condition is "{ANOMALOUS}", got {text!r}; '
                     f'an anomalous bucket fails unless the check says warn: "{ANOMALOUS}"'
@@ -93,9 +99,8 @@ def fit_anomaly(check: _CheckLike, stages: Sequence[str], transitions: Sequence[
     if check.anomaly is not None:
         check.anomaly.fit(check, stages, transitions)
         return
-    for level in ("fail", "warn"):
-        text = getattr(check, level)
-        if text is not None and text.strip().lower() == ANOMALOUS:
+    for level, text in conditions(check):
+        if text.strip().lower() == ANOMALOUS:
             msg = (
                 f'{level}: "{ANOMALOUS}" needs an anomaly: block saying which buckets to '
                 "compare, e.g. anomaly: {over: week}"

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from fivea.config.anomaly import Anomaly, fit_anomaly
+from fivea.config.anomaly import Anomaly, conditions, fit_anomaly
 from fivea.config.value_types import (
     MAX_COUNT_SETTING,
     MAX_MIN_COUNT,
@@ -300,6 +300,10 @@ class Check(_Model):
             raise ValueError(msg)
         fit_anomaly(self, STAGE_KEYS, TRANSITION_NAMES)  # docs/checks.md, "Anomaly checks"
         return self
+
+    def conditions(self) -> list[tuple[str, str]]:
+        """The conditions that are set, as (level, text), fail first."""
+        return conditions(self)
 
 
 def _advice_shorthand(value: object) -> object:

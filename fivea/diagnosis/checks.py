@@ -188,9 +188,8 @@ def validate_checks(config: Config, lines: tuple[int | None, ...], origin: str) 
                     "use reached.*, ratio.*, flow.*, par, bar or persons"
                 )
                 raise ConfigError(msg)
-        for level in ("fail", "warn"):
-            text = getattr(check, level)
-            if text is not None and check.anomaly is None:  # anomaly: only says "anomalous"
+        if check.anomaly is None:  # anomaly: only says "anomalous"
+            for level, text in check.conditions():
                 parse_condition(text, f"{where}: {key}.{level}")
 
 
@@ -341,9 +340,8 @@ def evaluate(
             )
             continue
         status, triggered = "pass", None
-        for level in ("fail", "warn"):
-            text = getattr(check, level)
-            if text is not None and parse_condition(text, name).holds(value):
+        for level, text in check.conditions():
+            if parse_condition(text, name).holds(value):
                 status, triggered = level, text
                 break
         shown = _show(value)
