@@ -59,20 +59,34 @@ def kernel_input(
             pl.lit(0, pl.UInt64).alias(_CHECK),
         ]
     schema = events.collect_schema() if segments else {}
-    counted = pl.lit(0, pl.UInt64)
+    simple_type, counted_type = mask_types(rules)
+    counted = pl.lit(0, counted_type)
     for r, column in enumerate(rules.counted_matches.values()):
-        counted = counted | pl.when(column).then(pl.lit(1 << r, pl.UInt64)).otherwise(
-            pl.lit(0, pl.UInt64)
+        counted = counted | pl.when(column).then(pl.lit(1 << r, counted_type)).otherwise(
+            pl.lit(0, counted_type)
         )
     return events.select(
         *keys,
         pl.col(TIME).cast(pl.Int64),
         pl.col(ORDER).cast(pl.Int64),
-        rules.simple_mask.alias(_SIMPLE),
-        counted.cast(pl.UInt64).alias(_COUNTED),
+        rules.simple_mask.cast(simple_type).alias(_SIMPLE),
+        counted.cast(counted_type).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
         *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
     )
+
+
+def mask_types(rules: RuleSet) -> tuple[type[pl.DataType], type[pl.DataType]]:
+    """The narrowest of UInt32 / UInt64 for the stage/step mask and the counted-match mask.
+
+    Most configs use far fewer than 32 bits of each: 32-bit masks take 8 bytes per event off
+    the kernel input, both in polars and in its numpy copies (docs/performance.md, "Where the
+    time and memory go"). The bits are the same; the kernel widens them to 64 when it packs.
+    """
+    simple_bits = len(rules.stage_bits) + sum(len(b) for b in rules.step_bits.values())
+    simple = pl.UInt32 if simple_bits <= 32 else pl.UInt64
+    counted = pl.UInt32 if len(rules.counted_matches) <= 32 else pl.UInt64
+    return simple, counted
 
 
 def tiny_input(schema: pl.Schema) -> pl.DataFrame:
@@ -100,8 +114,11 @@ def _array(column: pl.Series) -> np.ndarray:
 
 
 def _bits(values: np.ndarray) -> np.ndarray:
-    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy)."""
-    return values.view(np.int64)
+    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy).
+
+    A UInt32 mask stays as it is: the kernel widens each value to int64 (same bits).
+    """
+    return values.view(np.int64) if values.dtype == np.uint64 else values
 
 
 def _each_part(task: Callable[[int], T], parts: int) -> list[T]:
