@@ -28,6 +28,7 @@ import math
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,7 @@ TIME = "/usr/bin/time"
 EVENTS_PER_PERSON = 10.45
 SEED = 0
 ARCHETYPE = "funnel"
-RUNS = 2
+RUNS = 3  # default of --runs: runs per engine, alternating; the median is reported
 STARTUP_RUNS = 5
 QUANTILE_TOLERANCE_S = 1e-6
 STAGES = ("aware", "appeal", "ask", "act", "advocate")
@@ -58,11 +59,20 @@ SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01: fixed, so fivea's output is repr
 PRESET = REPO / "fivea" / "presets" / "5a-default.yaml"
 PRESET_DIGEST = "0d2eee659fc4f215"
 
-# Targets of the "Performance" issue, on a 2-core, 24 GB machine.
-TARGET_RATIO = {("10M", "parquet"): 1.0, ("10M", "csv"): 1.2}
-TARGET_RSS_MB_50M = 4096
-TARGET_STARTUP_S = 0.3
-LINEAR_EXPONENT = 1.1  # time ~ events^e; "close to linear" when e <= this
+#: The benchmark configs: the default preset (with a hand-written DuckDB twin), and the rules
+#: users write (``min_count`` with ``within``, ``where``, ``gap``; benchmarks/config_rules.yaml)
+#: on logs of the columns RULES_COLUMNS. No DuckDB SQL for "rules" yet: fivea's figures only.
+CONFIGS: dict[str, Path | None] = {"preset": None, "rules": HERE / "config_rules.yaml"}
+RULES_COLUMNS = ("user_id", "event_time", "event", "channel", "revenue")
+#: fivea's JSON compared by --compare-json, without the fields that differ run to run
+VOLATILE_KEYS = ("run", "generated_at")
+
+# Targets of issue #21 ("Performance, round two"), on a 2-core, 24 GB machine.
+TARGET_RATIO = {("10M", "parquet"): 0.5, ("10M", "csv"): 0.45}  # fivea wall / DuckDB wall
+TARGET_RSS_VS_DUCKDB = 2.0  # at 10M events: fivea's peak RSS / DuckDB's
+TARGET_RSS_MB = {("50M", "parquet"): 2000, ("50M", "csv"): 2500}  # MiB, "2 GB" and "2.5 GB"
+TARGET_EXPONENT = 1.05  # time ~ events^e from 10M to 50M events
+TARGET_STARTUP_S = 0.15  # fivea diagnose on one row, beyond `import polars`
 IDLE_WAIT = 120.0  # s to wait before each run for other processes to calm down (--idle-wait)
 
 
@@ -115,6 +125,62 @@ def ensure_data(data_dir: Path, events: int, fmt: str) -> Path:
         msg = f"fivea sample failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}"
         raise BenchError(msg)
     return path
+
+
+def ensure_rules_data(data_dir: Path, events: int, fmt: str) -> Path:
+    """The log of the "rules" config: the sample's rows with only the columns RULES_COLUMNS."""
+    path = data_dir / f"events5-{size_label(events)}.{fmt}"
+    if path.exists():
+        return path
+    import polars as pl  # a dependency of fivea
+
+    source = ensure_data(data_dir, events, "parquet")
+    print(f"  writing {path} (columns {', '.join(RULES_COLUMNS)}) ...", flush=True)
+    frame = pl.scan_parquet(source).select(RULES_COLUMNS)
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "parquet":
+        frame.sink_parquet(tmp)
+    else:  # the same text times as `fivea sample` writes
+        frame.sink_csv(tmp, datetime_format="%Y-%m-%dT%H:%M:%S%.6fZ")
+    tmp.replace(path)
+    return path
+
+
+def comparable(report: dict) -> dict:
+    """fivea's JSON report without the fields that differ from run to run."""
+    return {k: v for k, v in report.items() if k not in VOLATILE_KEYS}
+
+
+def json_diff(old: object, new: object, path: str = "") -> list[str]:
+    """Every JSON path at which two reports differ (exactly: floats too)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old or key not in new:
+                out.append(f"{sub}: only in the {'new' if key in new else 'stored'} report")
+            else:
+                out += json_diff(old[key], new[key], sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for d in json_diff(a, b, f"{path}[{i}]")
+        ]
+    return [] if old == new else [f"{path}: stored {old!r}, now {new!r}"[:300]]
+
+
+def compare_json(folder: Path, name: str, stdout: str) -> list[str]:
+    """Compare fivea's report with the one stored under ``folder`` (store it when missing)."""
+    path = folder / f"{name}.json"
+    report = comparable(json.loads(stdout))
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+        print(f"  stored fivea's JSON as {path}", flush=True)
+        return []
+    return json_diff(json.loads(path.read_text()), report)
 
 
 def one_row_file(data_dir: Path) -> Path:
@@ -171,19 +237,32 @@ class Measurement:
 
     @property
     def wall(self) -> float:
+        """The median wall time of the runs (the best of 2 before issue #21)."""
+        return statistics.median(self.walls)
+
+    @property
+    def best_wall(self) -> float:
         return self.walls[self.best]
 
     @property
     def cpu(self) -> float:
-        return self.cpus[self.best]
+        """The median CPU time (user + system) of the runs."""
+        return statistics.median(self.cpus)
 
     @property
     def other(self) -> float:
-        return self.others[self.best]
+        """The most CPU other processes used during one of the runs, in cores."""
+        return max(self.others)
 
     @property
     def rss_mb(self) -> float:
+        """The highest peak RSS of the runs, MiB."""
         return max(self.rss_kb) / 1024
+
+    @property
+    def median_rss_mb(self) -> float:
+        """The median peak RSS of the runs, MiB (the figure the targets of issue #21 read)."""
+        return statistics.median(self.rss_kb) / 1024
 
 
 def busy_seconds() -> float:
@@ -350,16 +429,18 @@ def diff(fivea: dict, duck: dict, path: str = "") -> list[str]:
 
 @dataclass
 class Case:
-    """Figures of one (size, format)."""
+    """Figures of one (config, size, format)."""
 
     label: str
     fmt: str
+    config: str = "preset"
     events: int | None = None
     persons: int | None = None
     file_mb: float | None = None
     fivea: Measurement | None = None
-    duckdb: Measurement | None = None
+    duckdb: Measurement | None = None  # None: no DuckDB SQL for this config
     differences: list[str] = field(default_factory=list)
+    json_changes: list[str] = field(default_factory=list)  # --compare-json
     error: str | None = None
 
     @property
@@ -370,34 +451,61 @@ class Case:
 
     @property
     def agreed(self) -> bool:
-        return self.error is None and not self.differences
+        return self.error is None and not self.differences and not self.json_changes
 
 
-def run_case(data_dir: Path, events: int, fmt: str, threads: int) -> Case:
+def run_case(
+    data_dir: Path,
+    events: int,
+    fmt: str,
+    threads: int,
+    config: str = "preset",
+    runs: int = RUNS,
+    compare_dir: Path | None = None,
+) -> Case:
     """Generate (if needed), time both engines and compare their numbers."""
-    case = Case(size_label(events), fmt)
-    print(f"\n== {case.label} events, {fmt}", flush=True)
+    case = Case(size_label(events), fmt, config)
+    print(f"\n== {config}: {case.label} events, {fmt}", flush=True)
     try:
-        path = ensure_data(data_dir, events, fmt)
+        config_file = CONFIGS[config]
+        if config_file is None:
+            path = ensure_data(data_dir, events, fmt)
+        else:
+            path = ensure_rules_data(data_dir, events, fmt)
         case.file_mb = path.stat().st_size / 2**20
         env = base_env(threads)
         fv_cmd = [*fivea_cmd(), "diagnose", str(path), "--format", "json", "--segment", "channel"]
+        if config_file is not None:
+            # relative to the working directory (the repository root): the report names the
+            # config as given, so --compare-json across two checkouts sees the same text
+            fv_cmd += ["--config", os.path.relpath(config_file)]
         duck_cmd = [sys.executable, str(DUCKDB_RUNNER), str(path), fmt, "--threads", str(threads)]
-        case.fivea, case.duckdb = Measurement(), Measurement()
-        for i in range(RUNS):  # alternate the engines so both see the same page cache
+        case.fivea = Measurement()
+        case.duckdb = Measurement() if config_file is None else None
+        for i in range(runs):  # alternate the engines so both see the same page cache
             timed(fv_cmd, env, case.fivea)
-            timed(duck_cmd, env, case.duckdb)
             fv, dk = case.fivea, case.duckdb
-            print(
-                f"  run {i + 1}: fivea {fv.walls[-1]:.2f} s {fv.rss_kb[-1] / 1024:.0f} MB"
-                f" (others {fv.others[-1]:.2f} cores) | duckdb {dk.walls[-1]:.2f} s"
-                f" {dk.rss_kb[-1] / 1024:.0f} MB (others {dk.others[-1]:.2f} cores)",
-                flush=True,
+            line = (
+                f"  run {i + 1}: fivea {fv.walls[-1]:.2f} s {fv.rss_kb[-1] / 1024:.0f} MB "
+                f"{fv.cpus[-1]:.2f} CPU s (others {fv.others[-1]:.2f} cores)"
             )
-        f = metrics_of_fivea(json.loads(case.fivea.stdout))
-        d = metrics_of_duckdb(json.loads(case.duckdb.stdout))
-        case.events, case.persons = d["events"], d["persons"]
-        case.differences = diff(f, d)
+            if dk is not None:
+                timed(duck_cmd, env, dk)
+                line += (
+                    f" | duckdb {dk.walls[-1]:.2f} s {dk.rss_kb[-1] / 1024:.0f} MB "
+                    f"{dk.cpus[-1]:.2f} CPU s (others {dk.others[-1]:.2f} cores)"
+                )
+            print(line, flush=True)
+        report = json.loads(case.fivea.stdout)
+        case.events, case.persons = report["quality"]["rows_used"], report["persons"]
+        if compare_dir is not None:
+            name = f"{config}-{case.label}.{fmt}"
+            case.json_changes = compare_json(compare_dir, name, case.fivea.stdout)
+        if case.duckdb is not None:
+            f = metrics_of_fivea(report)
+            d = metrics_of_duckdb(json.loads(case.duckdb.stdout))
+            case.events, case.persons = d["events"], d["persons"]
+            case.differences = diff(f, d)
     except (BenchError, json.JSONDecodeError, KeyError, StopIteration) as exc:
         case.error = f"{type(exc).__name__}: {exc}"
         print(f"  ERROR {case.error}", flush=True)
@@ -406,8 +514,13 @@ def run_case(data_dir: Path, events: int, fmt: str, threads: int) -> Case:
         print(f"  DISAGREE ({len(case.differences)} differences):")
         for line in case.differences:
             print(f"    {line}")
-    else:
-        print(f"  agree: {case.events:,} events, {case.persons:,} persons; ratio {case.ratio:.2f}")
+    if case.json_changes:
+        print(f"  JSON CHANGED against --compare-json ({len(case.json_changes)} paths):")
+        for line in case.json_changes[:50]:
+            print(f"    {line}")
+    if case.agreed:
+        ratio = f"ratio {case.ratio:.2f}" if case.ratio is not None else "fivea only"
+        print(f"  ok: {case.events:,} events, {case.persons:,} persons; {ratio}")
     return case
 
 
@@ -421,30 +534,37 @@ def fmt_num(x: float | None, spec: str) -> str:
 
 def results_table(cases: list[Case]) -> list[str]:
     head = (
-        "| size | format | events | fivea s | fivea RSS MB | duckdb s | duckdb RSS MB "
+        "| config | size | format | events | fivea s | fivea RSS MB | duckdb s | duckdb RSS MB "
         "| ratio fivea/duckdb | fivea CPU s | duckdb CPU s | other load | agree |"
     )
-    rows = [head, "|" + "---|" * 12]
+    rows = [head, "|" + "---|" * 13]
     for c in cases:
         fv, dk = c.fivea, c.duckdb
         fv_ok = fv is not None and bool(fv.walls)
         dk_ok = dk is not None and bool(dk.walls)
-        agree = "yes" if c.agreed else ("ERROR" if c.error else "NO")
+        if c.error:
+            agree = "ERROR"
+        elif c.differences or c.json_changes:
+            agree = "NO" + (" (JSON changed)" if c.json_changes else "")
+        else:
+            agree = "yes" if dk_ok else "– (no SQL)"
+        others = [m.other for m in (fv, dk) if m is not None and m.walls]
         rows.append(
             "| "
             + " | ".join(
                 [
+                    c.config,
                     c.label,
                     c.fmt,
                     fmt_num(c.events, ","),
                     fmt_num(fv.wall if fv_ok else None, ".2f"),
-                    fmt_num(fv.rss_mb if fv_ok else None, ".0f"),
+                    fmt_num(fv.median_rss_mb if fv_ok else None, ".0f"),
                     fmt_num(dk.wall if dk_ok else None, ".2f"),
-                    fmt_num(dk.rss_mb if dk_ok else None, ".0f"),
+                    fmt_num(dk.median_rss_mb if dk_ok else None, ".0f"),
                     fmt_num(c.ratio, ".2f"),
                     fmt_num(fv.cpu if fv_ok else None, ".2f"),
                     fmt_num(dk.cpu if dk_ok else None, ".2f"),
-                    fmt_num(max(fv.other, dk.other) if fv_ok and dk_ok else None, ".2f"),
+                    fmt_num(max(others) if others else None, ".2f"),
                     agree,
                 ]
             )
@@ -453,56 +573,74 @@ def results_table(cases: list[Case]) -> list[str]:
     return rows
 
 
-def scaling(cases: list[Case]) -> list[tuple[str, str, str, float, float | None]]:
-    """Exponent e of time ~ events^e between consecutive sizes, per format and engine."""
+def scaling(cases: list[Case]) -> list[tuple[str, str, str, str, float, float | None]]:
+    """Exponent e of time ~ events^e between consecutive sizes, per config, format and engine."""
     out = []
-    for fmt in dict.fromkeys(c.fmt for c in cases):
-        ok = [c for c in cases if c.fmt == fmt and c.agreed and c.events]
+    for config, fmt in dict.fromkeys((c.config, c.fmt) for c in cases):
+        ok = [c for c in cases if (c.config, c.fmt) == (config, fmt) and c.agreed and c.events]
         ok.sort(key=lambda c: c.events or 0)
         for a, b in itertools.pairwise(ok):
-            if not (a.fivea and b.fivea and a.duckdb and b.duckdb and a.events and b.events):
+            if not (a.fivea and b.fivea and a.events and b.events):
                 continue
             span = math.log(b.events / a.events)
             e_f = math.log(b.fivea.wall / a.fivea.wall) / span
-            e_d = math.log(b.duckdb.wall / a.duckdb.wall) / span
-            out.append((fmt, a.label, b.label, e_f, e_d))
+            e_d = None
+            if a.duckdb and b.duckdb:
+                e_d = math.log(b.duckdb.wall / a.duckdb.wall) / span
+            out.append((config, fmt, a.label, b.label, e_f, e_d))
     return out
 
 
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
 def targets(cases: list[Case], start: dict[str, float] | None) -> list[str]:
-    """One line per target of the issue: met, missed or not measured."""
+    """One line per target of issue #21: met, missed or not measured (medians of the runs)."""
     lines = []
-    by = {(c.label, c.fmt): c for c in cases}
-    for (label, fmt), limit in TARGET_RATIO.items():
-        c = by.get((label, fmt))
-        if c is None or c.ratio is None:
-            lines.append(f"- {label} {fmt}: fivea ≤ {limit}× DuckDB — not measured")
-            continue
-        verdict = "met" if c.ratio <= limit else "**missed**"
-        lines.append(f"- {label} {fmt}: fivea ≤ {limit}× DuckDB — {verdict} ({c.ratio:.2f}×)")
-    c = by.get(("50M", "parquet"))
-    if c is None or c.fivea is None or not c.fivea.walls:
-        lines.append(f"- 50M parquet: completes, peak RSS ≤ {TARGET_RSS_MB_50M} MB — not measured")
-    else:
-        ok = c.fivea.rss_mb <= TARGET_RSS_MB_50M
-        verdict = "met" if ok else "**missed**"
-        lines.append(
-            f"- 50M parquet: completes, peak RSS ≤ {TARGET_RSS_MB_50M} MB — {verdict} "
-            f"({c.fivea.rss_mb:.0f} MB)"
-        )
-    if start:
-        net = max(start["fivea --help"], start["fivea diagnose (1 row)"]) - start["import polars"]
-        verdict = "met" if net <= TARGET_STARTUP_S else "**missed**"
-        lines.append(
-            f"- start-up ≤ {TARGET_STARTUP_S} s beyond `import polars` — {verdict} ({net:.2f} s)"
-        )
+    by = {(c.config, c.label, c.fmt): c for c in cases}
+    for config in dict.fromkeys(c.config for c in cases):
+        for (label, fmt), limit in TARGET_RATIO.items():
+            c = by.get((config, label, fmt))
+            what = f"- {config}, {label} {fmt}: wall ≤ {limit}× DuckDB's"
+            if c is None or c.ratio is None:
+                why = "no DuckDB SQL for this config" if c and c.duckdb is None else "not run"
+                lines.append(f"{what} — not measured ({why})")
+            else:
+                lines.append(f"{what} — {_verdict(c.ratio <= limit)} ({c.ratio:.2f}×)")
+        for fmt in ("parquet", "csv"):
+            c = by.get((config, "10M", fmt))
+            what = f"- {config}, 10M {fmt}: peak RSS ≤ {TARGET_RSS_VS_DUCKDB}× DuckDB's"
+            if c is None or not (c.fivea and c.fivea.walls and c.duckdb and c.duckdb.walls):
+                lines.append(f"{what} — not measured")
+            else:
+                share = c.fivea.median_rss_mb / c.duckdb.median_rss_mb
+                lines.append(
+                    f"{what} — {_verdict(share <= TARGET_RSS_VS_DUCKDB)} ({share:.2f}×: "
+                    f"{c.fivea.median_rss_mb:.0f} MB against {c.duckdb.median_rss_mb:.0f} MB)"
+                )
+        for (label, fmt), limit in TARGET_RSS_MB.items():
+            c = by.get((config, label, fmt))
+            what = f"- {config}, {label} {fmt}: peak RSS ≤ {limit} MB"
+            if c is None or c.fivea is None or not c.fivea.walls:
+                lines.append(f"{what} — not measured")
+            else:
+                rss = c.fivea.median_rss_mb
+                lines.append(f"{what} — {_verdict(rss <= limit)} ({rss:.0f} MB)")
     exps = scaling(cases)
-    if not exps:
-        lines.append("- scaling close to linear — not measured (needs two sizes that agree)")
-    for fmt, a, b, e_f, _ in exps:
-        verdict = "met" if e_f <= LINEAR_EXPONENT else "**missed**"
+    for config, fmt, a, b, e_f, _ in exps:
+        if (a, b) == ("10M", "50M"):
+            lines.append(
+                f"- {config}, scaling {fmt} {a}→{b}: exponent ≤ {TARGET_EXPONENT} — "
+                f"{_verdict(e_f <= TARGET_EXPONENT)} (time ∝ events^{e_f:.2f})"
+            )
+    if not any((a, b) == ("10M", "50M") for _, _, a, b, _, _ in exps):
+        lines.append(f"- scaling 10M→50M: exponent ≤ {TARGET_EXPONENT} — not measured")
+    if start:
+        net = start["fivea diagnose (1 row)"] - start["import polars"]
         lines.append(
-            f"- scaling close to linear ({fmt} {a}→{b}): {verdict} (time ∝ events^{e_f:.2f})"
+            f"- start-up ≤ {TARGET_STARTUP_S} s beyond `import polars` — "
+            f"{_verdict(net <= TARGET_STARTUP_S)} ({net:.2f} s)"
         )
     return lines
 
@@ -517,21 +655,34 @@ def source_digest() -> str:
     return h.hexdigest()[:12]
 
 
+def _spread(m: Measurement) -> str:
+    """The range of a measurement's runs: wall, CPU and peak RSS."""
+    return (
+        f"{min(m.walls):.2f}-{max(m.walls):.2f} s, CPU {min(m.cpus):.2f}-{max(m.cpus):.2f} s, "
+        f"RSS {min(m.rss_kb) / 1024:.0f}-{max(m.rss_kb) / 1024:.0f} MB"
+    )
+
+
 def notes(cases: list[Case], sources: tuple[str, str]) -> list[str]:
     """Derived observations: CPU-time ratios, a projected 50M RSS, engine changes mid-run."""
     out = []
     for c in cases:
+        if c.fivea and c.fivea.walls and len(c.fivea.walls) > 1:
+            out.append(
+                f"- {c.config}, {c.label} {c.fmt}: fivea's runs {_spread(c.fivea)}"
+                + (f"; DuckDB's {_spread(c.duckdb)}" if c.duckdb and c.duckdb.walls else "")
+            )
         if c.fivea and c.duckdb and c.fivea.cpus and c.duckdb.cpus:
             out.append(
-                f"- {c.label} {c.fmt}: CPU time fivea/DuckDB {c.fivea.cpu / c.duckdb.cpu:.2f}× "
+                f"- {c.config}, {c.label} {c.fmt}: CPU time fivea/DuckDB {c.fivea.cpu / c.duckdb.cpu:.2f}× "
                 f"(less sensitive to other load than wall time); fivea used "
                 f"{c.fivea.cpu / c.fivea.wall:.2f} cores on average, DuckDB "
                 f"{c.duckdb.cpu / c.duckdb.wall:.2f}"
             )
     parquet = sorted(
-        (c.events, c.fivea.rss_mb, c.label)
+        (c.events, c.fivea.median_rss_mb, c.label)
         for c in cases
-        if c.fmt == "parquet" and c.events and c.fivea and c.fivea.rss_kb
+        if c.config == "preset" and c.fmt == "parquet" and c.events and c.fivea and c.fivea.rss_kb
     )
     if len(parquet) >= 2 and not any(label == "50M" for *_, label in parquet):
         (n_a, rss_a, label_a), (n_b, rss_b, label_b) = parquet[-2:]
@@ -540,7 +691,7 @@ def notes(cases: list[Case], sources: tuple[str, str]) -> list[str]:
         out.append(
             f"- 50M parquet was not run; fivea's peak RSS grew {slope * 1e6:.0f} MB per million "
             f"events from {label_a} to {label_b}, which projects to about {projected:,.0f} MB "
-            f"at 50M (target {TARGET_RSS_MB_50M} MB) if nothing changes"
+            f"at 50M (target {TARGET_RSS_MB[('50M', 'parquet')]} MB) if nothing changes"
         )
     if sources[0] != sources[1]:
         out.append(
@@ -615,13 +766,16 @@ def write_results(
         "",
         "## Results",
         "",
-        f"`fivea diagnose FILE --format json --segment channel` against `duckdb_5a.sql` on the "
-        f"same files (`fivea sample --archetype {ARCHETYPE} --seed {SEED}`). Each engine ran "
-        f"{RUNS} times in its own process under `/usr/bin/time`, the two engines alternating: "
-        "wall = best run, RSS = highest peak RSS of the runs, CPU = user + system of the best "
-        "run. Ratio = fivea wall / DuckDB wall. Both include process start-up (Python, imports). "
-        "Other load = CPU cores used by other processes during the best runs (the higher of the "
-        f"two engines; each run waited up to {IDLE_WAIT:.0f} s for the machine to be quiet).",
+        "Config `preset`: `fivea diagnose FILE --format json --segment channel` (the default "
+        "preset) against `duckdb_5a.sql` on the same files (`fivea sample --archetype "
+        f"{ARCHETYPE} --seed {SEED}`). Config `rules`: the same command with `--config "
+        "benchmarks/config_rules.yaml` (`min_count` with `within`, `where`, `gap`) on the "
+        f"sample's columns {', '.join(RULES_COLUMNS)}; no DuckDB SQL for it yet, so fivea's "
+        f"figures only. Each engine ran {args.runs} times in its own process under "
+        "`/usr/bin/time`, the two engines alternating: wall, RSS (peak) and CPU (user + system) "
+        "are the medians of the runs. Ratio = fivea wall / DuckDB wall. Both include process "
+        "start-up (Python, imports). Other load = the most CPU cores other processes used "
+        f"during one run (each run waited up to {IDLE_WAIT:.0f} s for the machine to be quiet).",
         "",
         *results_table(cases),
         "",
@@ -632,22 +786,30 @@ def write_results(
     if bad:
         lines += ["### Disagreements and errors", ""]
         for c in bad:
-            lines.append(f"- {c.label} {c.fmt}: {c.error or ''}")
+            lines.append(f"- {c.config}, {c.label} {c.fmt}: {c.error or ''}")
             lines += [f"  - `{d}`" for d in c.differences[:50]]
+            lines += [f"  - JSON changed: `{d}`" for d in c.json_changes[:50]]
         lines.append("")
     else:
         lines += [
-            "All numbers agreed: reached and path per stage, converted/reversed and the four "
-            "time-to-convert quantiles (within 1e-6 s) of each transition, persons and reached "
-            "per first-touch channel.",
+            "All numbers agreed (config `preset`): reached and path per stage, "
+            "converted/reversed and the four time-to-convert quantiles (within 1e-6 s) of each "
+            "transition, persons and reached per first-touch channel."
+            + (
+                f" fivea's JSON was the same as the stored one (`--compare-json {args.compare_json}`)"
+                " on every log."
+                if args.compare_json
+                else ""
+            ),
             "",
         ]
     exps = scaling(cases)
     if exps:
-        lines += ["## Scaling", "", "| format | from | to | fivea exponent | duckdb exponent |"]
-        lines.append("|---|---|---|---|---|")
-        for fmt, a, b, e_f, e_d in exps:
-            lines.append(f"| {fmt} | {a} | {b} | {e_f:.2f} | {fmt_num(e_d, '.2f')} |")
+        lines += ["## Scaling", ""]
+        lines.append("| config | format | from | to | fivea exponent | duckdb exponent |")
+        lines.append("|---|---|---|---|---|---|")
+        for config, fmt, a, b, e_f, e_d in exps:
+            lines.append(f"| {config} | {fmt} | {a} | {b} | {e_f:.2f} | {fmt_num(e_d, '.2f')} |")
         lines += ["", "Exponent e of wall time ∝ events^e between the two sizes (1 = linear).", ""]
     if start:
         base = start["import polars"]
@@ -659,7 +821,7 @@ def write_results(
             f"Best of {STARTUP_RUNS}; fivea's own start-up is the figure minus `import polars`.",
             "",
         ]
-    lines += ["## Targets (issue “Performance”, on a 2-core, 24 GB machine)", ""]
+    lines += ["## Targets (issue #21, on a 2-core, 24 GB machine)", ""]
     lines += targets(cases, start)
     lines += ["", "## Notes", ""]
     lines += notes(cases, sources)
@@ -703,7 +865,28 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds to wait before each run for other processes to go quiet (default 120)",
     )
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--runs", type=int, default=RUNS, help=f"runs per engine, alternating (default {RUNS})"
+    )
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        help="preset and/or rules (default both)",
+    )
+    parser.add_argument(
+        "--compare-json",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="store fivea's JSON per log in DIR, or compare with the one stored there",
+    )
     args = parser.parse_args(argv)
+    for config in args.configs:
+        if config not in CONFIGS:
+            parser.error(f"unknown config {config!r} ({', '.join(CONFIGS)})")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     for fmt in args.formats:
         if fmt not in ("parquet", "csv"):
             parser.error(f"unknown format {fmt!r} (parquet, csv)")
@@ -720,8 +903,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"WARNING: {drift}")
 
     cases = [
-        run_case(args.data_dir, events, fmt, args.threads)
+        run_case(args.data_dir, events, fmt, args.threads, config, args.runs, args.compare_json)
         for events in args.sizes
+        for config in args.configs
         for fmt in args.formats
     ]
     print("\n== start-up", flush=True)
@@ -735,8 +919,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("\n".join(results_table(cases)))
     print(
-        f"\nwall = best of {RUNS} runs; RSS = highest peak of the runs; ratio = fivea/duckdb; "
-        "other load = cores used by other processes during the best runs"
+        f"\nwall, RSS, CPU = medians of {args.runs} runs; ratio = fivea/duckdb; "
+        "other load = the most cores other processes used during one run"
     )
     if start:
         print()
@@ -753,7 +937,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nwrote {HERE / 'RESULTS.md'}")
     failed = [c for c in cases if not c.agreed]
     if failed:
-        print(f"\nFAILED: {', '.join(f'{c.label} {c.fmt}' for c in failed)} (see above)")
+        names = ", ".join(f"{c.config} {c.label} {c.fmt}" for c in failed)
+        print(f"\nFAILED: {names} (see above)")
         return 1
     return 0
 

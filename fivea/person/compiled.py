@@ -59,20 +59,34 @@ def kernel_input(
             pl.lit(0, pl.UInt64).alias(_CHECK),
         ]
     schema = events.collect_schema() if segments else {}
-    counted = pl.lit(0, pl.UInt64)
+    simple_type, counted_type = mask_types(rules)
+    counted = pl.lit(0, counted_type)
     for r, column in enumerate(rules.counted_matches.values()):
-        counted = counted | pl.when(column).then(pl.lit(1 << r, pl.UInt64)).otherwise(
-            pl.lit(0, pl.UInt64)
+        counted = counted | pl.when(column).then(pl.lit(1 << r, counted_type)).otherwise(
+            pl.lit(0, counted_type)
         )
     return events.select(
         *keys,
         pl.col(TIME).cast(pl.Int64),
         pl.col(ORDER).cast(pl.Int64),
-        rules.simple_mask.alias(_SIMPLE),
-        counted.cast(pl.UInt64).alias(_COUNTED),
+        rules.simple_mask.cast(simple_type).alias(_SIMPLE),
+        counted.cast(counted_type).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
         *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
     )
+
+
+def mask_types(rules: RuleSet) -> tuple[type[pl.DataType], type[pl.DataType]]:
+    """The narrowest of UInt32 / UInt64 for the stage/step mask and the counted-match mask.
+
+    Most configs use far fewer than 32 bits of each: 32-bit masks take 8 bytes per event off
+    the kernel input, both in polars and in its numpy copies (docs/performance.md, "Where the
+    time and memory go"). The bits are the same; the kernel widens them to 64 when it packs.
+    """
+    simple_bits = len(rules.stage_bits) + sum(len(b) for b in rules.step_bits.values())
+    simple = pl.UInt32 if simple_bits <= 32 else pl.UInt64
+    counted = pl.UInt32 if len(rules.counted_matches) <= 32 else pl.UInt64
+    return simple, counted
 
 
 def tiny_input(schema: pl.Schema) -> pl.DataFrame:
@@ -100,8 +114,11 @@ def _array(column: pl.Series) -> np.ndarray:
 
 
 def _bits(values: np.ndarray) -> np.ndarray:
-    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy)."""
-    return values.view(np.int64)
+    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy).
+
+    A UInt32 mask stays as it is: the kernel widens each value to int64 (same bits).
+    """
+    return values.view(np.int64) if values.dtype == np.uint64 else values
 
 
 def _each_part(task: Callable[[int], T], parts: int) -> list[T]:
@@ -129,48 +146,95 @@ class Grouped:
         the copies on two threads). With ``duplicates`` the input's row hashes are real and
         the duplicate rows are counted here (``distinct``); otherwise polars counts them.
         """
-        from fivea.person import kernel_grouping
-
         rows = frame.height
         names = (ORDER, _KEY, _CHECK, TIME, _SIMPLE, _COUNTED, ROW_HASH)
         columns = {name: frame.get_column(name) for name in names}
         frame = frame.drop(names)  # the only reference but ``columns``: freed one by one below
-        arrays: dict[str, np.ndarray] = {}
-        # copies of fresh memory, bound by page faults: on every thread (10M: 0.30 -> 0.17 s)
-        with ThreadPoolExecutor(max(1, pl.thread_pool_size())) as pool:
-            copies = {pool.submit(_array, columns[name]): name for name in names}
-            for copy in as_completed(copies):
-                name = copies[copy]
-                arrays[name] = copy.result()
-                del columns[name]
-        sequence = kernel_grouping.input_sequence(arrays.pop(ORDER))
-        keys, times, row_hash = arrays[_KEY], arrays[TIME], _bits(arrays[ROW_HASH])
-        columns = (keys, arrays.pop(_CHECK), sequence, times)
-        columns += (_bits(arrays.pop(_SIMPLE)), _bits(arrays.pop(_COUNTED)), row_hash)
         count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
-        parts = _each_part(lambda k: kernel_grouping.group_persons(*columns, k, count), count)
-        distinct = _distinct_rows(parts, rows, keys, times, row_hash) if duplicates else None
+        # two steps: the person keys and their check are freed before the packed rows are
+        # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
+        sequence, coded = _person_codes(columns, count)
+        parts, times, row_hash = _packed(columns, coded, sequence)
+        codes = [c for c, _, _ in coded]
+        distinct = _distinct_rows(parts, codes, rows, times, row_hash) if duplicates else None
         return cls(frame, rows, parts, distinct)
+
+
+def _person_codes(
+    columns: dict[str, pl.Series], count: int
+) -> tuple[np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]:
+    """The input sequence and each part's ``(codes, persons, collided)``; keys freed after."""
+    from fivea.person import kernel_grouping
+
+    arrays = _copies(columns, (ORDER, _KEY, _CHECK))
+    sequence = kernel_grouping.input_sequence(arrays[ORDER])
+    keys, check = arrays[_KEY], arrays[_CHECK]
+    return sequence, _each_part(
+        lambda k: kernel_grouping.person_codes(keys, check, k, count), count
+    )
+
+
+def _packed(
+    columns: dict[str, pl.Series],
+    coded: list[tuple[np.ndarray, int, np.ndarray]],
+    sequence: np.ndarray,
+) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """Each part's ``(starts, packed, collided)``, and the times and row hashes (for duplicates)."""
+    from fivea.person import kernel_grouping
+
+    arrays = _copies(columns, (TIME, _SIMPLE, _COUNTED, ROW_HASH))
+    times, row_hash = arrays[TIME], _bits(arrays[ROW_HASH])
+    simple, counted = _bits(arrays[_SIMPLE]), _bits(arrays[_COUNTED])
+
+    def pack(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        codes, persons, collided = coded[k]
+        starts, packed = kernel_grouping.pack_persons(
+            codes, persons, sequence, times, simple, counted, row_hash
+        )
+        return starts, packed, collided
+
+    return _each_part(pack, len(coded)), times, row_hash
+
+
+def _copies(columns: dict[str, pl.Series], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """numpy copies of the columns ``names``, each removed from ``columns`` once copied.
+
+    Copies of fresh memory are bound by page faults: on every thread (10M: 0.30 -> 0.17 s).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    with ThreadPoolExecutor(max(1, min(len(names), pl.thread_pool_size()))) as pool:
+        copies = {pool.submit(_array, columns[name]): name for name in names}
+        for copy in as_completed(copies):
+            name = copies[copy]
+            arrays[name] = copy.result()
+            del columns[name]
+    return arrays
 
 
 def _distinct_rows(
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    codes: Sequence[np.ndarray],
     rows: int,
-    keys: np.ndarray,
     times: np.ndarray,
     row_hash: np.ndarray,
 ) -> pl.DataFrame:
     """The ``distinct`` quality partial: the rows, less the repeats among shared instants.
 
     Identical rows share person, time and row hash, so only rows sharing those with another
-    row (found while grouping, a few per cent at most) are compared: by person key, time and
+    row (found while grouping, a few per cent at most) are compared: by person, time and
     the full 64-bit row hash, one more independent 64 bits besides the two the person key and
-    time already match on.
+    time already match on. A person is its part and its code in the part (``codes``, by input
+    row), which tell person keys apart exactly as the keys do: the part is a function of the
+    key and the codes of a part are its distinct keys.
     """
     from fivea.person import kernel_grouping
 
-    shared = np.concatenate([kernel_grouping.shared_instants(s, packed) for s, packed, _ in parts])
-    candidates = pl.DataFrame([keys[shared], times[shared], row_hash[shared]])
+    found = [kernel_grouping.shared_instants(s, packed) for s, packed, _ in parts]
+    shared = np.concatenate(found)
+    persons = np.concatenate(
+        [codes[k][rows_k].astype(np.int64) * len(parts) + k for k, rows_k in enumerate(found)]
+    )
+    candidates = pl.DataFrame([persons, times[shared], row_hash[shared]])
     return pl.DataFrame({"distinct": [rows - shared.shape[0] + candidates.n_unique()]})
 
 

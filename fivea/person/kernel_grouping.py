@@ -122,6 +122,18 @@ def input_sequence(order: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def person_codes(
+    keys: np.ndarray, check: np.ndarray, part: int, parts: int
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """``(codes, persons, collided)`` of one part: the first step of ``group_persons``.
+
+    Apart from the packing, so the caller can free the person keys and their collision check
+    before the packed rows are allocated (docs/performance.md, "Where the time and memory go").
+    """
+    return _person_codes(keys, check, part, parts)
+
+
+@njit(cache=True, nogil=True)
 def group_persons(
     keys: np.ndarray,
     check: np.ndarray,
@@ -142,8 +154,23 @@ def group_persons(
     ``packed[starts[p]:starts[p + 1]]``.
     """
     codes, persons, collided = _person_codes(keys, check, part, parts)
+    starts, packed = pack_persons(codes, persons, sequence, t, mask, counted, row_hash)
+    return starts, packed, collided
+
+
+@njit(cache=True, nogil=True)
+def pack_persons(
+    codes: np.ndarray,
+    persons: int,
+    sequence: np.ndarray,
+    t: np.ndarray,
+    mask: np.ndarray,
+    counted: np.ndarray,
+    row_hash: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The second step of ``group_persons``: ``(starts, packed)`` from one part's codes."""
     starts = np.zeros(persons + 1, np.int64)
-    n = keys.shape[0]
+    n = codes.shape[0]
     for i in range(n):
         if codes[i] >= 0:
             starts[codes[i] + 1] += 1
@@ -165,7 +192,7 @@ def group_persons(
         packed[at, ROW_AND_HASH] = i | (row_hash[i] << 32)
     for p in range(persons):
         _order_person(starts[p], starts[p + 1], packed)
-    return starts, packed, collided
+    return starts, packed
 
 
 @njit(cache=True, nogil=True)
