@@ -22,6 +22,8 @@ import polars as pl
 from fivea.config.loader import STAGE_KEYS
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
+from fivea.person.drivers import NAME, DriverPlan
+from fivea.person.drivers_compiled import driver_inputs
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -41,7 +43,12 @@ T = TypeVar("T")
 
 
 def kernel_input(
-    events: pl.LazyFrame, rules: RuleSet, segments: list[str], hash_ids: bool, duplicates: bool
+    events: pl.LazyFrame,
+    rules: RuleSet,
+    segments: list[str],
+    hash_ids: bool,
+    duplicates: bool,
+    drivers: DriverPlan | None = None,
 ) -> pl.LazyFrame:
     """The columns the kernel reads, for every valid event.
 
@@ -58,7 +65,9 @@ def kernel_input(
             pl.col(USER).rank("dense").cast(pl.UInt64).alias(_KEY),
             pl.lit(0, pl.UInt64).alias(_CHECK),
         ]
-    schema = events.collect_schema() if segments else {}
+    schema = events.collect_schema() if segments or drivers else pl.Schema()
+    # the drivers' event names and property values (fivea.person.drivers_compiled)
+    extra = driver_inputs(drivers, segments, schema) if drivers is not None else []
     counted = pl.lit(0, pl.UInt64)
     for r, column in enumerate(rules.counted_matches.values()):
         counted = counted | pl.when(column).then(pl.lit(1 << r, pl.UInt64)).otherwise(
@@ -72,6 +81,7 @@ def kernel_input(
         counted.cast(pl.UInt64).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
         *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
+        *extra,
     )
 
 
@@ -119,6 +129,7 @@ class Grouped:
     rows: int
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
+    keys: np.ndarray | None = None  # the person key of each input row, kept for the drivers
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -150,7 +161,7 @@ class Grouped:
         count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
         parts = _each_part(lambda k: kernel_grouping.group_persons(*columns, k, count), count)
         distinct = _distinct_rows(parts, rows, keys, times, row_hash) if duplicates else None
-        return cls(frame, rows, parts, distinct)
+        return cls(frame, rows, parts, distinct, keys if NAME in frame.columns else None)
 
 
 def _distinct_rows(
@@ -181,8 +192,14 @@ def person_table_compiled(
     paths: list[PathSpec],
     segments: list[str],
     last_touch: bool,
+    touched: Sequence[str] = (),
+    facts_out: list[tuple[np.ndarray, ...]] | None = None,
 ) -> pl.DataFrame:
-    """The person table of ``fivea.person.table.person_table``, computed by the kernel."""
+    """The person table of ``fivea.person.table.person_table``, computed by the kernel.
+
+    ``touched``: more input columns whose touch rows the kernel finds (after the segments');
+    ``facts_out`` receives the kernel's facts of each part (the drivers read them).
+    """
     from fivea.person import kernel
 
     frame = grouped.segments
@@ -193,9 +210,10 @@ def person_table_compiled(
     counted = rules.counted
     # which rows carry a non-empty value of each segment column: the kernel picks per column
     # the person's first (or last) such row
-    present = np.zeros((len(segments), max(frame.height, 1)), np.uint8)
-    for s, column in enumerate(segments):
-        present[s, : frame.height] = frame.get_column(f"seg_{column}").is_not_null().to_numpy()
+    columns = [*(f"seg_{c}" for c in segments), *touched]
+    present = np.zeros((len(columns), max(frame.height, 1)), np.uint8)
+    for s, column in enumerate(columns):
+        present[s, : frame.height] = frame.get_column(column).is_not_null().to_numpy()
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,
@@ -217,9 +235,12 @@ def person_table_compiled(
     def facts(k: int) -> pl.DataFrame:
         starts, packed, collided = grouped.parts[k]
         facts = kernel.person_facts(starts, packed, *arguments)
-        return _facts_frame(facts, collided, paths, segments, frame)
+        return facts, _facts_frame(facts, collided, paths, segments, frame)
 
-    table = pl.concat(_each_part(facts, len(grouped.parts)))
+    results = _each_part(facts, len(grouped.parts))
+    if facts_out is not None:
+        facts_out.extend(f for f, _ in results)
+    table = pl.concat([t for _, t in results])
     if rules.aware_is_any_event:
         # persons whose only events are aware-only still stand at level 1, latest start = last
         level = pl.max_horizontal(pl.col("path_level"), pl.lit(1, pl.Int32))

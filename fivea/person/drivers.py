@@ -67,7 +67,7 @@ def prop_column(column: str) -> str:
     return f"prop_{column}"
 
 
-def _nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
+def nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
     """A property's value, null when empty (null, NaN, or blank: as ``segment_value``).
 
     Text is tested for a non-white-space character (regex ``\\S``: Unicode White_Space, as
@@ -114,7 +114,7 @@ def driver_frames(
     # get(arg_min) do not) and moves no strings but the winners (docs/metrics.md "Drivers")
     schema = events.collect_schema()
     rank = (pl.col(TIME).cast(pl.Int128) * (1 << 64) + pl.col(ORDER).cast(pl.Int128)).alias(_RANK)
-    values = [_nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
+    values = [nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
     ranked = events.select(KEY, TIME, in_window(window).alias(_IN), rank, *values)
     basics = ranked.group_by(KEY).agg(
         pl.col(TIME).filter(pl.col(_IN)).min().alias("__first"),

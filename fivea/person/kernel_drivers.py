@@ -1,0 +1,121 @@
+"""The compiled kernel's share of the drivers (docs/metrics.md "Drivers"): per person and event
+name, the first offset from each analysed reach_s, from the rows ``group_persons`` already
+ordered by time (no join of the events with the reach times, no group-by over (person, name)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from fivea.person.kernel import NULL
+from fivea.person.kernel_grouping import LOW32, ROW_AND_HASH, TIME
+
+
+@njit(cache=True, nogil=True)
+def _scan(
+    starts: np.ndarray,
+    packed: np.ndarray,
+    names: np.ndarray,
+    first: np.ndarray,
+    reach: np.ndarray,
+    stages: np.ndarray,
+    bound: int,
+    until: int,
+    stamp: np.ndarray,
+    slot: np.ndarray,
+    persons_out: np.ndarray,
+    names_out: np.ndarray,
+    offsets: np.ndarray,
+    fill: bool,
+) -> int:
+    """Count (``fill`` False) or write the (person, name) rows; returns their number."""
+    count = 0
+    for p in range(starts.shape[0] - 1):
+        if first[p] == NULL:
+            continue
+        lo, hi = starts[p], starts[p + 1]
+        for i in range(stages.shape[0]):
+            r = reach[stages[i], p]
+            if r == NULL:
+                continue
+            for j in range(lo, hi):  # the person's rows, by (time, input order)
+                tj = packed[j, TIME]
+                if tj < r:
+                    continue
+                if tj >= until or tj - r >= bound:
+                    break
+                code = names[packed[j, ROW_AND_HASH] & LOW32]
+                if code < 0:
+                    continue
+                if stamp[code] != p:
+                    stamp[code] = p
+                    if fill:
+                        slot[code] = count
+                        persons_out[count] = p
+                        names_out[count] = code
+                        for k in range(stages.shape[0]):
+                            offsets[k, count] = NULL
+                    count += 1
+                if fill and offsets[i, slot[code]] == NULL:
+                    offsets[i, slot[code]] = tj - r  # the first row in time order: the least
+    return count
+
+
+@njit(cache=True, nogil=True)
+def event_offsets(
+    starts: np.ndarray,
+    packed: np.ndarray,
+    names: np.ndarray,
+    n_names: int,
+    first: np.ndarray,
+    reach: np.ndarray,
+    stages: np.ndarray,
+    bound: int,
+    until: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
+    analysed s (``stages``: s per transition), the first offset from each reach_s (µs, NULL:
+    none). ``names``: each input row's name code (< 0: no name). Returns (person index, name
+    code, offsets: transitions x rows); counted first, so the output is allocated once.
+    """
+    stamp = np.full(max(n_names, 1), -1, np.int64)
+    slot = np.zeros(max(n_names, 1), np.int64)
+    none = np.empty(0, np.int64)
+    count = _scan(
+        starts,
+        packed,
+        names,
+        first,
+        reach,
+        stages,
+        bound,
+        until,
+        stamp,
+        slot,
+        none,
+        none,
+        np.empty((0, 0), np.int64),
+        False,
+    )
+    stamp[:] = -1
+    persons_out = np.empty(count, np.int64)
+    names_out = np.empty(count, np.int64)
+    offsets = np.empty((stages.shape[0], count), np.int64)
+    _scan(
+        starts,
+        packed,
+        names,
+        first,
+        reach,
+        stages,
+        bound,
+        until,
+        stamp,
+        slot,
+        persons_out,
+        names_out,
+        offsets,
+        True,
+    )
+    return persons_out, names_out, offsets
