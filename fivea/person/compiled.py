@@ -208,12 +208,12 @@ def person_table_compiled(
     for q, spec in enumerate(paths):
         path_bits[q, : len(spec.bits)] = spec.bits
     counted = rules.counted
-    # which rows carry a non-empty value of each segment column: the kernel picks per column
-    # the person's first (or last) such row
+    # which rows carry a non-empty value of each segment column (row by row: the kernel reads
+    # a row's flags together): the kernel picks per column the person's first (or last) such row
     columns = [*(f"seg_{c}" for c in segments), *touched]
-    present = np.zeros((len(columns), max(frame.height, 1)), np.uint8)
+    present = np.zeros((max(frame.height, 1), len(columns)), np.uint8)
     for s, column in enumerate(columns):
-        present[s, : frame.height] = frame.get_column(column).is_not_null().to_numpy()
+        present[: frame.height, s] = frame.get_column(column).is_not_null().to_numpy()
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,

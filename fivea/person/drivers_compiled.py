@@ -78,7 +78,8 @@ def driver_tables(
     keys = grouped.keys
     assert keys is not None  # kept by Grouped.of for the drivers
     names = frame.get_column(NAME)
-    codes = names.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    # 4 bytes a row: the kernel reads them in person order, out of input order
+    codes = names.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
     n_names = int(codes.max()) + 1 if codes.shape[0] else 0
     known = names.drop_nulls().unique()
     lookup = pl.Series(NAME, [None] * n_names, pl.String).scatter(
