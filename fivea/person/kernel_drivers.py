@@ -17,6 +17,7 @@ def _scan(
     starts: np.ndarray,
     packed: np.ndarray,
     names: np.ndarray,
+    row_names: np.ndarray,
     first: np.ndarray,
     reach: np.ndarray,
     stages: np.ndarray,
@@ -29,36 +30,68 @@ def _scan(
     offsets: np.ndarray,
     fill: bool,
 ) -> int:
-    """Count (``fill`` False) or write the (person, name) rows; returns their number."""
+    """Count (``fill`` False) or write the (person, name) rows; returns their number.
+
+    One walk over each person's rows from the earliest analysed reach_s serves every
+    transition. Counting reads each row's name code out of input order (a cache miss a row)
+    and keeps it in ``row_names`` by grouped row, so writing reads them in order.
+    """
+    n_t = stages.shape[0]
+    rs = np.empty(n_t, np.int64)
     count = 0
     for p in range(starts.shape[0] - 1):
         if first[p] == NULL:
             continue
-        lo, hi = starts[p], starts[p + 1]
-        for i in range(stages.shape[0]):
-            r = reach[stages[i], p]
-            if r == NULL:
+        low = NULL
+        for i in range(n_t):
+            rs[i] = reach[stages[i], p]
+            if rs[i] != NULL and (low == NULL or rs[i] < low):
+                low = rs[i]
+        if low == NULL:
+            continue
+        for j in range(starts[p], starts[p + 1]):  # the person's rows, by (time, input order)
+            tj = packed[j, TIME]
+            if tj < low:
                 continue
-            for j in range(lo, hi):  # the person's rows, by (time, input order)
-                tj = packed[j, TIME]
-                if tj < r:
+            if tj >= until:
+                break
+            taken = False
+            later = False  # some transition may still take a later row
+            for i in range(n_t):
+                if rs[i] == NULL:
                     continue
-                if tj >= until or tj - r >= bound:
-                    break
+                if tj < rs[i]:
+                    later = True
+                elif tj - rs[i] < bound:
+                    taken = True
+                    later = True
+            if not later:
+                break
+            if not taken:
+                continue
+            if fill:
+                code = row_names[j]
+            else:
                 code = names[packed[j, ROW_AND_HASH] & LOW32]
-                if code < 0:
-                    continue
-                if stamp[code] != p:
-                    stamp[code] = p
-                    if fill:
-                        slot[code] = count
-                        persons_out[count] = p
-                        names_out[count] = code
-                        for k in range(stages.shape[0]):
-                            offsets[k, count] = NULL
-                    count += 1
-                if fill and offsets[i, slot[code]] == NULL:
-                    offsets[i, slot[code]] = tj - r  # the first row in time order: the least
+                row_names[j] = code
+            if code < 0:
+                continue
+            if stamp[code] != p:
+                stamp[code] = p
+                if fill:
+                    slot[code] = count
+                    persons_out[count] = p
+                    names_out[count] = code
+                    for i in range(n_t):
+                        offsets[i, count] = NULL
+                count += 1
+            if fill:
+                at = slot[code]
+                for i in range(n_t):
+                    # the first row in time order gives the least offset
+                    taking = rs[i] != NULL and rs[i] <= tj and tj - rs[i] < bound
+                    if taking and offsets[i, at] == NULL:
+                        offsets[i, at] = tj - rs[i]
     return count
 
 
@@ -80,12 +113,14 @@ def event_offsets(
     code, offsets: transitions x rows); counted first, so the output is allocated once.
     """
     stamp = np.full(max(n_names, 1), -1, np.int64)
+    row_names = np.empty(packed.shape[0], np.int32)
     slot = np.zeros(max(n_names, 1), np.int64)
     none = np.empty(0, np.int64)
     count = _scan(
         starts,
         packed,
         names,
+        row_names,
         first,
         reach,
         stages,
@@ -106,6 +141,7 @@ def event_offsets(
         starts,
         packed,
         names,
+        row_names,
         first,
         reach,
         stages,
