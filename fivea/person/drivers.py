@@ -14,9 +14,10 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
 
 Both are per person, so partitions concatenate (``fivea.person.phase1.combine``). Every event
 name is kept: the 200 most frequent are chosen in phase 2 from the summed event counts, which
-is exact whatever the partitioning. The cost: a sort of (person key, time, order and the
-property columns) for first touch, one join of the events with the reach times and one
-group-by over (person, event name) (docs/metrics.md "Drivers", cost).
+is exact whatever the partitioning. This is the polars plan (small logs, Spark, unhashed ids):
+one ``min_by`` per property column, a join of the events with the reach times and a group-by
+over (person, event name). With the compiled kernel the same tables come from its grouping
+(``fivea.person.drivers_compiled``; docs/metrics.md "Drivers", cost).
 """
 
 from __future__ import annotations
