@@ -24,6 +24,7 @@ from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.drivers import NAME, DriverPlan
 from fivea.person.drivers_compiled import driver_inputs
+from fivea.person.drivers_compiled import present as driver_present
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -213,7 +214,10 @@ def person_table_compiled(
     columns = [*(f"seg_{c}" for c in segments), *touched]
     present = np.zeros((max(frame.height, 1), len(columns)), np.uint8)
     for s, column in enumerate(columns):
-        present[: frame.height, s] = frame.get_column(column).is_not_null().to_numpy()
+        values = frame.get_column(column)
+        present[: frame.height, s] = (
+            values.is_not_null().to_numpy() if s < len(segments) else driver_present(values)
+        )
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,

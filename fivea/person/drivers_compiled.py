@@ -57,9 +57,63 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
     """The kernel input's extra columns: the event name and the property values."""
     exprs = [pl.col(EVENT).cast(pl.Categorical).alias(NAME)]
     for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
-        if source == prop_column(column):
-            exprs.append(nonempty(column, schema[column]).alias(source))
+        if source != prop_column(column):
+            continue
+        # text as read: the white-space test runs on the first-touch candidates only
+        # (``_first_values``), not on every row (about 0.2 s a column at 10M events)
+        dtype = schema[column]
+        exprs.append(
+            (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
+        )
     return exprs
+
+
+def present(column: pl.Series) -> np.ndarray:
+    """Whether each row may hold a value: not null, and for text not empty (blank text is
+    found on the touch rows, ``_first_values``)."""
+    if column.dtype == pl.String:
+        return (column.str.len_bytes().fill_null(0) > 0).to_numpy()
+    return column.is_not_null().to_numpy()
+
+
+_TRIES = 3  # rounds of "the next row" for blank first touches, then the test on every row
+
+
+def _first_values(
+    column: pl.Series, rows: np.ndarray, part: tuple[np.ndarray, np.ndarray], until: int, last: bool
+) -> pl.Series:
+    """The trimmed text of each person's touch row, moving past blank values (white space only).
+
+    The kernel's touch rows skip nulls and empty text; a blank winner is rare, so its person
+    walks on to the next candidate row, and after a few rounds every row is tested.
+    """
+    from fivea.person import kernel_drivers
+
+    starts, packed = part
+
+    def values(at: np.ndarray) -> pl.Series:
+        picked = pl.Series(at)
+        picked = pl.select(pl.when(picked >= 0).then(picked)).to_series()
+        return column.gather(picked).cast(pl.String).str.strip_chars()
+
+    out = values(rows)
+    if column.dtype != pl.String:
+        return out
+    rows = rows.copy()
+    flags: np.ndarray | None = None
+    for attempt in range(_TRIES + 1):
+        blank = np.flatnonzero((out == "").fill_null(False).to_numpy())
+        if blank.shape[0] == 0:
+            break
+        if attempt == _TRIES:  # many blanks in a row: test every row (as the polars plan)
+            flags = column.str.contains(r"\S").fill_null(False).to_numpy().astype(np.uint8)
+        else:
+            if flags is None:
+                flags = present(column).astype(np.uint8)
+            flags[rows[blank]] = 0
+        rows[blank] = kernel_drivers.touch_rows(starts, packed, flags, blank, until, last)
+        out = out.scatter(blank, values(rows[blank]))
+    return out
 
 
 def driver_tables(
@@ -88,6 +142,7 @@ def driver_tables(
     stages = np.array([s for s, _ in plan.transitions], np.int64)
     bound = _HIGH if plan.bound_us is None else plan.bound_us
     until = _HIGH if window.until is None else window.until
+    last = plan.last_touch
     reach_at = [reach_column(s) for s in plan.stages]
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -105,12 +160,12 @@ def driver_tables(
             for c in map(reach_column, plan.stages)
         )
         at = len(touch) - len(sources)
-        values = []
-        for i, (column, source) in enumerate(zip(plan.properties, sources, strict=True)):
-            rows = pl.Series(touch[at + i])
-            rows = pl.select(pl.when(rows >= 0).then(rows)).to_series()
-            value = frame.get_column(source).gather(rows).cast(pl.String).str.strip_chars()
-            values.append(value.alias(prop_column(column)))
+        values = [
+            _first_values(
+                frame.get_column(source), touch[at + i], (starts, packed), until, last
+            ).alias(prop_column(column))
+            for i, (column, source) in enumerate(zip(plan.properties, sources, strict=True))
+        ]
         persons = persons.with_columns(values)
         kept = (first != NULL) & np.any(
             np.stack([reach[s] != NULL for s, _ in plan.transitions]), axis=0

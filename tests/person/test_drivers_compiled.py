@@ -95,3 +95,43 @@ def test_random_logs_give_the_same_drivers(rows: list[tuple[str, int, str, str |
     with pytest.MonkeyPatch.context() as patch:
         polars_drivers, compiled = _both(patch, log, config, drivers="all")
     assert compiled == polars_drivers
+
+
+@pytest.mark.parametrize("attribution", ["first", "last"])
+def test_blank_first_touches_move_on_to_the_next_value(
+    monkeypatch: pytest.MonkeyPatch, attribution: str
+) -> None:
+    """Text of white space only (Unicode too) is no value, however many rows hold it: the
+    kernel moves past blank touch rows, a few rounds, then tests every row."""
+    rows = []
+    for i in range(80):
+        user, t0 = f"p{i}", i * 10.0
+        blanks = i % 7  # 0..6 blank rows around the value: more than the rounds before the test
+        value = "A" if i % 2 == 0 else "B"
+        pads = [" ", "\u00a0", "\u2003 ", "\t", "  ", "\u3000", ""]
+        texts = [pads[k % len(pads)] for k in range(blanks)]
+        texts = [*texts, f" {value} ", *texts] if attribution == "last" else [*texts, value]
+        rows += [(user, t0 + k, "visit" if k == 0 else "other", t) for k, t in enumerate(texts)]
+        if not texts:
+            rows.append((user, t0, "visit", None))
+        if value == "A" or i % 5 == 0:
+            rows.append((user, t0 + 2 * 3600, "view", None))
+    rows.append(("last", 40 * DAY, "other", None))
+    log = pl.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "event_time": [START + timedelta(seconds=r[1]) for r in rows],
+            "event": [r[2] for r in rows],
+            "label": [r[3] for r in rows],
+        }
+    )
+    config = {
+        **CONFIG,
+        "segment_attribution": attribution,
+        "drivers": {"landmark": "1h", "horizon": "10d", "properties": ["label"]},
+    }
+    polars_drivers, compiled = _both(monkeypatch, log, config, drivers="attraction")
+    assert compiled == polars_drivers
+    values = {f.value for f in compiled[0].features if f.kind == "property"}
+    assert values <= {"A", "B"}
+    assert values
