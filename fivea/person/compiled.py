@@ -25,6 +25,7 @@ from fivea.io.sources import ORDER
 from fivea.person.drivers import NAME, DriverPlan
 from fivea.person.drivers_compiled import driver_inputs
 from fivea.person.drivers_compiled import present as driver_present
+from fivea.person.kernel_grouping import LOW32, ROW_AND_HASH
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -130,7 +131,7 @@ class Grouped:
     rows: int
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
-    keys: np.ndarray | None = None  # the person key of each input row, kept for the drivers
+    keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -162,7 +163,12 @@ class Grouped:
         count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
         parts = _each_part(lambda k: kernel_grouping.group_persons(*columns, k, count), count)
         distinct = _distinct_rows(parts, rows, keys, times, row_hash) if duplicates else None
-        return cls(frame, rows, parts, distinct, keys if NAME in frame.columns else None)
+        persons = None
+        if NAME in frame.columns:  # the drivers' key of each person (not of each row: 8x less)
+            persons = [
+                keys[packed[starts[:-1], ROW_AND_HASH] & LOW32] for starts, packed, _ in parts
+            ]
+        return cls(frame, rows, parts, distinct, persons)
 
 
 def _distinct_rows(

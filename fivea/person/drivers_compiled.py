@@ -30,7 +30,6 @@ from fivea.person.drivers import (
     prop_column,
     reach_column,
 )
-from fivea.person.kernel_grouping import LOW32, ROW_AND_HASH
 
 if TYPE_CHECKING:
     from fivea.person.compiled import Grouped
@@ -148,11 +147,7 @@ def driver_tables(
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         starts, packed, _ = grouped.parts[k]
         first, _, reach, touch = facts[k][:4]
-        person_keys = (
-            keys[packed[starts[:-1], ROW_AND_HASH] & LOW32]
-            if starts.shape[0] > 1
-            else (np.empty(0, np.uint64))
-        )
+        person_keys = keys[k]
         persons = pl.DataFrame(
             {KEY: person_keys, **{reach_column(s): reach[s] for s in plan.stages}}
         ).with_columns(
