@@ -22,6 +22,9 @@ import polars as pl
 from fivea.config.loader import STAGE_KEYS
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
+from fivea.person.drivers import NAME, DriverPlan
+from fivea.person.drivers_compiled import driver_inputs
+from fivea.person.drivers_compiled import present as driver_present
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -41,7 +44,12 @@ T = TypeVar("T")
 
 
 def kernel_input(
-    events: pl.LazyFrame, rules: RuleSet, segments: list[str], hash_ids: bool, duplicates: bool
+    events: pl.LazyFrame,
+    rules: RuleSet,
+    segments: list[str],
+    hash_ids: bool,
+    duplicates: bool,
+    drivers: DriverPlan | None = None,
 ) -> pl.LazyFrame:
     """The columns the kernel reads, for every valid event.
 
@@ -58,7 +66,9 @@ def kernel_input(
             pl.col(USER).rank("dense").cast(pl.UInt64).alias(_KEY),
             pl.lit(0, pl.UInt64).alias(_CHECK),
         ]
-    schema = events.collect_schema() if segments else {}
+    schema = events.collect_schema() if segments or drivers else pl.Schema()
+    # the drivers' event names and property values (fivea.person.drivers_compiled)
+    extra = driver_inputs(drivers, segments, schema) if drivers is not None else []
     simple_type, counted_type = mask_types(rules)
     counted = pl.lit(0, counted_type)
     for r, column in enumerate(rules.counted_matches.values()):
@@ -73,6 +83,7 @@ def kernel_input(
         counted.cast(counted_type).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
         *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
+        *extra,
     )
 
 
@@ -136,6 +147,7 @@ class Grouped:
     rows: int
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
+    keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -153,25 +165,37 @@ class Grouped:
         count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
         # two steps: the person keys and their check are freed before the packed rows are
         # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
-        sequence, coded = _person_codes(columns, count)
+        drivers = NAME in frame.columns  # the drivers need each person's key
+        sequence, coded, keys = _person_codes(columns, count, drivers)
         parts, times, row_hash = _packed(columns, coded, sequence)
         codes = [c for c, _, _ in coded]
         distinct = _distinct_rows(parts, codes, rows, times, row_hash) if duplicates else None
-        return cls(frame, rows, parts, distinct)
+        return cls(frame, rows, parts, distinct, keys)
 
 
 def _person_codes(
-    columns: dict[str, pl.Series], count: int
-) -> tuple[np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]:
-    """The input sequence and each part's ``(codes, persons, collided)``; keys freed after."""
+    columns: dict[str, pl.Series], count: int, with_keys: bool
+) -> tuple[np.ndarray, list[tuple[np.ndarray, int, np.ndarray]], list[np.ndarray] | None]:
+    """The input sequence and each part's ``(codes, persons, collided)``; keys freed after.
+
+    ``with_keys``: also each part's key of each person (by person code; the drivers' key, one
+    per person, not per row).
+    """
     from fivea.person import kernel_grouping
 
     arrays = _copies(columns, (ORDER, _KEY, _CHECK))
     sequence = kernel_grouping.input_sequence(arrays[ORDER])
     keys, check = arrays[_KEY], arrays[_CHECK]
-    return sequence, _each_part(
-        lambda k: kernel_grouping.person_codes(keys, check, k, count), count
-    )
+    coded = _each_part(lambda k: kernel_grouping.person_codes(keys, check, k, count), count)
+    if not with_keys:
+        return sequence, coded, None
+    person_keys = []
+    for codes, persons, _ in coded:
+        rows = codes >= 0
+        of_person = np.empty(persons, keys.dtype)
+        of_person[codes[rows]] = keys[rows]  # every row of a person carries its key
+        person_keys.append(of_person)
+    return sequence, coded, person_keys
 
 
 def _packed(
@@ -245,8 +269,14 @@ def person_table_compiled(
     paths: list[PathSpec],
     segments: list[str],
     last_touch: bool,
+    touched: Sequence[str] = (),
+    facts_out: list[tuple[np.ndarray, ...]] | None = None,
 ) -> pl.DataFrame:
-    """The person table of ``fivea.person.table.person_table``, computed by the kernel."""
+    """The person table of ``fivea.person.table.person_table``, computed by the kernel.
+
+    ``touched``: more input columns whose touch rows the kernel finds (after the segments');
+    ``facts_out`` receives the kernel's facts of each part (the drivers read them).
+    """
     from fivea.person import kernel
 
     frame = grouped.segments
@@ -255,11 +285,15 @@ def person_table_compiled(
     for q, spec in enumerate(paths):
         path_bits[q, : len(spec.bits)] = spec.bits
     counted = rules.counted
-    # which rows carry a non-empty value of each segment column: the kernel picks per column
-    # the person's first (or last) such row
-    present = np.zeros((len(segments), max(frame.height, 1)), np.uint8)
-    for s, column in enumerate(segments):
-        present[s, : frame.height] = frame.get_column(f"seg_{column}").is_not_null().to_numpy()
+    # which rows carry a non-empty value of each segment column (row by row: the kernel reads
+    # a row's flags together): the kernel picks per column the person's first (or last) such row
+    columns = [*(f"seg_{c}" for c in segments), *touched]
+    present = np.zeros((max(frame.height, 1), len(columns)), np.uint8)
+    for s, column in enumerate(columns):
+        values = frame.get_column(column)
+        present[: frame.height, s] = (
+            values.is_not_null().to_numpy() if s < len(segments) else driver_present(values)
+        )
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,
@@ -281,9 +315,12 @@ def person_table_compiled(
     def facts(k: int) -> pl.DataFrame:
         starts, packed, collided = grouped.parts[k]
         facts = kernel.person_facts(starts, packed, *arguments)
-        return _facts_frame(facts, collided, paths, segments, frame)
+        return facts, _facts_frame(facts, collided, paths, segments, frame)
 
-    table = pl.concat(_each_part(facts, len(grouped.parts)))
+    results = _each_part(facts, len(grouped.parts))
+    if facts_out is not None:
+        facts_out.extend(f for f, _ in results)
+    table = pl.concat([t for _, t in results])
     if rules.aware_is_any_event:
         # persons whose only events are aware-only still stand at level 1, latest start = last
         level = pl.max_horizontal(pl.col("path_level"), pl.lit(1, pl.Int32))

@@ -14,9 +14,10 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
 
 Both are per person, so partitions concatenate (``fivea.person.phase1.combine``). Every event
 name is kept: the 200 most frequent are chosen in phase 2 from the summed event counts, which
-is exact whatever the partitioning. The cost: a sort of (person key, time, order and the
-property columns) for first touch, one join of the events with the reach times and one
-group-by over (person, event name) (docs/metrics.md "Drivers", cost).
+is exact whatever the partitioning. This is the polars plan (small logs, Spark, unhashed ids):
+one ``min_by`` per property column, a join of the events with the reach times and a group-by
+over (person, event name). With the compiled kernel the same tables come from its grouping
+(``fivea.person.drivers_compiled``; docs/metrics.md "Drivers", cost).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def prop_column(column: str) -> str:
     return f"prop_{column}"
 
 
-def _nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
+def nonempty(column: str, dtype: pl.DataType) -> pl.Expr:
     """A property's value, null when empty (null, NaN, or blank: as ``segment_value``).
 
     Text is tested for a non-white-space character (regex ``\\S``: Unicode White_Space, as
@@ -114,7 +115,7 @@ def driver_frames(
     # get(arg_min) do not) and moves no strings but the winners (docs/metrics.md "Drivers")
     schema = events.collect_schema()
     rank = (pl.col(TIME).cast(pl.Int128) * (1 << 64) + pl.col(ORDER).cast(pl.Int128)).alias(_RANK)
-    values = [_nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
+    values = [nonempty(c, schema[c]).alias(prop_column(c)) for c in plan.properties]
     ranked = events.select(KEY, TIME, in_window(window).alias(_IN), rank, *values)
     basics = ranked.group_by(KEY).agg(
         pl.col(TIME).filter(pl.col(_IN)).min().alias("__first"),

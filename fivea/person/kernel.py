@@ -104,7 +104,7 @@ def person_facts(
     counted rules: stage bit, ``min_count``, ``within`` (µs, < 0 for none), the bit of their
     match in the row's counted matches and ``gap`` (µs, < 0 for none); paths: step bits
     (one row per path), step count, window (µs) and whether steps need distinct rows.
-    ``present``: segments x input rows, whether the row has a non-empty value of the segment.
+    ``present``: input rows x segments, whether the row has a non-empty value of the segment.
     Returns first, last, reach (5 x P), touch rows (segments x P: each segment's first, or last,
     non-empty row before ``until``, -1 if none), levels (paths x P), path starts (paths x P)
     and step times (paths x steps x P).
@@ -114,7 +114,7 @@ def person_facts(
     first = np.full(persons, NULL, np.int64)
     last = np.full(persons, NULL, np.int64)
     reach = np.full((5, persons), NULL, np.int64)
-    n_segments = present.shape[0]
+    n_segments = present.shape[1]
     touch = np.full((n_segments, persons), -1, np.int64)
     levels = np.zeros((n_paths, persons), np.int32)
     path_start = np.full((n_paths, persons), NULL, np.int64)
@@ -184,14 +184,17 @@ def person_facts(
                     count += 1
         if first[p] == NULL:
             continue  # no event in the window: not in the table
-        for s in range(n_segments):  # first (last) touch: the first (last) non-empty value
-            j = last_at if last_touch else lo
-            while lo <= j <= last_at:
-                row = packed[j, ROW_AND_HASH] & LOW32
-                if present[s, row]:
+        # first (last) touch: each segment's first (last) non-empty value, in one walk over
+        # the rows (a row's flags share a cache line: the rows are in input order)
+        missing = n_segments
+        j = last_at if last_touch else lo
+        while missing > 0 and lo <= j <= last_at:
+            row = packed[j, ROW_AND_HASH] & LOW32
+            for s in range(n_segments):
+                if touch[s, p] < 0 and present[row, s]:
                     touch[s, p] = row
-                    break
-                j += -1 if last_touch else 1
+                    missing -= 1
+            j += -1 if last_touch else 1
         for j in range(count):
             m = hit_masks[j]
             for b in range(5):

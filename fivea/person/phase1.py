@@ -117,7 +117,12 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
 
         # the kernel's columns, grouped and reduced after the collect (run_phase1)
         lazy[KERNEL_INPUT] = kernel_input(
-            events, rules, list(plan.segments), plan.hash_ids, kernel_duplicates
+            events,
+            rules,
+            list(plan.segments),
+            plan.hash_ids,
+            kernel_duplicates,
+            _kernel_drivers(plan),
         )
     else:
         lazy["persons"] = person_table(
@@ -139,7 +144,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
                 plan.last_touch,
                 plan.hash_ids,
             )
-    if plan.drivers is not None:
+    if plan.drivers is not None and _kernel_drivers(plan) is None:
         lazy |= driver_frames(events, rules, plan.window, plan.drivers)
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
@@ -155,6 +160,12 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     if unit_check is not None:
         lazy[UNIT_CHECK] = unit_check
     return lazy | quality
+
+
+def _kernel_drivers(plan: Phase1Plan) -> DriverPlan | None:
+    """The drivers the compiled kernel computes (fivea.person.drivers_compiled): all of them,
+    unless ids are not hashed (the per-partition dense codes would not join across parts)."""
+    return plan.drivers if plan.compiled and plan.hash_ids else None
 
 
 def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
@@ -226,12 +237,24 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
 def _compiled_persons(grouped: Grouped, plan: Phase1Plan) -> dict[str, pl.DataFrame]:
     """The person tables (current and previous window) of the grouped kernel input."""
     from fivea.person.compiled import person_table_compiled
+    from fivea.person.drivers_compiled import driver_tables, touch_sources
 
     paths = list(plan.paths)
     out = {"distinct": grouped.distinct} if grouped.distinct is not None else {}
+    drivers, facts = _kernel_drivers(plan), []
+    touched = touch_sources(drivers, grouped.segments.columns) if drivers is not None else []
     out["persons"] = person_table_compiled(
-        grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch
+        grouped,
+        plan.rules,
+        plan.window,
+        paths,
+        list(plan.segments),
+        plan.last_touch,
+        touched,
+        facts,
     )
+    if drivers is not None:
+        out |= driver_tables(grouped, drivers, plan.window, facts, touched)
     if plan.previous is not None:
         out["previous"] = person_table_compiled(
             grouped, plan.rules, plan.previous, paths, list(plan.segments), plan.last_touch

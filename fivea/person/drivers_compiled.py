@@ -1,0 +1,192 @@
+"""The drivers tables of ``fivea.person.drivers`` through the compiled kernel (docs/metrics.md
+"Drivers", cost): the same two tables, from the kernel's grouping and per-person facts.
+
+The polars plan of ``driver_frames`` takes one ``min_by`` over a 128-bit (time, input order)
+key per property column, a join of the events with the reach times and a group-by over
+(person, event name). Here the kernel input carries each row's event name (a categorical code)
+and the non-empty property values; the kernel's touch rows give the first-touch values (like
+the segments'), and one more pass over each person's rows, already ordered by time, gives the
+first offset per (person, name) from each analysed reach_s (``fivea.person.kernel_drivers``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from fivea.io.events import EVENT
+from fivea.person.drivers import (
+    DRIVER_EVENTS,
+    DRIVER_PERSONS,
+    KEY,
+    NAME,
+    DriverPlan,
+    nonempty,
+    offset_column,
+    prop_column,
+    reach_column,
+)
+
+if TYPE_CHECKING:
+    from fivea.person.compiled import Grouped
+    from fivea.person.table import Window
+
+_HIGH = np.iinfo(np.int64).max
+
+
+def touch_sources(plan: DriverPlan, columns: Sequence[str]) -> list[str]:
+    """``touch_columns`` from the collected kernel input's column names."""
+    return [p if (p := prop_column(c)) in columns else f"seg_{c}" for c in plan.properties]
+
+
+def touch_columns(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[str]:
+    """The kernel input column whose touch row gives each property's first-touch value: a text
+    segment's own value (non-empty and trimmed alike, docs/metrics.md#segments), else its own."""
+    return [
+        f"seg_{c}" if c in segments and schema[c] == pl.String else prop_column(c)
+        for c in plan.properties
+    ]
+
+
+def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[pl.Expr]:
+    """The kernel input's extra columns: the event name and the property values."""
+    exprs = [pl.col(EVENT).cast(pl.Categorical).alias(NAME)]
+    for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
+        if source != prop_column(column):
+            continue
+        # text as read: the white-space test runs on the first-touch candidates only
+        # (``_first_values``), not on every row (about 0.2 s a column at 10M events)
+        dtype = schema[column]
+        exprs.append(
+            (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
+        )
+    return exprs
+
+
+def present(column: pl.Series) -> np.ndarray:
+    """Whether each row may hold a value: not null, and for text not empty (blank text is
+    found on the touch rows, ``_first_values``)."""
+    if column.dtype == pl.String:
+        return (column.str.len_bytes().fill_null(0) > 0).to_numpy()
+    return column.is_not_null().to_numpy()
+
+
+_TRIES = 3  # rounds of "the next row" for blank first touches, then the test on every row
+
+
+def _first_values(
+    column: pl.Series, rows: np.ndarray, part: tuple[np.ndarray, np.ndarray], until: int, last: bool
+) -> pl.Series:
+    """The trimmed text of each person's touch row, moving past blank values (white space only).
+
+    The kernel's touch rows skip nulls and empty text; a blank winner is rare, so its person
+    walks on to the next candidate row, and after a few rounds every row is tested.
+    """
+    from fivea.person import kernel_drivers
+
+    starts, packed = part
+
+    def values(at: np.ndarray) -> pl.Series:
+        picked = pl.Series(at)
+        picked = pl.select(pl.when(picked >= 0).then(picked)).to_series()
+        return column.gather(picked).cast(pl.String).str.strip_chars()
+
+    out = values(rows)
+    if column.dtype != pl.String:
+        return out
+    rows = rows.copy()
+    flags: np.ndarray | None = None
+    for attempt in range(_TRIES + 1):
+        blank = np.flatnonzero((out == "").fill_null(False).to_numpy())
+        if blank.shape[0] == 0:
+            break
+        if attempt == _TRIES:  # many blanks in a row: test every row (as the polars plan)
+            flags = column.str.contains(r"\S").fill_null(False).to_numpy().astype(np.uint8)
+        else:
+            if flags is None:
+                flags = present(column).astype(np.uint8)
+            flags[rows[blank]] = 0
+        rows[blank] = kernel_drivers.touch_rows(starts, packed, flags, blank, until, last)
+        out = out.scatter(blank, values(rows[blank]))
+    return out
+
+
+def driver_tables(
+    grouped: Grouped,
+    plan: DriverPlan,
+    window: Window,
+    facts: Sequence[tuple[np.ndarray, ...]],
+    sources: Sequence[str],
+) -> dict[str, pl.DataFrame]:
+    """The two drivers tables from the kernel's facts of each part (``person_facts``'s first,
+    reach and touch; the touch rows of ``sources`` are the last ``len(sources)``)."""
+    from fivea.person import kernel_drivers
+    from fivea.person.kernel import NULL
+
+    frame = grouped.segments
+    keys = grouped.keys
+    assert keys is not None  # kept by Grouped.of for the drivers
+    names = frame.get_column(NAME)
+    # 4 bytes a row: the kernel reads them in person order, out of input order
+    codes = names.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
+    n_names = int(codes.max()) + 1 if codes.shape[0] else 0
+    known = names.drop_nulls().unique()
+    lookup = pl.Series(NAME, [None] * n_names, pl.String).scatter(
+        known.to_physical().cast(pl.Int64).to_numpy(), known.cast(pl.String)
+    )
+    stages = np.array([s for s, _ in plan.transitions], np.int64)
+    bound = _HIGH if plan.bound_us is None else plan.bound_us
+    until = _HIGH if window.until is None else window.until
+    last = plan.last_touch
+    reach_at = [reach_column(s) for s in plan.stages]
+
+    def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        starts, packed, _ = grouped.parts[k]
+        first, _, reach, touch = facts[k][:4]
+        person_keys = keys[k]
+        persons = pl.DataFrame(
+            {KEY: person_keys, **{reach_column(s): reach[s] for s in plan.stages}}
+        ).with_columns(
+            pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
+            for c in map(reach_column, plan.stages)
+        )
+        at = len(touch) - len(sources)
+        values = [
+            _first_values(
+                frame.get_column(source), touch[at + i], (starts, packed), until, last
+            ).alias(prop_column(column))
+            for i, (column, source) in enumerate(zip(plan.properties, sources, strict=True))
+        ]
+        persons = persons.with_columns(values)
+        kept = (first != NULL) & np.any(
+            np.stack([reach[s] != NULL for s, _ in plan.transitions]), axis=0
+        )
+        persons = persons.filter(pl.Series(kept))
+        index, code, offsets = kernel_drivers.event_offsets(
+            starts, packed, codes, n_names, first, reach, stages, bound, until
+        )
+        long = pl.DataFrame(
+            {
+                KEY: person_keys[index],
+                NAME: lookup.gather(code),
+                **{offset_column(i): offsets[i] for i in range(len(plan.transitions))},
+            }
+        ).with_columns(
+            pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
+            for c in map(offset_column, range(len(plan.transitions)))
+        )
+        return persons.select(KEY, *map(prop_column, plan.properties), *reach_at), long
+
+    if len(grouped.parts) == 1:
+        tables = [part(0)]
+    else:  # the kernel releases the GIL: one thread per part
+        with ThreadPoolExecutor(len(grouped.parts)) as pool:
+            tables = list(pool.map(part, range(len(grouped.parts))))
+    return {
+        DRIVER_PERSONS: pl.concat([p for p, _ in tables]),
+        DRIVER_EVENTS: pl.concat([e for _, e in tables]),
+    }

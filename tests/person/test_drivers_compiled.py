@@ -1,0 +1,137 @@
+"""The compiled kernel's drivers tables (fivea.person.drivers_compiled) give the drivers of the
+polars plan (fivea.person.drivers.driver_frames), feature for feature (docs/metrics.md "Drivers")."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fivea
+from tests.aggregate.test_drivers import CONFIG, planted_log
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+DAY = 86400
+
+
+def _both(
+    monkeypatch: pytest.MonkeyPatch, log: object, config: dict[str, object], **options: object
+) -> tuple[object, object]:
+    out = []
+    for kernel in ("polars", "compiled"):
+        monkeypatch.setenv("FIVEA_KERNEL", kernel)
+        out.append(fivea.diagnose(log, config, **options).drivers)
+    return out[0], out[1]
+
+
+def _with_properties(log: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Text with blanks and nulls, numbers with NaN, and a segment column."""
+    rng = random.Random(seed)
+    n = log.height
+    return log.with_columns(
+        pl.Series("plan", [rng.choice(["free", "pro", " pro ", "  ", None]) for _ in range(n)]),
+        pl.Series("score", [rng.choice([1.0, 2.5, math.nan, None]) for _ in range(n)]),
+        pl.Series("seats", [rng.choice([1, 2, 3, None]) for _ in range(n)], pl.Int64),
+    )
+
+
+@pytest.mark.parametrize("attribution", ["first", "last"])
+def test_the_kernel_gives_the_polars_drivers(
+    monkeypatch: pytest.MonkeyPatch, attribution: str
+) -> None:
+    log = _with_properties(planted_log(1, persons=900), 1)
+    config = {**CONFIG, "segment_attribution": attribution, "segments": ["channel"]}
+    polars_drivers, compiled = _both(monkeypatch, log, config, drivers="all")
+    assert compiled == polars_drivers
+    assert any(d.features for d in compiled)
+    assert any(f.kind == "property" for d in compiled for f in d.features)
+
+
+def test_the_kernel_gives_the_polars_drivers_across_partitions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    path = tmp_path / "log.parquet"
+    _with_properties(planted_log(2, persons=900), 2).write_parquet(path)
+    polars_drivers, compiled = _both(monkeypatch, path, CONFIG, drivers="all", partitions=3)
+    assert compiled == polars_drivers
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    assert fivea.diagnose(path, CONFIG, drivers="all", partitions=1).drivers == compiled
+
+
+rows = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", "d", "e"]),
+        st.sampled_from([0, 30, 60, 3600, 7200, 86400, 5 * 86400]),  # ties at one instant too
+        st.sampled_from(["visit", "view", "question", "x", "y"]),
+        st.sampled_from(["p", "q", " ", None]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_random_logs_give_the_same_drivers(rows: list[tuple[str, int, str, str | None]]) -> None:
+    rows = [*rows, ("z", 20 * DAY, "x", None)]  # as_of well after every start
+    log = pl.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "event_time": [START + timedelta(seconds=r[1]) for r in rows],
+            "event": [r[2] for r in rows],
+            "channel": [r[3] for r in rows],
+        }
+    )
+    config = {
+        **CONFIG,
+        "diagnosis": {"min_stage": 0},
+        "drivers": {"landmark": "1h", "horizon": "3d"},
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        polars_drivers, compiled = _both(patch, log, config, drivers="all")
+    assert compiled == polars_drivers
+
+
+@pytest.mark.parametrize("attribution", ["first", "last"])
+def test_blank_first_touches_move_on_to_the_next_value(
+    monkeypatch: pytest.MonkeyPatch, attribution: str
+) -> None:
+    """Text of white space only (Unicode too) is no value, however many rows hold it: the
+    kernel moves past blank touch rows, a few rounds, then tests every row."""
+    rows = []
+    for i in range(80):
+        user, t0 = f"p{i}", i * 10.0
+        blanks = i % 7  # 0..6 blank rows around the value: more than the rounds before the test
+        value = "A" if i % 2 == 0 else "B"
+        pads = [" ", "\u00a0", "\u2003 ", "\t", "  ", "\u3000", ""]
+        texts = [pads[k % len(pads)] for k in range(blanks)]
+        texts = [*texts, f" {value} ", *texts] if attribution == "last" else [*texts, value]
+        rows += [(user, t0 + k, "visit" if k == 0 else "other", t) for k, t in enumerate(texts)]
+        if not texts:
+            rows.append((user, t0, "visit", None))
+        if value == "A" or i % 5 == 0:
+            rows.append((user, t0 + 2 * 3600, "view", None))
+    rows.append(("last", 40 * DAY, "other", None))
+    log = pl.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "event_time": [START + timedelta(seconds=r[1]) for r in rows],
+            "event": [r[2] for r in rows],
+            "label": [r[3] for r in rows],
+        }
+    )
+    config = {
+        **CONFIG,
+        "segment_attribution": attribution,
+        "drivers": {"landmark": "1h", "horizon": "10d", "properties": ["label"]},
+    }
+    polars_drivers, compiled = _both(monkeypatch, log, config, drivers="attraction")
+    assert compiled == polars_drivers
+    values = {f.value for f in compiled[0].features if f.kind == "property"}
+    assert values <= {"A", "B"}
+    assert values
