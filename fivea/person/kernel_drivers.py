@@ -95,7 +95,6 @@ def _scan(
     return count
 
 
-@njit(cache=True, nogil=True)
 def event_offsets(
     starts: np.ndarray,
     packed: np.ndarray,
@@ -115,45 +114,15 @@ def event_offsets(
     stamp = np.full(max(n_names, 1), -1, np.int64)
     row_names = np.empty(packed.shape[0], np.int32)
     slot = np.zeros(max(n_names, 1), np.int64)
+    # the compiled pass runs twice over the same inputs: first counting, then writing
+    shared = (starts, packed, names, row_names, first, reach, stages, bound, until, stamp, slot)
     none = np.empty(0, np.int64)
-    count = _scan(
-        starts,
-        packed,
-        names,
-        row_names,
-        first,
-        reach,
-        stages,
-        bound,
-        until,
-        stamp,
-        slot,
-        none,
-        none,
-        np.empty((0, 0), np.int64),
-        False,
-    )
+    count = _scan(*shared, none, none, np.empty((0, 0), np.int64), False)
     stamp[:] = -1
     persons_out = np.empty(count, np.int64)
     names_out = np.empty(count, np.int64)
     offsets = np.empty((stages.shape[0], count), np.int64)
-    _scan(
-        starts,
-        packed,
-        names,
-        row_names,
-        first,
-        reach,
-        stages,
-        bound,
-        until,
-        stamp,
-        slot,
-        persons_out,
-        names_out,
-        offsets,
-        True,
-    )
+    _scan(*shared, persons_out, names_out, offsets, True)
     return persons_out, names_out, offsets
 
 
