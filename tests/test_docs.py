@@ -51,6 +51,16 @@ def test_exit_codes_documented() -> None:
         assert code in README
 
 
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a markdown heading: lower case, punctuation dropped, spaces -> '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
 def test_docs_links_exist() -> None:
     for link in re.findall(r"\]\((docs/[^)]+)\)", README):
-        assert (ROOT / link).exists(), link
+        path, _, anchor = link.partition("#")
+        assert (ROOT / path).exists(), link
+        if anchor:
+            text = (ROOT / path).read_text(encoding="utf-8")
+            headings = re.findall(r"^#+ (.+)$", text, flags=re.M)
+            assert anchor in {_slug(h) for h in headings}, link
