@@ -164,7 +164,9 @@ def analyse_scan(
         timezone=config.time.timezone,
         drivers=plan_drivers(config, options.drivers, options.segments, plain_properties(scan)),
     )
-    frames = runner.run(plan).frames()
+    tables = runner.run(plan)
+    frames, deferred = tables.frames(), tables.deferred_drivers
+    del tables
     if frames["valid"]["rows_used"].item() == 0:
         raise InputError(all_dropped_message(scan, frames["rows"].row(0, named=True)))
     if window.until is None:
@@ -202,6 +204,9 @@ def analyse_scan(
         del persons
         frames.pop("persons")
         frames.pop("previous", None)
+        if deferred is not None:  # every transition's, so the first pass's rows can go
+            frames |= deferred.tables(deferred.plan.transitions)
+            deferred = None
         again = runner.run(dataclasses.replace(plan, drivers=None)).frames()  # kept from the first
         frames = {**frames, "persons": again["persons"]}
         if "previous" in again:
@@ -261,7 +266,14 @@ def analyse_scan(
         trend=_trend(frames, options, window, measured, config) if options.trend else None,
         history=history_trends(frames, config, window, measured),
         drivers=drivers_of(
-            frames, config, plan.drivers, options, found.bottleneck, found.transitions, window
+            frames,
+            deferred,
+            config,
+            plan.drivers,
+            options,
+            found.bottleneck,
+            found.transitions,
+            window,
         ),
         **_run_info(started, runner.info(), version),
     )

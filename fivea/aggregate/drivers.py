@@ -6,6 +6,7 @@ counts; never the events.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from fivea.result.drivers import DriverFeature, Drivers
 from fivea.stats import bh_adjusted
 
 if TYPE_CHECKING:
+    from fivea.person.drivers_deferred import DeferredDrivers
     from fivea.person.table import Window
     from fivea.result import Bottleneck, Transition
 
@@ -79,11 +81,16 @@ def top_event_names(
 
 
 def property_columns(
-    persons: pl.DataFrame, config: Config, plan: DriverPlan, segments: Sequence[str]
+    persons: pl.DataFrame, config: Config, plan: DriverPlan, segments: Sequence[str], s: int
 ) -> tuple[list[str], list[str]]:
-    """The property columns tested, and the candidates skipped for more than 50 values."""
+    """The property columns tested, and the candidates skipped for more than 50 values.
+
+    Values are counted over the persons who reached s, whichever other transitions phase 1
+    kept (docs/metrics.md "Drivers").
+    """
     if config.drivers.properties is not None:
         return list(plan.properties), []
+    persons = persons.filter(pl.col(reach_column(s)).is_not_null())
     kept: list[str] = []
     skipped: list[str] = []
     for column in plan.properties:
@@ -253,7 +260,7 @@ def transition_drivers(
         return Drivers(name, pop.height, converted, 0, "not_judged", reason, (), **design)
     listed, patterns = excluded_names(config, [STAGE_KEYS[s], STAGE_KEYS[t]])
     names = top_event_names(frames["events"], listed, patterns)
-    columns, skipped = property_columns(persons, config, plan, segments)
+    columns, skipped = property_columns(persons, config, plan, segments, s)
     least = max(min_stage, 0.01 * pop.height)
     tested = [
         x
@@ -275,6 +282,7 @@ def transition_drivers(
 
 def analyse_drivers(
     frames: Mapping[str, pl.DataFrame],
+    deferred: DeferredDrivers | None,
     config: Config,
     plan: DriverPlan | None,
     choice: str | None,
@@ -284,8 +292,11 @@ def analyse_drivers(
     as_of: int,
     segments: Sequence[str],
 ) -> tuple[Drivers, ...]:
-    """Drivers of the bottleneck (default), of one transition, or of every graded one."""
-    if plan is None or DRIVER_PERSONS not in frames:
+    """Drivers of the bottleneck (default), of one transition, or of every graded one.
+
+    ``deferred``: phase 1's tables not computed yet; asked for the analysed transitions only.
+    """
+    if plan is None or (DRIVER_PERSONS not in frames and deferred is None):
         return ()
     if choice in (None, "bottleneck"):
         wanted = [bottleneck] if bottleneck is not None else []
@@ -293,6 +304,10 @@ def analyse_drivers(
         wanted = [n for n in TRANSITION_NAMES if n in graded]
     else:
         wanted = [choice]
+    if deferred is not None and wanted:
+        pairs = tuple((s, s + 1) for s in map(TRANSITION_NAMES.index, wanted))
+        frames = {**frames, **deferred.tables(pairs)}
+        plan = dataclasses.replace(plan, transitions=pairs)
     out = []
     for name in wanted:
         s = TRANSITION_NAMES.index(name)
@@ -312,6 +327,7 @@ class Asked(Protocol):
 
 def drivers_of(
     frames: Mapping[str, pl.DataFrame],
+    deferred: DeferredDrivers | None,
     config: Config,
     plan: DriverPlan | None,
     asked: Asked,
@@ -330,5 +346,14 @@ def drivers_of(
     graded = [t.name for t in transitions if t.grade not in (None, "not_measured")]
     neck = bottleneck.transition if bottleneck is not None else None
     return analyse_drivers(
-        frames, config, plan, asked.drivers, neck, times, graded, window.as_of, asked.segments
+        frames,
+        deferred,
+        config,
+        plan,
+        asked.drivers,
+        neck,
+        times,
+        graded,
+        window.as_of,
+        asked.segments,
     )

@@ -231,6 +231,9 @@ class LocalRunner:
         compiled = plan.rules.kernel_fits and use_kernel(self.scan)
         plan = dataclasses.replace(plan, compiled=compiled)
         if count == 1 or self.scan.layout is None or self.scan.stitching:
+            # every person in one run: its grouped rows can wait for phase 2 to say which
+            # transitions' drivers it analyses (docs/metrics.md "Drivers", cost)
+            plan = dataclasses.replace(plan, defer_drivers=True)
             return run_phase1(self.scan.with_guessed_unit(), plan)
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's

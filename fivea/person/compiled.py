@@ -23,8 +23,7 @@ from fivea.config.loader import STAGE_KEYS
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.drivers import NAME, DriverPlan
-from fivea.person.drivers_compiled import driver_inputs
-from fivea.person.drivers_compiled import present as driver_present
+from fivea.person.drivers_compiled import driver_inputs, name_codes
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -148,6 +147,7 @@ class Grouped:
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
     keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
+    names: Sequence[np.ndarray] | None = None  # per part, each grouped row's event-name code
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -167,10 +167,12 @@ class Grouped:
         # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
         drivers = NAME in frame.columns  # the drivers need each person's key
         sequence, coded, keys = _person_codes(columns, count, drivers)
-        parts, times, row_hash = _packed(columns, coded, sequence)
+        # the drivers' event-name codes (4 bytes a row), grouped with the rows
+        names = name_codes(frame.get_column(NAME)) if drivers else np.empty(0, np.int32)
+        parts, times, row_hash, grouped_names = _packed(columns, coded, sequence, names)
         codes = [c for c, _, _ in coded]
         distinct = _distinct_rows(parts, codes, rows, times, row_hash) if duplicates else None
-        return cls(frame, rows, parts, distinct, keys)
+        return cls(frame, rows, parts, distinct, keys, grouped_names if drivers else None)
 
 
 def _person_codes(
@@ -189,12 +191,7 @@ def _person_codes(
     coded = _each_part(lambda k: kernel_grouping.person_codes(keys, check, k, count), count)
     if not with_keys:
         return sequence, coded, None
-    person_keys = []
-    for codes, persons, _ in coded:
-        rows = codes >= 0
-        of_person = np.empty(persons, keys.dtype)
-        of_person[codes[rows]] = keys[rows]  # every row of a person carries its key
-        person_keys.append(of_person)
+    person_keys = [kernel_grouping.person_keys(codes, persons, keys) for codes, persons, _ in coded]
     return sequence, coded, person_keys
 
 
@@ -202,22 +199,27 @@ def _packed(
     columns: dict[str, pl.Series],
     coded: list[tuple[np.ndarray, int, np.ndarray]],
     sequence: np.ndarray,
-) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
-    """Each part's ``(starts, packed, collided)``, and the times and row hashes (for duplicates)."""
+    names: np.ndarray,
+) -> tuple[
+    list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray, list[np.ndarray]
+]:
+    """Each part's ``(starts, packed, collided)``, the times and row hashes (for duplicates),
+    and each part's ``names`` in grouped order (empty without the drivers)."""
     from fivea.person import kernel_grouping
 
     arrays = _copies(columns, (TIME, _SIMPLE, _COUNTED, ROW_HASH))
     times, row_hash = arrays[TIME], _bits(arrays[ROW_HASH])
     simple, counted = _bits(arrays[_SIMPLE]), _bits(arrays[_COUNTED])
 
-    def pack(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pack(k: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
         codes, persons, collided = coded[k]
-        starts, packed = kernel_grouping.pack_persons(
-            codes, persons, sequence, times, simple, counted, row_hash
+        starts, packed, grouped_names = kernel_grouping.pack_persons(
+            codes, persons, sequence, times, simple, counted, row_hash, names
         )
-        return starts, packed, collided
+        return (starts, packed, collided), grouped_names
 
-    return _each_part(pack, len(coded)), times, row_hash
+    packs = _each_part(pack, len(coded))
+    return [p for p, _ in packs], times, row_hash, [n for _, n in packs]
 
 
 def _copies(columns: dict[str, pl.Series], names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -269,12 +271,10 @@ def person_table_compiled(
     paths: list[PathSpec],
     segments: list[str],
     last_touch: bool,
-    touched: Sequence[str] = (),
     facts_out: list[tuple[np.ndarray, ...]] | None = None,
 ) -> pl.DataFrame:
     """The person table of ``fivea.person.table.person_table``, computed by the kernel.
 
-    ``touched``: more input columns whose touch rows the kernel finds (after the segments');
     ``facts_out`` receives the kernel's facts of each part (the drivers read them).
     """
     from fivea.person import kernel
@@ -287,13 +287,11 @@ def person_table_compiled(
     counted = rules.counted
     # which rows carry a non-empty value of each segment column (row by row: the kernel reads
     # a row's flags together): the kernel picks per column the person's first (or last) such row
-    columns = [*(f"seg_{c}" for c in segments), *touched]
+    columns = [f"seg_{c}" for c in segments]
     present = np.zeros((max(frame.height, 1), len(columns)), np.uint8)
     for s, column in enumerate(columns):
         values = frame.get_column(column)
-        present[: frame.height, s] = (
-            values.is_not_null().to_numpy() if s < len(segments) else driver_present(values)
-        )
+        present[: frame.height, s] = values.is_not_null().to_numpy()
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,

@@ -67,6 +67,11 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
     return exprs
 
 
+def name_codes(names: pl.Series) -> np.ndarray:
+    """Each input row's event-name code (the categorical's physical code, -1: no name)."""
+    return names.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
+
+
 def present(column: pl.Series) -> np.ndarray:
     """Whether each row may hold a value: not null, and for text not empty (blank text is
     found on the touch rows, ``_first_values``)."""
@@ -79,12 +84,18 @@ _TRIES = 3  # rounds of "the next row" for blank first touches, then the test on
 
 
 def _first_values(
-    column: pl.Series, rows: np.ndarray, part: tuple[np.ndarray, np.ndarray], until: int, last: bool
+    column: pl.Series,
+    rows: np.ndarray,
+    persons: np.ndarray,
+    part: tuple[np.ndarray, np.ndarray],
+    until: int,
+    last: bool,
 ) -> pl.Series:
-    """The trimmed text of each person's touch row, moving past blank values (white space only).
+    """The trimmed text of each person's touch row (``rows``, of the part's ``persons``),
+    moving past blank values (white space only).
 
-    The kernel's touch rows skip nulls and empty text; a blank winner is rare, so its person
-    walks on to the next candidate row, and after a few rounds every row is tested.
+    The touch rows skip nulls and empty text; a blank winner is rare, so its person walks on
+    to the next candidate row, and after a few rounds every row is tested.
     """
     from fivea.person import kernel_drivers
 
@@ -110,7 +121,7 @@ def _first_values(
             if flags is None:
                 flags = present(column).astype(np.uint8)
             flags[rows[blank]] = 0
-        rows[blank] = kernel_drivers.touch_rows(starts, packed, flags, blank, until, last)
+        rows[blank] = kernel_drivers.touch_rows(starts, packed, flags, persons[blank], until, last)
         out = out.scatter(blank, values(rows[blank]))
     return out
 
@@ -120,20 +131,20 @@ def driver_tables(
     plan: DriverPlan,
     window: Window,
     facts: Sequence[tuple[np.ndarray, ...]],
-    sources: Sequence[str],
+    segments: Sequence[str],
 ) -> dict[str, pl.DataFrame]:
     """The two drivers tables from the kernel's facts of each part (``person_facts``'s first,
-    reach and touch; the touch rows of ``sources`` are the last ``len(sources)``)."""
+    reach and touch rows; the touch rows of a text segment column serve its property too)."""
     from fivea.person import kernel_drivers
     from fivea.person.kernel import NULL
 
     frame = grouped.segments
-    keys = grouped.keys
-    assert keys is not None  # kept by Grouped.of for the drivers
+    keys, grouped_names = grouped.keys, grouped.names
+    # kept by Grouped.of for the drivers
+    assert keys is not None
+    assert grouped_names is not None
     names = frame.get_column(NAME)
-    # 4 bytes a row: the kernel reads them in person order, out of input order
-    codes = names.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
-    n_names = int(codes.max()) + 1 if codes.shape[0] else 0
+    n_names = max((int(n.max()) + 1 for n in grouped_names if n.shape[0]), default=0)
     known = names.drop_nulls().unique()
     lookup = pl.Series(NAME, [None] * n_names, pl.String).scatter(
         known.to_physical().cast(pl.Int64).to_numpy(), known.cast(pl.String)
@@ -143,31 +154,48 @@ def driver_tables(
     until = _HIGH if window.until is None else window.until
     last = plan.last_touch
     reach_at = [reach_column(s) for s in plan.stages]
+    sources = touch_sources(plan, frame.columns)
+    # which input rows may hold a value of each column the segments' touch rows do not serve
+    flags = {
+        source: present(frame.get_column(source)).astype(np.uint8)
+        for source in sources
+        if not source.startswith("seg_")
+    }
+
+    def touch(k: int, source: str, kept: np.ndarray) -> np.ndarray:
+        if source in flags:  # the first (last) flagged row of each person, -1: none
+            starts, packed, _ = grouped.parts[k]
+            return kernel_drivers.touch_rows(starts, packed, flags[source], kept, until, last)
+        return facts[k][3][list(segments).index(source.removeprefix("seg_"))][kept]
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         starts, packed, _ = grouped.parts[k]
-        first, _, reach, touch = facts[k][:4]
+        first, _, reach = facts[k][:3]
         person_keys = keys[k]
+        kept = np.flatnonzero(
+            (first != NULL)
+            & np.any(np.stack([reach[s] != NULL for s, _ in plan.transitions]), axis=0)
+        )
         persons = pl.DataFrame(
-            {KEY: person_keys, **{reach_column(s): reach[s] for s in plan.stages}}
+            {KEY: person_keys[kept], **{reach_column(s): reach[s][kept] for s in plan.stages}}
         ).with_columns(
             pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
             for c in map(reach_column, plan.stages)
         )
-        at = len(touch) - len(sources)
         values = [
             _first_values(
-                frame.get_column(source), touch[at + i], (starts, packed), until, last
+                frame.get_column(source),
+                touch(k, source, kept),
+                kept,
+                (starts, packed),
+                until,
+                last,
             ).alias(prop_column(column))
-            for i, (column, source) in enumerate(zip(plan.properties, sources, strict=True))
+            for column, source in zip(plan.properties, sources, strict=True)
         ]
         persons = persons.with_columns(values)
-        kept = (first != NULL) & np.any(
-            np.stack([reach[s] != NULL for s, _ in plan.transitions]), axis=0
-        )
-        persons = persons.filter(pl.Series(kept))
         index, code, offsets = kernel_drivers.event_offsets(
-            starts, packed, codes, n_names, first, reach, stages, bound, until
+            starts, packed, grouped_names[k], n_names, first, reach, stages, bound, until
         )
         long = pl.DataFrame(
             {

@@ -17,7 +17,6 @@ def _scan(
     starts: np.ndarray,
     packed: np.ndarray,
     names: np.ndarray,
-    row_names: np.ndarray,
     first: np.ndarray,
     reach: np.ndarray,
     stages: np.ndarray,
@@ -33,8 +32,7 @@ def _scan(
     """Count (``fill`` False) or write the (person, name) rows; returns their number.
 
     One walk over each person's rows from the earliest analysed reach_s serves every
-    transition. Counting reads each row's name code out of input order (a cache miss a row)
-    and keeps it in ``row_names`` by grouped row, so writing reads them in order.
+    transition; ``names`` is in grouped order, so both walks read memory in order.
     """
     n_t = stages.shape[0]
     rs = np.empty(n_t, np.int64)
@@ -69,11 +67,7 @@ def _scan(
                 break
             if not taken:
                 continue
-            if fill:
-                code = row_names[j]
-            else:
-                code = names[packed[j, ROW_AND_HASH] & LOW32]
-                row_names[j] = code
+            code = names[j]
             if code < 0:
                 continue
             if stamp[code] != p:
@@ -108,14 +102,13 @@ def event_offsets(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
     analysed s (``stages``: s per transition), the first offset from each reach_s (µs, NULL:
-    none). ``names``: each input row's name code (< 0: no name). Returns (person index, name
-    code, offsets: transitions x rows); counted first, so the output is allocated once.
+    none). ``names``: each grouped row's name code (< 0: no name). Returns (person index,
+    name code, offsets: transitions x rows); counted first, so the output is allocated once.
     """
     stamp = np.full(max(n_names, 1), -1, np.int64)
-    row_names = np.empty(packed.shape[0], np.int32)
     slot = np.zeros(max(n_names, 1), np.int64)
     # the compiled pass runs twice over the same inputs: first counting, then writing
-    shared = (starts, packed, names, row_names, first, reach, stages, bound, until, stamp, slot)
+    shared = (starts, packed, names, first, reach, stages, bound, until, stamp, slot)
     none = np.empty(0, np.int64)
     count = _scan(*shared, none, none, np.empty((0, 0), np.int64), False)
     stamp[:] = -1

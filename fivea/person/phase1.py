@@ -32,6 +32,7 @@ from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
 from fivea.person.drivers import DRIVER_TABLES, DriverPlan, driver_frames
+from fivea.person.drivers_deferred import DeferredDrivers
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
@@ -74,6 +75,9 @@ class Phase1Plan:
     hash_ids: bool = True  # key persons by a 64-bit hash (rerun on ids after a collision)
     compiled: bool = False  # person tables through the compiled kernel (fivea.person.kernel)
     drivers: DriverPlan | None = None  # per-person driver features (fivea.person.drivers)
+    # the compiled kernel's drivers tables left to phase 2's call, for the transitions it
+    # analyses (one run of whole persons only: docs/metrics.md "Drivers", cost)
+    defer_drivers: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class Phase1Tables:
     trend: pl.DataFrame | None = None
     history: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)
     drivers: dict[str, pl.DataFrame] = dataclasses.field(default_factory=dict)  # per person
+    deferred_drivers: DeferredDrivers | None = None  # ``drivers`` on request (defer_drivers)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table by name (the names ``build_quality`` reads)."""
@@ -199,19 +204,22 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
         if unit is not None and unit != scan.build.unit:
             # the first rows' epoch unit is not the column's (rare): redo with the column's
             return run_phase1(scan.with_unit(unit), plan)
+    deferred = None
     if KERNEL_INPUT in frames:
         from fivea.person.compiled import Grouped
 
         # popped into the call: Grouped.of frees each column as it takes it
         grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
-        frames |= _compiled_persons(grouped, plan)
+        computed, deferred = _compiled_persons(grouped, plan)
+        frames |= computed
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
         return run_phase1(scan, dataclasses.replace(plan, hash_ids=False))
     for name in ("persons", "previous"):
         if name in frames:
             frames[name] = frames[name].drop(ID_COLLISION, strict=False)
-    return tables_from_frames(frames)
+    tables = tables_from_frames(frames)
+    return dataclasses.replace(tables, deferred_drivers=deferred)
 
 
 def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
@@ -225,7 +233,10 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
     def load() -> object:
         from fivea.person.compiled import Grouped, tiny_input
 
-        return _compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
+        tables, deferred = _compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
+        if deferred is not None:  # loads the drivers' compiled functions too
+            tables |= deferred.tables(deferred.plan.transitions)
+        return tables
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="fivea-kernel")
     try:
@@ -234,32 +245,29 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
         pool.shutdown(wait=False)
 
 
-def _compiled_persons(grouped: Grouped, plan: Phase1Plan) -> dict[str, pl.DataFrame]:
-    """The person tables (current and previous window) of the grouped kernel input."""
+def _compiled_persons(
+    grouped: Grouped, plan: Phase1Plan
+) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
+    """The person tables (current and previous window) of the grouped kernel input, and the
+    drivers tables (or, with ``defer_drivers``, what computes them on request)."""
     from fivea.person.compiled import person_table_compiled
-    from fivea.person.drivers_compiled import driver_tables, touch_sources
 
     paths = list(plan.paths)
     out = {"distinct": grouped.distinct} if grouped.distinct is not None else {}
     drivers, facts = _kernel_drivers(plan), []
-    touched = touch_sources(drivers, grouped.segments.columns) if drivers is not None else []
     out["persons"] = person_table_compiled(
-        grouped,
-        plan.rules,
-        plan.window,
-        paths,
-        list(plan.segments),
-        plan.last_touch,
-        touched,
-        facts,
+        grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch, facts
     )
-    if drivers is not None:
-        out |= driver_tables(grouped, drivers, plan.window, facts, touched)
     if plan.previous is not None:
         out["previous"] = person_table_compiled(
             grouped, plan.rules, plan.previous, paths, list(plan.segments), plan.last_touch
         )
-    return out
+    if drivers is None:
+        return out, None
+    deferred = DeferredDrivers(grouped, drivers, plan.window, tuple(facts), plan.segments)
+    if plan.defer_drivers:
+        return out, deferred
+    return out | deferred.tables(drivers.transitions), None
 
 
 def _collided(frames: dict[str, pl.DataFrame]) -> bool:

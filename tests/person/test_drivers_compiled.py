@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fivea
+from fivea.config.models import TRANSITION_NAMES
 from tests.aggregate.test_drivers import CONFIG, planted_log
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -135,3 +136,52 @@ def test_blank_first_touches_move_on_to_the_next_value(
     values = {f.value for f in compiled[0].features if f.kind == "property"}
     assert values <= {"A", "B"}
     assert values
+
+
+def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One run of whole persons leaves the drivers tables to phase 2's request, for the
+    transitions it analyses (docs/metrics.md "Drivers", cost); the drivers are the same."""
+    import fivea.person.drivers_compiled as compiled_drivers
+
+    asked: list[tuple[tuple[int, int], ...]] = []
+    computed = compiled_drivers.driver_tables
+
+    def recording(grouped: object, plan: object, *args: object) -> object:
+        if grouped.rows > 2:  # not the two-row run that loads the kernel
+            asked.append(plan.transitions)
+        return computed(grouped, plan, *args)
+
+    monkeypatch.setattr(compiled_drivers, "driver_tables", recording)
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    # every stage measured: no second pass for the ordered path (which asks for all of them)
+    planted = planted_log(3, persons=900)
+    later = [
+        (f"u{i}", START + timedelta(days=d), e)
+        for i in range(0, 300, 3)
+        for d, e in ((6, "question"), (7, "purchase"), (8, "review"))
+        if i % 2 or e != "review"
+    ]
+    extra = pl.DataFrame(
+        {
+            "user_id": [u for u, _, _ in later],
+            "event_time": [t for _, t, _ in later],
+            "event": [e for _, _, e in later],
+            "channel": ["email"] * len(later),
+        }
+    )
+    log = _with_properties(pl.concat([planted, extra]).sort("event_time"), 3)
+    every = fivea.diagnose(log, CONFIG, drivers="all").drivers
+    assert len(every) >= 2
+    graded = tuple((s, s + 1) for s in (TRANSITION_NAMES.index(d.transition) for d in every))
+    assert asked == [graded]
+    for one in every:
+        asked.clear()
+        alone = fivea.diagnose(log, CONFIG, drivers=one.transition).drivers
+        assert alone == (one,)
+        assert len(asked) == 1
+        assert len(asked[0]) == 1
+    asked.clear()
+    assert fivea.diagnose(log, CONFIG, drivers="none").drivers == ()
+    assert asked == []
