@@ -10,25 +10,27 @@
 -- Semantics (docs/metrics.md), with the rules of fivea/presets/5a-default.yaml:
 --   aware    = any event (its named events are a subset of "any event");
 --   appeal, ask, act = the preset's event-name lists (exact, case-sensitive);
---   advocate = the word-of-mouth list, or a repeat purchase: the 2nd, 3rd, ... event of a person
---              in (time, input order) within one purchase vocabulary (four rules
---              `min_count: 2`, no `within`: purchase | in_app_purchase | Order Completed,
---              Checkout Completed | Purchase, Purchased), so that one order logged under two
---              names is not a repeat.
+--   advocate = the word-of-mouth list, or a repeat purchase: the start of a person's 2nd, 3rd,
+--              ... order within one purchase vocabulary (four rules `min_count: 2, gap: 1h`, no
+--              `within`: purchase | in_app_purchase | Order Completed, Checkout Completed |
+--              Purchase, Purchased), so that one order logged under two names is not a repeat;
+--              a purchase less than 1 h after the person's previous one of the same rule, in
+--              (time, input order), continues its order (docs/metrics.md "Occasions").
 -- No --since/--until is given, so every valid event is in the analysis window.
 
--- The funnel window (funnel.window: 30d) in microseconds; 1 d = 86,400 s.
+-- The funnel window (funnel.window: 30d) and the repeat-purchase rules' gap (1h) in µs.
 CREATE TEMP MACRO funnel_window_us() AS 30 * 86400 * 1000000::BIGINT;
+CREATE TEMP MACRO repeat_gap_us() AS 3600 * 1000000::BIGINT;
 
 -- 1. Events: drop the rows fivea drops (null or empty user or event, null time) and keep only
---    what the metrics need: person, time in integer microseconds, input order, channel and one
---    flag per rule.
+--    what the metrics need: person, time in integer microseconds, input order, the segment
+--    value (trimmed; null when empty) and one flag per rule.
 CREATE TEMP TABLE ev AS
 SELECT
     user_id,
     epoch_us(event_time) AS t,
     rn,
-    coalesce(channel, '') AS channel,
+    nullif(trim(channel), '') AS channel,
     event IN (
         'product_view', 'view_item', 'select_item', 'view_promotion', 'select_promotion',
         'wishlist_add', 'add_to_wishlist', 'pricing_view', 'feature_view',
@@ -51,7 +53,7 @@ SELECT
         'Product Shared', 'Product Reviewed', 'Cart Shared', 'Referral Sent', 'Review Posted'
     ) AS is_word,
     -- advocate, rules 2-5: the purchase vocabulary of the event (null: not a purchase rule),
-    -- each a hit from its 2nd event on
+    -- each a hit from its 2nd occasion on
     CASE
         WHEN event = 'purchase' THEN 1
         WHEN event = 'in_app_purchase' THEN 2
@@ -61,22 +63,24 @@ SELECT
 FROM raw_events
 WHERE user_id <> '' AND event <> '' AND event_time IS NOT NULL;
 
--- 2. Advocate hits of the repeat-purchase rules: a person's events of one rule ranked in
---    (time, input order); the 2nd and later are hits.
+-- 2. Advocate hits of the repeat-purchase rules: each purchase's distance to the person's
+--    previous purchase of the same rule in (time, input order); one of 1 h or more starts a new
+--    occasion. The first purchase starts the first occasion (distance null), so every other
+--    start is the start of a 2nd or later occasion: a hit.
 CREATE TEMP TABLE repeat_buys AS
 SELECT user_id, t
 FROM (
     SELECT
         user_id,
         t,
-        row_number() OVER (PARTITION BY user_id, buy_rule ORDER BY t, rn) AS nth
+        t - lag(t) OVER (PARTITION BY user_id, buy_rule ORDER BY t, rn) AS since_previous
     FROM ev
     WHERE buy_rule IS NOT NULL
 )
-WHERE nth >= 2;
+WHERE since_previous >= repeat_gap_us();
 
 -- 3. One row per person: reach time (earliest hit) per stage, and the first-touch channel
---    (channel of the earliest event, ties by input order; null and empty form "(none)").
+--    (the first non-empty value in (time, input order); none: "(none)").
 CREATE TEMP TABLE persons AS
 SELECT
     user_id,
@@ -87,7 +91,8 @@ SELECT
     min(t) FILTER (WHERE is_word) AS r_word,
     -- (time, input order) as one integer key t * 2^32 + rn (rn < 2^32 rows); it compares like
     -- the pair and is faster than a struct key
-    arg_min(channel, t::HUGEINT * 4294967296 + rn) AS first_channel
+    arg_min(channel, t::HUGEINT * 4294967296 + rn) FILTER (WHERE channel IS NOT NULL)
+        AS first_channel
 FROM ev
 GROUP BY user_id;
 
@@ -99,7 +104,7 @@ SELECT
     p.r_ask,
     p.r_act,
     least(p.r_word, b.r_repeat) AS r_advocate,  -- least() skips NULLs
-    if(p.first_channel = '', '(none)', p.first_channel) AS channel
+    coalesce(p.first_channel, '(none)') AS channel
 FROM persons AS p
 LEFT JOIN (SELECT user_id, min(t) AS r_repeat FROM repeat_buys GROUP BY user_id) AS b
     USING (user_id);

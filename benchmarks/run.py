@@ -369,17 +369,25 @@ def metrics_of_fivea(report: dict) -> dict:
         for r in segment["rows"]
     }
     events = report["quality"]["rows_used"]
+    subfunnels = {
+        sub["name"]: {
+            str(k): {"reached": step["reached"], "median_seconds": step["median_seconds"]}
+            for k, step in enumerate(sub["steps"], start=1)
+        }
+        for sub in report.get("subfunnels") or []
+    }
     return {
         "persons": report["persons"],
         "events": events,
         "stages": stages,
         "transitions": transitions,
         "channels": channels,
+        "subfunnels": subfunnels,
     }
 
 
 def metrics_of_duckdb(result: dict) -> dict:
-    """The same numbers from duckdb_5a.sql's JSON."""
+    """The same numbers from the JSON of duckdb_5a.sql or duckdb_rules.sql."""
     stages = {s["key"]: {"reached": s["reached"], "path": s["path"]} for s in result["stages"]}
     by_k = {t["k"]: t for t in result["transitions"] or []}
     transitions = {}
@@ -390,13 +398,30 @@ def metrics_of_duckdb(result: dict) -> dict:
         r["value"]: {"persons": r["persons"], **{k: r["reached"][k] for k in STAGES}}
         for r in result["segments"]
     }
-    return {
+    out = {
         "persons": result["persons"],
         "events": result["events"],
         "stages": stages,
         "transitions": transitions,
         "channels": channels,
     }
+    if "subfunnels" in result:  # duckdb_5a.sql has none: the preset's are not compared
+        out["subfunnels"] = {
+            sub["name"]: {str(k): step for k, step in enumerate(sub["steps"], start=1)}
+            for sub in result["subfunnels"]
+        }
+    return out
+
+
+def compared(report: dict, result: dict) -> tuple[dict, dict]:
+    """The numbers of fivea's report and of a DuckDB result that ``diff`` compares.
+
+    Sub-funnels only when the SQL computes them (duckdb_rules.sql does, duckdb_5a.sql not).
+    """
+    f, d = metrics_of_fivea(report), metrics_of_duckdb(result)
+    if "subfunnels" not in d:
+        del f["subfunnels"]
+    return f, d
 
 
 def diff(fivea: dict, duck: dict, path: str = "") -> list[str]:
