@@ -69,9 +69,7 @@ def source_view(path: Path, fmt: str) -> str:
     else:
         msg = f"unknown format {fmt!r}"
         raise ValueError(msg)
-    return (
-        f"CREATE VIEW raw_events AS SELECT {', '.join(VIEW_COLUMNS)}, {rn} AS rn FROM {reader}"
-    )
+    return f"CREATE VIEW raw_events AS SELECT {', '.join(VIEW_COLUMNS)}, {rn} AS rn FROM {reader}"
 
 
 def run(path: Path, fmt: str, threads: int, config: str = "preset") -> str:
