@@ -5,7 +5,8 @@
 -- channel VARCHAR, rn BIGINT), defined by run.py over one Parquet or CSV file; rn is the row
 -- number in the file (input order, the tie-break of docs/input.md "Input order").
 -- Output: one row, one JSON value with persons, events, stages (reached, path), transitions
--- (converted, reversed, time-to-convert quantiles) and the first-touch channel breakdown.
+-- (converted, reversed, time-to-convert quantiles), the first-touch channel breakdown and the
+-- checkout sub-funnel (reached and median step time per step).
 --
 -- Semantics (docs/metrics.md), with the rules of fivea/presets/5a-default.yaml:
 --   aware    = any event (its named events are a subset of "any event");
@@ -15,7 +16,11 @@
 --              `within`: purchase | in_app_purchase | Order Completed, Checkout Completed |
 --              Purchase, Purchased), so that one order logged under two names is not a repeat;
 --              a purchase less than 1 h after the person's previous one of the same rule, in
---              (time, input order), continues its order (docs/metrics.md "Occasions").
+--              (time, input order), continues its order (docs/metrics.md "Occasions");
+--   sub-funnel checkout = add_to_cart | Product Added | Add to Cart -> begin_checkout |
+--              Checkout Started -> purchase | in_app_purchase | Order Completed | Purchase |
+--              Purchased, each step its own row strictly after the previous one in (time,
+--              input order), window funnel.window (docs/metrics.md "Sub-funnels").
 -- No --since/--until is given, so every valid event is in the analysis window.
 
 -- The funnel window (funnel.window: 30d) and the repeat-purchase rules' gap (1h) in µs.
@@ -59,7 +64,14 @@ SELECT
         WHEN event = 'in_app_purchase' THEN 2
         WHEN event IN ('Order Completed', 'Checkout Completed') THEN 3
         WHEN event IN ('Purchase', 'Purchased') THEN 4
-    END::UTINYINT AS buy_rule
+    END::UTINYINT AS buy_rule,
+    -- the sub-funnel step of the event (null: none)
+    CASE
+        WHEN event IN ('add_to_cart', 'Product Added', 'Add to Cart') THEN 1
+        WHEN event IN ('begin_checkout', 'Checkout Started') THEN 2
+        WHEN event IN ('purchase', 'in_app_purchase', 'Order Completed', 'Purchase', 'Purchased')
+            THEN 3
+    END::UTINYINT AS step
 FROM raw_events
 WHERE user_id <> '' AND event <> '' AND event_time IS NOT NULL;
 
@@ -220,7 +232,55 @@ FROM reach AS r
 JOIN ranked AS k USING (channel)
 GROUP BY ALL;
 
--- 8. Everything as one JSON value.
+-- 8. Sub-funnel checkout (as in duckdb_rules.sql): from every row of step 1, each next step's
+--    earliest row strictly after the previous step's row in (time, input order) (ASOF JOIN on
+--    the key t * 2^32 + rn);
+--    a step counts while it lies at most funnel.window after the start (inclusive). A person's
+--    level is the best start's; the step times are those of the earliest start reaching that
+--    level, and each step's median is over the persons who reached it (type 7, as fivea).
+CREATE TEMP TABLE sub_levels AS
+WITH
+    steps AS (SELECT user_id, t, t::HUGEINT * 4294967296 + rn AS key, step FROM ev WHERE step > 0),
+    s1 AS (SELECT user_id, t AS t1, key AS key1 FROM steps WHERE step = 1),
+    s2 AS (SELECT user_id, t, key FROM steps WHERE step = 2),
+    s3 AS (SELECT user_id, t, key FROM steps WHERE step = 3),
+    to_2 AS (
+        SELECT s.user_id, s.t1, s.key1, h.t AS t2, h.key AS key2
+        FROM s1 AS s
+        ASOF LEFT JOIN s2 AS h ON s.user_id = h.user_id AND s.key1 < h.key
+    ),
+    to_3 AS (
+        SELECT s.user_id, s.t1, s.key1, s.t2, h.t AS t3
+        FROM to_2 AS s
+        ASOF LEFT JOIN s3 AS h ON s.user_id = h.user_id AND s.key2 < h.key
+    ),
+    chains AS (
+        SELECT
+            *,
+            1
+            + coalesce(t2 - t1 <= funnel_window_us(), false)::INT
+            + coalesce(t3 - t1 <= funnel_window_us(), false)::INT AS level
+        FROM to_3
+    )
+SELECT
+    user_id,
+    max(level) AS level,
+    -- the earliest start among those of the highest level: the smallest (-level, start key)
+    arg_min({'t1': t1, 't2': t2, 't3': t3}, ((4 - level)::HUGEINT << 100) + key1) AS times
+FROM chains
+GROUP BY user_id;
+
+CREATE TEMP TABLE sub_steps AS
+SELECT
+    k,
+    count(*) FILTER (WHERE level >= k) AS reached,
+    quantile_cont(
+        CASE k WHEN 2 THEN times.t2 - times.t1 WHEN 3 THEN times.t3 - times.t2 END, 0.5
+    ) FILTER (WHERE level >= k AND k >= 2) AS median
+FROM sub_levels, range(1, 4) AS ks(k)
+GROUP BY k;
+
+-- 9. Everything as one JSON value.
 SELECT to_json({
     'persons': (SELECT count(*) FROM reach),
     'events': (SELECT count(*) FROM ev),
@@ -249,5 +309,12 @@ SELECT to_json({
             }
         } ORDER BY persons DESC, value)
         FROM channel_counts
-    )
+    ),
+    'subfunnels': [{
+        'name': 'checkout',
+        'steps': (
+            SELECT list({'reached': reached, 'median_seconds': median / 1e6} ORDER BY k)
+            FROM sub_steps
+        )
+    }]
 }) AS result;
