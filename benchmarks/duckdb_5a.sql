@@ -22,6 +22,9 @@
 --              Purchased, each step its own row strictly after the previous one in (time,
 --              input order), window funnel.window (docs/metrics.md "Sub-funnels").
 -- No --since/--until is given, so every valid event is in the analysis window.
+-- Every stage is taken as measured (docs/metrics.md "Not measured, not judged"): fivea's path
+-- skips a stage no rule hits, this SQL does not, so such a log shows up as a disagreement (the
+-- benchmark logs hit every stage).
 
 -- The funnel window (funnel.window: 30d) and the repeat-purchase rules' gap (1h) in µs.
 CREATE TEMP MACRO funnel_window_us() AS 30 * 86400 * 1000000::BIGINT;
