@@ -235,7 +235,7 @@ def rules_drift(configs: list[str] | None = None) -> list[str]:
         if ref is None or (digest := rules_digest(ref)) == ref.digest:
             continue
         out.append(
-            f"{ref.config.relative_to(REPO)} changed since benchmarks/{ref.sql.name} was written "
+            f"{os.path.relpath(ref.config, REPO)} changed since benchmarks/{ref.sql.name} was written "
             f"(rules digest {digest}, SQL written for {ref.digest}): update the SQL to the new "
             f"rules, then the digest of {name!r} in SQL in benchmarks/run.py; until then a "
             "disagreement may be the SQL's, not fivea's"

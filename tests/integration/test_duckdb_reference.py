@@ -10,6 +10,7 @@ Skipped without duckdb (the ``bench`` extra).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -188,3 +189,18 @@ def test_the_sql_was_written_for_the_current_rules() -> None:
     """Each SQL file's digest matches its config: a changed preset or config_rules.yaml needs
     its SQL updated (then the digest in benchmarks/run.py)."""
     assert bench.rules_drift() == []
+
+
+def test_a_changed_config_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = bench.SQL["rules"]
+    changed = tmp_path / "config_rules.yaml"
+    changed.write_text(ref.config.read_text().replace("within: 30d", "within: 7d"))
+    monkeypatch.setitem(bench.SQL, "rules", dataclasses.replace(ref, config=changed))
+    [warning] = bench.rules_drift(["preset", "rules"])
+    assert "config_rules.yaml changed since benchmarks/duckdb_rules.sql was written" in warning
+    assert f"SQL written for {ref.digest}" in warning
+    # labels are not rules: relabelling a stage needs no new SQL
+    changed.write_text(
+        ref.config.read_text().replace("aware:    {rules", "aware: {label: Seen, rules")
+    )
+    assert bench.rules_drift(["rules"]) == []
