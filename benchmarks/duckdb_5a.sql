@@ -5,30 +5,40 @@
 -- channel VARCHAR, rn BIGINT), defined by run.py over one Parquet or CSV file; rn is the row
 -- number in the file (input order, the tie-break of docs/input.md "Input order").
 -- Output: one row, one JSON value with persons, events, stages (reached, path), transitions
--- (converted, reversed, time-to-convert quantiles) and the first-touch channel breakdown.
+-- (converted, reversed, time-to-convert quantiles), the first-touch channel breakdown and the
+-- checkout sub-funnel (reached and median step time per step).
 --
 -- Semantics (docs/metrics.md), with the rules of fivea/presets/5a-default.yaml:
 --   aware    = any event (its named events are a subset of "any event");
 --   appeal, ask, act = the preset's event-name lists (exact, case-sensitive);
---   advocate = the word-of-mouth list, or a repeat purchase: the 2nd, 3rd, ... event of a person
---              in (time, input order) within one purchase vocabulary (four rules
---              `min_count: 2`, no `within`: purchase | in_app_purchase | Order Completed,
---              Checkout Completed | Purchase, Purchased), so that one order logged under two
---              names is not a repeat.
+--   advocate = the word-of-mouth list, or a repeat purchase: the start of a person's 2nd, 3rd,
+--              ... order within one purchase vocabulary (four rules `min_count: 2, gap: 1h`, no
+--              `within`: purchase | in_app_purchase | Order Completed, Checkout Completed |
+--              Purchase, Purchased), so that one order logged under two names is not a repeat;
+--              a purchase less than 1 h after the person's previous one of the same rule, in
+--              (time, input order), continues its order (docs/metrics.md "Occasions");
+--   sub-funnel checkout = add_to_cart | Product Added | Add to Cart -> begin_checkout |
+--              Checkout Started -> purchase | in_app_purchase | Order Completed | Purchase |
+--              Purchased, each step its own row strictly after the previous one in (time,
+--              input order), window funnel.window (docs/metrics.md "Sub-funnels").
 -- No --since/--until is given, so every valid event is in the analysis window.
+-- Every stage is taken as measured (docs/metrics.md "Not measured, not judged"): fivea's path
+-- skips a stage no rule hits, this SQL does not, so such a log shows up as a disagreement (the
+-- benchmark logs hit every stage).
 
--- The funnel window (funnel.window: 30d) in microseconds; 1 d = 86,400 s.
+-- The funnel window (funnel.window: 30d) and the repeat-purchase rules' gap (1h) in µs.
 CREATE TEMP MACRO funnel_window_us() AS 30 * 86400 * 1000000::BIGINT;
+CREATE TEMP MACRO repeat_gap_us() AS 3600 * 1000000::BIGINT;
 
 -- 1. Events: drop the rows fivea drops (null or empty user or event, null time) and keep only
---    what the metrics need: person, time in integer microseconds, input order, channel and one
---    flag per rule.
+--    what the metrics need: person, time in integer microseconds, input order, the segment
+--    value (trimmed; null when empty) and one flag per rule.
 CREATE TEMP TABLE ev AS
 SELECT
     user_id,
     epoch_us(event_time) AS t,
     rn,
-    coalesce(channel, '') AS channel,
+    nullif(trim(channel), '') AS channel,
     event IN (
         'product_view', 'view_item', 'select_item', 'view_promotion', 'select_promotion',
         'wishlist_add', 'add_to_wishlist', 'pricing_view', 'feature_view',
@@ -51,32 +61,41 @@ SELECT
         'Product Shared', 'Product Reviewed', 'Cart Shared', 'Referral Sent', 'Review Posted'
     ) AS is_word,
     -- advocate, rules 2-5: the purchase vocabulary of the event (null: not a purchase rule),
-    -- each a hit from its 2nd event on
+    -- each a hit from its 2nd occasion on
     CASE
         WHEN event = 'purchase' THEN 1
         WHEN event = 'in_app_purchase' THEN 2
         WHEN event IN ('Order Completed', 'Checkout Completed') THEN 3
         WHEN event IN ('Purchase', 'Purchased') THEN 4
-    END::UTINYINT AS buy_rule
+    END::UTINYINT AS buy_rule,
+    -- the sub-funnel step of the event (null: none)
+    CASE
+        WHEN event IN ('add_to_cart', 'Product Added', 'Add to Cart') THEN 1
+        WHEN event IN ('begin_checkout', 'Checkout Started') THEN 2
+        WHEN event IN ('purchase', 'in_app_purchase', 'Order Completed', 'Purchase', 'Purchased')
+            THEN 3
+    END::UTINYINT AS step
 FROM raw_events
 WHERE user_id <> '' AND event <> '' AND event_time IS NOT NULL;
 
--- 2. Advocate hits of the repeat-purchase rules: a person's events of one rule ranked in
---    (time, input order); the 2nd and later are hits.
+-- 2. Advocate hits of the repeat-purchase rules: each purchase's distance to the person's
+--    previous purchase of the same rule in (time, input order); one of 1 h or more starts a new
+--    occasion. The first purchase starts the first occasion (distance null), so every other
+--    start is the start of a 2nd or later occasion: a hit.
 CREATE TEMP TABLE repeat_buys AS
 SELECT user_id, t
 FROM (
     SELECT
         user_id,
         t,
-        row_number() OVER (PARTITION BY user_id, buy_rule ORDER BY t, rn) AS nth
+        t - lag(t) OVER (PARTITION BY user_id, buy_rule ORDER BY t, rn) AS since_previous
     FROM ev
     WHERE buy_rule IS NOT NULL
 )
-WHERE nth >= 2;
+WHERE since_previous >= repeat_gap_us();
 
 -- 3. One row per person: reach time (earliest hit) per stage, and the first-touch channel
---    (channel of the earliest event, ties by input order; null and empty form "(none)").
+--    (the first non-empty value in (time, input order); none: "(none)").
 CREATE TEMP TABLE persons AS
 SELECT
     user_id,
@@ -87,7 +106,8 @@ SELECT
     min(t) FILTER (WHERE is_word) AS r_word,
     -- (time, input order) as one integer key t * 2^32 + rn (rn < 2^32 rows); it compares like
     -- the pair and is faster than a struct key
-    arg_min(channel, t::HUGEINT * 4294967296 + rn) AS first_channel
+    arg_min(channel, t::HUGEINT * 4294967296 + rn) FILTER (WHERE channel IS NOT NULL)
+        AS first_channel
 FROM ev
 GROUP BY user_id;
 
@@ -99,7 +119,7 @@ SELECT
     p.r_ask,
     p.r_act,
     least(p.r_word, b.r_repeat) AS r_advocate,  -- least() skips NULLs
-    if(p.first_channel = '', '(none)', p.first_channel) AS channel
+    coalesce(p.first_channel, '(none)') AS channel
 FROM persons AS p
 LEFT JOIN (SELECT user_id, min(t) AS r_repeat FROM repeat_buys GROUP BY user_id) AS b
     USING (user_id);
@@ -215,7 +235,55 @@ FROM reach AS r
 JOIN ranked AS k USING (channel)
 GROUP BY ALL;
 
--- 8. Everything as one JSON value.
+-- 8. Sub-funnel checkout (as in duckdb_rules.sql): from every row of step 1, each next step's
+--    earliest row strictly after the previous step's row in (time, input order) (ASOF JOIN on
+--    the key t * 2^32 + rn);
+--    a step counts while it lies at most funnel.window after the start (inclusive). A person's
+--    level is the best start's; the step times are those of the earliest start reaching that
+--    level, and each step's median is over the persons who reached it (type 7, as fivea).
+CREATE TEMP TABLE sub_levels AS
+WITH
+    steps AS (SELECT user_id, t, t::HUGEINT * 4294967296 + rn AS key, step FROM ev WHERE step > 0),
+    s1 AS (SELECT user_id, t AS t1, key AS key1 FROM steps WHERE step = 1),
+    s2 AS (SELECT user_id, t, key FROM steps WHERE step = 2),
+    s3 AS (SELECT user_id, t, key FROM steps WHERE step = 3),
+    to_2 AS (
+        SELECT s.user_id, s.t1, s.key1, h.t AS t2, h.key AS key2
+        FROM s1 AS s
+        ASOF LEFT JOIN s2 AS h ON s.user_id = h.user_id AND s.key1 < h.key
+    ),
+    to_3 AS (
+        SELECT s.user_id, s.t1, s.key1, s.t2, h.t AS t3
+        FROM to_2 AS s
+        ASOF LEFT JOIN s3 AS h ON s.user_id = h.user_id AND s.key2 < h.key
+    ),
+    chains AS (
+        SELECT
+            *,
+            1
+            + coalesce(t2 - t1 <= funnel_window_us(), false)::INT
+            + coalesce(t3 - t1 <= funnel_window_us(), false)::INT AS level
+        FROM to_3
+    )
+SELECT
+    user_id,
+    max(level) AS level,
+    -- the earliest start among those of the highest level: the smallest (-level, start key)
+    arg_min({'t1': t1, 't2': t2, 't3': t3}, ((4 - level)::HUGEINT << 100) + key1) AS times
+FROM chains
+GROUP BY user_id;
+
+CREATE TEMP TABLE sub_steps AS
+SELECT
+    k,
+    count(*) FILTER (WHERE level >= k) AS reached,
+    quantile_cont(
+        CASE k WHEN 2 THEN times.t2 - times.t1 WHEN 3 THEN times.t3 - times.t2 END, 0.5
+    ) FILTER (WHERE level >= k AND k >= 2) AS median
+FROM sub_levels, range(1, 4) AS ks(k)
+GROUP BY k;
+
+-- 9. Everything as one JSON value.
 SELECT to_json({
     'persons': (SELECT count(*) FROM reach),
     'events': (SELECT count(*) FROM ev),
@@ -244,5 +312,12 @@ SELECT to_json({
             }
         } ORDER BY persons DESC, value)
         FROM channel_counts
-    )
+    ),
+    'subfunnels': [{
+        'name': 'checkout',
+        'steps': (
+            SELECT list({'reached': reached, 'median_seconds': median / 1e6} ORDER BY k)
+            FROM sub_steps
+        )
+    }]
 }) AS result;

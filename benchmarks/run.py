@@ -7,11 +7,13 @@ Usage::
 
 For each size and format: generate the event log once with ``fivea sample`` (cached in the data
 folder, the size in the file name), run ``fivea diagnose FILE --format json --segment channel``
-and ``python benchmarks/duckdb_5a.py FILE FORMAT`` (which runs benchmarks/duckdb_5a.sql), each in
+and ``python benchmarks/duckdb_5a.py FILE FORMAT --config C`` (which runs benchmarks/duckdb_5a.sql
+for the default preset, benchmarks/duckdb_rules.sql for config_rules.yaml), each in
 its own process under ``/usr/bin/time``, twice, keeping the best wall time and the highest peak
 RSS. The numbers of both must agree (reached and path per stage, the four transitions'
 time-to-convert quantiles within 1e-6 s and their converted/reversed counts, per first-touch
-channel persons and reached); otherwise a diff is printed and the exit status is 1. Then a table
+channel persons and reached, per sub-funnel step persons and median time where the SQL computes
+them); otherwise a diff is printed and the exit status is 1. Then a table
 of wall times, peak RSS and the ratio fivea/DuckDB, fivea's start-up time, and
 benchmarks/RESULTS.md (unless ``--no-write``).
 """
@@ -54,15 +56,37 @@ TRANSITIONS = ("attraction", "curiosity", "commitment", "affinity")
 QUANTILES = ("p25_seconds", "median_seconds", "p75_seconds", "p90_seconds")
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01: fixed, so fivea's output is reproducible
 
-#: Digest of the rules and funnel window of fivea/presets/5a-default.yaml that duckdb_5a.sql
-#: implements by hand (see ``preset_digest``). When the preset changes, update the SQL, then this.
 PRESET = REPO / "fivea" / "presets" / "5a-default.yaml"
-PRESET_DIGEST = "0d2eee659fc4f215"
 
-#: The benchmark configs: the default preset (with a hand-written DuckDB twin), and the rules
-#: users write (``min_count`` with ``within``, ``where``, ``gap``; benchmarks/config_rules.yaml)
-#: on logs of the columns RULES_COLUMNS. No DuckDB SQL for "rules" yet: fivea's figures only.
+#: The benchmark configs: the default preset, and the rules users write (``min_count`` with
+#: ``within``, ``where``, ``gap``, a sub-funnel; benchmarks/config_rules.yaml) on logs of the
+#: columns RULES_COLUMNS. Each has a hand-written DuckDB twin (``SQL``).
 CONFIGS: dict[str, Path | None] = {"preset": None, "rules": HERE / "config_rules.yaml"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A hand-written SQL and the rules it encodes: the config file, the parts of it the SQL
+    implements (besides the stages' rules) and their digest when it was written (``rules_digest``)."""
+
+    sql: Path
+    config: Path
+    parts: tuple[str, ...]
+    digest: str
+
+
+#: When a config changes (its digest no longer matches), update its SQL, then the digest here.
+SQL: dict[str, Reference | None] = {
+    "preset": Reference(
+        HERE / "duckdb_5a.sql", PRESET, ("subfunnels", "funnel"), "212a4542e644ed48"
+    ),
+    "rules": Reference(
+        HERE / "duckdb_rules.sql",
+        HERE / "config_rules.yaml",
+        ("subfunnels", "funnel"),
+        "f69b99d6ccc94758",
+    ),
+}
 RULES_COLUMNS = ("user_id", "event_time", "event", "channel", "revenue")
 #: fivea's JSON compared by --compare-json, without the fields that differ run to run
 VOLATILE_KEYS = ("run", "generated_at")
@@ -193,27 +217,30 @@ def one_row_file(data_dir: Path) -> Path:
     return path
 
 
-def preset_digest() -> str:
-    """Digest of the default preset's stage rules and funnel window (labels excluded)."""
+def rules_digest(ref: Reference) -> str:
+    """Digest of a config's stage rules and the other parts its SQL implements (labels excluded)."""
     import yaml  # a dependency of fivea
 
-    data = yaml.safe_load(PRESET.read_text())
+    data = yaml.safe_load(ref.config.read_text())
     rules = {key: stage["rules"] for key, stage in data["stages"].items()}
-    canon = json.dumps({"stages": rules, "funnel": data.get("funnel")}, sort_keys=True)
+    canon = json.dumps({"stages": rules, **{k: data.get(k) for k in ref.parts}}, sort_keys=True)
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-def preset_drift() -> str | None:
-    """A warning when the preset no longer matches the rules written into duckdb_5a.sql."""
-    digest = preset_digest()
-    if digest == PRESET_DIGEST:
-        return None
-    return (
-        f"{PRESET.relative_to(REPO)} changed since benchmarks/duckdb_5a.sql was written "
-        f"(rules digest {digest}, SQL written for {PRESET_DIGEST}): update the SQL to the new "
-        "rules, then PRESET_DIGEST in benchmarks/run.py; until then a disagreement may be the "
-        "SQL's, not fivea's"
-    )
+def rules_drift(configs: list[str] | None = None) -> list[str]:
+    """A warning per config whose rules no longer match those written into its SQL."""
+    out = []
+    for name in configs or list(SQL):
+        ref = SQL[name]
+        if ref is None or (digest := rules_digest(ref)) == ref.digest:
+            continue
+        out.append(
+            f"{os.path.relpath(ref.config, REPO)} changed since benchmarks/{ref.sql.name} was written "
+            f"(rules digest {digest}, SQL written for {ref.digest}): update the SQL to the new "
+            f"rules, then the digest of {name!r} in SQL in benchmarks/run.py; until then a "
+            "disagreement may be the SQL's, not fivea's"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,17 +396,25 @@ def metrics_of_fivea(report: dict) -> dict:
         for r in segment["rows"]
     }
     events = report["quality"]["rows_used"]
+    subfunnels = {
+        sub["name"]: {
+            str(k): {"reached": step["reached"], "median_seconds": step["median_seconds"]}
+            for k, step in enumerate(sub["steps"], start=1)
+        }
+        for sub in report.get("subfunnels") or []
+    }
     return {
         "persons": report["persons"],
         "events": events,
         "stages": stages,
         "transitions": transitions,
         "channels": channels,
+        "subfunnels": subfunnels,
     }
 
 
 def metrics_of_duckdb(result: dict) -> dict:
-    """The same numbers from duckdb_5a.sql's JSON."""
+    """The same numbers from the JSON of duckdb_5a.sql or duckdb_rules.sql."""
     stages = {s["key"]: {"reached": s["reached"], "path": s["path"]} for s in result["stages"]}
     by_k = {t["k"]: t for t in result["transitions"] or []}
     transitions = {}
@@ -390,13 +425,30 @@ def metrics_of_duckdb(result: dict) -> dict:
         r["value"]: {"persons": r["persons"], **{k: r["reached"][k] for k in STAGES}}
         for r in result["segments"]
     }
-    return {
+    out = {
         "persons": result["persons"],
         "events": result["events"],
         "stages": stages,
         "transitions": transitions,
         "channels": channels,
     }
+    if "subfunnels" in result:
+        out["subfunnels"] = {
+            sub["name"]: {str(k): step for k, step in enumerate(sub["steps"], start=1)}
+            for sub in result["subfunnels"]
+        }
+    return out
+
+
+def compared(report: dict, result: dict) -> tuple[dict, dict]:
+    """The numbers of fivea's report and of a DuckDB result that ``diff`` compares.
+
+    Sub-funnels only when the SQL computes them (both SQL files of the benchmark do).
+    """
+    f, d = metrics_of_fivea(report), metrics_of_duckdb(result)
+    if "subfunnels" not in d:
+        del f["subfunnels"]
+    return f, d
 
 
 def diff(fivea: dict, duck: dict, path: str = "") -> list[str]:
@@ -479,9 +531,10 @@ def run_case(
             # relative to the working directory (the repository root): the report names the
             # config as given, so --compare-json across two checkouts sees the same text
             fv_cmd += ["--config", os.path.relpath(config_file)]
-        duck_cmd = [sys.executable, str(DUCKDB_RUNNER), str(path), fmt, "--threads", str(threads)]
+        duck_cmd = [sys.executable, str(DUCKDB_RUNNER), str(path), fmt, "--config", config]
+        duck_cmd += ["--threads", str(threads)]
         case.fivea = Measurement()
-        case.duckdb = Measurement() if config_file is None else None
+        case.duckdb = Measurement() if SQL[config] is not None else None
         for i in range(runs):  # alternate the engines so both see the same page cache
             timed(fv_cmd, env, case.fivea)
             fv, dk = case.fivea, case.duckdb
@@ -502,8 +555,7 @@ def run_case(
             name = f"{config}-{case.label}.{fmt}"
             case.json_changes = compare_json(compare_dir, name, case.fivea.stdout)
         if case.duckdb is not None:
-            f = metrics_of_fivea(report)
-            d = metrics_of_duckdb(json.loads(case.duckdb.stdout))
+            f, d = compared(report, json.loads(case.duckdb.stdout))
             case.events, case.persons = d["events"], d["persons"]
             case.differences = diff(f, d)
     except (BenchError, json.JSONDecodeError, KeyError, StopIteration) as exc:
@@ -748,7 +800,7 @@ def write_results(
     cases: list[Case],
     start: dict[str, float] | None,
     args: argparse.Namespace,
-    drift: str | None,
+    drift: list[str],
     sources: tuple[str, str],
     info: dict[str, str],
 ) -> None:
@@ -769,9 +821,9 @@ def write_results(
         "Config `preset`: `fivea diagnose FILE --format json --segment channel` (the default "
         "preset) against `duckdb_5a.sql` on the same files (`fivea sample --archetype "
         f"{ARCHETYPE} --seed {SEED}`). Config `rules`: the same command with `--config "
-        "benchmarks/config_rules.yaml` (`min_count` with `within`, `where`, `gap`) on the "
-        f"sample's columns {', '.join(RULES_COLUMNS)}; no DuckDB SQL for it yet, so fivea's "
-        f"figures only. Each engine ran {args.runs} times in its own process under "
+        "benchmarks/config_rules.yaml` (`min_count` with `within`, `where`, `gap`, a "
+        f"sub-funnel) on the sample's columns {', '.join(RULES_COLUMNS)}, against "
+        f"`duckdb_rules.sql`. Each engine ran {args.runs} times in its own process under "
         "`/usr/bin/time`, the two engines alternating: wall, RSS (peak) and CPU (user + system) "
         "are the medians of the runs. Ratio = fivea wall / DuckDB wall. Both include process "
         "start-up (Python, imports). Other load = the most CPU cores other processes used "
@@ -780,8 +832,8 @@ def write_results(
         *results_table(cases),
         "",
     ]
-    if drift:
-        lines += [f"**Warning:** {drift}.", ""]
+    for warning in drift:
+        lines += [f"**Warning:** {warning}.", ""]
     bad = [c for c in cases if not c.agreed]
     if bad:
         lines += ["### Disagreements and errors", ""]
@@ -792,9 +844,10 @@ def write_results(
         lines.append("")
     else:
         lines += [
-            "All numbers agreed (config `preset`): reached and path per stage, "
+            "All numbers agreed: reached and path per stage, "
             "converted/reversed and the four time-to-convert quantiles (within 1e-6 s) of each "
-            "transition, persons and reached per first-touch channel."
+            "transition, persons and reached per first-touch channel, the sub-funnel's persons and median "
+            "time (within 1e-6 s) per step."
             + (
                 f" fivea's JSON was the same as the stored one (`--compare-json {args.compare_json}`)"
                 " on every log."
@@ -897,10 +950,10 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(" | ".join(f"{k} {v}" for k, v in info.items()))
     IDLE_WAIT = args.idle_wait
-    drift = preset_drift()
+    drift = rules_drift(args.configs)
     sources_start = source_digest()
-    if drift:
-        print(f"WARNING: {drift}")
+    for warning in drift:
+        print(f"WARNING: {warning}")
 
     cases = [
         run_case(args.data_dir, events, fmt, args.threads, config, args.runs, args.compare_json)
