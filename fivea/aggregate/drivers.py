@@ -29,6 +29,7 @@ from fivea.person.drivers import (
     prop_column,
     reach_column,
 )
+from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, MAX_VALUES, VALUE
 from fivea.result.drivers import DriverFeature, Drivers
 from fivea.stats import bh_adjusted
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 MAX_EVENT_FEATURES = 200
 MAX_PROPERTIES = 30
-MAX_VALUES = 50
 SHOWN = 5  # each way
 LEVEL = 0.05  # q below which a feature is shown
 _CONVERTED = "__converted"
@@ -81,26 +81,24 @@ def top_event_names(
 
 
 def property_columns(
-    persons: pl.DataFrame, config: Config, plan: DriverPlan, segments: Sequence[str], s: int
+    values: pl.DataFrame, config: Config, plan: DriverPlan
 ) -> tuple[list[str], list[str]]:
-    """The property columns tested, and the candidates skipped for more than 50 values.
-
-    Values are counted over the persons who reached s, whichever other transitions phase 1
-    kept (docs/metrics.md "Drivers").
-    """
+    """The property columns tested, and the candidates skipped for more than 50 values: the
+    segments, then the candidates with 2..50 distinct values in the log (at most 30, file
+    order; ``values``: phase 1's ``drivers_values``, docs/metrics.md "Drivers")."""
     if config.drivers.properties is not None:
         return list(plan.properties), []
-    persons = persons.filter(pl.col(reach_column(s)).is_not_null())
-    kept: list[str] = []
+    counts = dict(values.group_by(COLUMN).agg(pl.col(VALUE).n_unique()).iter_rows())
+    kept = [c for c in plan.properties if c not in plan.counted]
     skipped: list[str] = []
-    for column in plan.properties:
-        distinct = persons[prop_column(column)].drop_nulls().n_unique()
-        if column in segments:
-            kept.append(column)
-        elif distinct > MAX_VALUES:
+    chosen = 0
+    for column in plan.counted:
+        distinct = counts.get(column, 0)
+        if distinct > MAX_VALUES:
             skipped.append(column)
-        elif distinct >= 2 and len(kept) < MAX_PROPERTIES + len(segments):
+        elif distinct >= 2 and chosen < MAX_PROPERTIES:
             kept.append(column)
+            chosen += 1
     return kept, skipped
 
 
@@ -260,7 +258,7 @@ def transition_drivers(
         return Drivers(name, pop.height, converted, 0, "not_judged", reason, (), **design)
     listed, patterns = excluded_names(config, [STAGE_KEYS[s], STAGE_KEYS[t]])
     names = top_event_names(frames["events"], listed, patterns)
-    columns, skipped = property_columns(persons, config, plan, segments, s)
+    columns, skipped = property_columns(frames[DRIVER_VALUES], config, plan)
     least = max(min_stage, 0.01 * pop.height)
     tested = [
         x

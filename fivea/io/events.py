@@ -97,6 +97,15 @@ class EventScan:
         frame, valid = layout.canonical(self.build)
         return dataclasses.replace(self, layout=layout, frame=valid, raw=frame, temps=[])
 
+    def head(self, rows: int) -> EventScan:
+        """The valid events among the sources' first ``rows`` rows: a subset of this scan's
+        events, read without the rest (a slice after the validity filter reads every row)."""
+        if self.layout is None or self.stitching:
+            return dataclasses.replace(self, frame=self.frame.head(rows))
+        layout = dataclasses.replace(self.layout, source=self.layout.source.head(rows))
+        frame, valid = layout.canonical(self.build)
+        return dataclasses.replace(self, layout=layout, frame=valid, raw=frame, temps=[])
+
     def _rebuilt(self, build: CanonicalBuild) -> EventScan:
         assert self.layout is not None
         frame, valid = self.layout.canonical(build)

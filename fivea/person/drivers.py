@@ -34,6 +34,7 @@ from fivea.errors import InputError
 from fivea.io.column_types import kind_of
 from fivea.io.events import EVENT, TIME, USER
 from fivea.io.sources import ORDER
+from fivea.person.drivers_values import DRIVER_VALUES, values_frame
 from fivea.person.table import Window, in_window, segment_value, stage_hits
 from fivea.rules.expressions import MASK, RuleSet
 
@@ -46,7 +47,7 @@ DRIVER_EVENTS = "drivers_events"
 KEY = "__key"  # the person key shared by the two tables
 NAME = "__name"
 _KEY_SEED = 0xD21
-DRIVER_TABLES = (DRIVER_PERSONS, DRIVER_EVENTS)
+DRIVER_TABLES = (DRIVER_PERSONS, DRIVER_EVENTS, DRIVER_VALUES)
 _RANK, _IN = "__rank", "__in"
 
 
@@ -58,6 +59,8 @@ class DriverPlan:
     properties: tuple[str, ...]  # first-touch property columns
     bound_us: int | None  # offsets kept below this (no landmark exceeds it); None: all
     last_touch: bool = False  # segment_attribution: last (one value per person per run)
+    # the default candidates, whose distinct values phase 1 reports (fivea.person.drivers_values)
+    counted: tuple[str, ...] = ()
 
     @property
     def stages(self) -> tuple[int, ...]:
@@ -151,7 +154,8 @@ def driver_frames(
     # names group as categoricals (faster) and leave as text: partitions (and Spark's IPC
     # blobs) then concatenate without merging category maps
     long = timed.group_by(KEY, NAME).agg(offsets).with_columns(pl.col(NAME).cast(pl.String))
-    return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long}
+    values = values_frame(events, plan.counted, schema, window.until)
+    return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long, DRIVER_VALUES: values}
 
 
 # phase 1 keeps first-touch values of at most this many candidate columns when
@@ -178,17 +182,20 @@ def plan_drivers(
         index = TRANSITION_NAMES.index(choice)
         pairs = (pairs[index],)
     settings = config.drivers
+    counted: list[str] = []
     if settings.properties is not None:
         _check_properties(settings.properties, candidates)
         properties = [*segments, *settings.properties]
     else:
-        properties = [*segments, *candidates[:MAX_CANDIDATE_PROPERTIES]]
+        counted = [c for c in candidates[:MAX_CANDIDATE_PROPERTIES] if c not in segments]
+        properties = [*segments, *counted]
     landmark = settings.landmark or 0
     return DriverPlan(
         transitions=pairs,
         properties=tuple(dict.fromkeys(properties)),
         bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
         last_touch=config.segment_attribution == "last",
+        counted=tuple(counted),
     )
 
 

@@ -144,3 +144,12 @@ def touch_rows(
                 break
             j += -1 if last_touch else 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def mark_before(starts: np.ndarray, packed: np.ndarray, until: int, out: np.ndarray) -> None:
+    """Set ``out[row]`` for each input row of this part before ``until`` (the drivers' value
+    counts read the events before until, fivea.person.drivers_values)."""
+    for j in range(starts[starts.shape[0] - 1]):
+        if packed[j, TIME] < until:
+            out[packed[j, ROW_AND_HASH] & LOW32] = True

@@ -31,8 +31,9 @@ from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
-from fivea.person.drivers import DRIVER_TABLES, DriverPlan, driver_frames
+from fivea.person.drivers import DRIVER_PERSONS, DRIVER_TABLES, DriverPlan, driver_frames
 from fivea.person.drivers_deferred import DeferredDrivers
+from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, HEAD_ROWS, many_valued
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
@@ -188,6 +189,27 @@ def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
 
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
+    head = None
+    drivers = _kernel_drivers(plan)
+    if drivers is not None and drivers.counted:
+        # candidates with more than 50 values in the log's head are not read at all
+        casts = numeric_casts(plan.rules.numeric_columns, scan.property_types)
+        events = scan.head(HEAD_ROWS).frame
+        events = events.with_columns(casts) if casts else events
+        head = many_valued(events, drivers.counted, events.collect_schema(), plan.window.until)
+        if head.height:
+            many = set(head[COLUMN])
+            fewer = dataclasses.replace(
+                drivers,
+                properties=tuple(c for c in drivers.properties if c not in many),
+                counted=tuple(c for c in drivers.counted if c not in many),
+            )
+            plan = dataclasses.replace(plan, drivers=fewer)
+    return _run_phase1(scan, plan, head)
+
+
+def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) -> Phase1Tables:
+    """``run_phase1`` after the head test (``head``: the values it found, kept to the end)."""
     lazy = phase1_frames(scan, plan)
     loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
     try:
@@ -203,21 +225,23 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
         unit = epoch_unit_from_counts(frames.pop(UNIT_CHECK).row(0, named=True))
         if unit is not None and unit != scan.build.unit:
             # the first rows' epoch unit is not the column's (rare): redo with the column's
-            return run_phase1(scan.with_unit(unit), plan)
+            return _run_phase1(scan.with_unit(unit), plan, head)
     deferred = None
     if KERNEL_INPUT in frames:
         from fivea.person.compiled import Grouped
 
         # popped into the call: Grouped.of frees each column as it takes it
         grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
-        computed, deferred = _compiled_persons(grouped, plan)
+        computed, deferred = _compiled_persons(grouped, plan, head)
         frames |= computed
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
-        return run_phase1(scan, dataclasses.replace(plan, hash_ids=False))
+        return _run_phase1(scan, dataclasses.replace(plan, hash_ids=False), head)
     for name in ("persons", "previous"):
         if name in frames:
             frames[name] = frames[name].drop(ID_COLLISION, strict=False)
+    if head is not None and DRIVER_VALUES in frames and _kernel_drivers(plan) is None:
+        frames[DRIVER_VALUES] = pl.concat([head, frames[DRIVER_VALUES]])
     tables = tables_from_frames(frames)
     return dataclasses.replace(tables, deferred_drivers=deferred)
 
@@ -246,7 +270,7 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
 
 
 def _compiled_persons(
-    grouped: Grouped, plan: Phase1Plan
+    grouped: Grouped, plan: Phase1Plan, head: pl.DataFrame | None = None
 ) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
     """The person tables (current and previous window) of the grouped kernel input, and the
     drivers tables (or, with ``defer_drivers``, what computes them on request)."""
@@ -264,7 +288,7 @@ def _compiled_persons(
         )
     if drivers is None:
         return out, None
-    deferred = DeferredDrivers(grouped, drivers, plan.window, tuple(facts), plan.segments)
+    deferred = DeferredDrivers(grouped, drivers, plan.window, tuple(facts), plan.segments, head)
     if plan.defer_drivers:
         return out, deferred
     return out | deferred.tables(drivers.transitions), None
@@ -326,7 +350,9 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
     for name, frames in by_name.items():
         if not frames:
             continue
-        if name in ("persons", "previous", *DRIVER_TABLES):
+        if name == DRIVER_PERSONS:  # partitions may carry different candidate columns
+            out[name] = pl.concat(frames, how="diagonal_relaxed")
+        elif name in ("persons", "previous", *DRIVER_TABLES):
             out[name] = pl.concat(frames, how="vertical_relaxed")
         elif name == "valid":
             out[name] = _valid(frames)

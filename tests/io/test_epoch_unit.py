@@ -49,14 +49,13 @@ def _report(path: Path, unit: str | None) -> dict:
 
 def _runs(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     units: list[str | None] = []
-    real = phase1.run_phase1
+    real = phase1._run_phase1  # each pass over the events, the redone one too
 
-    def counting(scan, plan):  # type: ignore[no-untyped-def]
+    def counting(scan, plan, head):  # type: ignore[no-untyped-def]
         units.append(scan.build.unit)
-        return real(scan, plan)
+        return real(scan, plan, head)
 
-    monkeypatch.setattr(phase1, "run_phase1", counting)
-    monkeypatch.setattr("fivea.engines.local.run_phase1", counting)
+    monkeypatch.setattr(phase1, "_run_phase1", counting)
     return units
 
 
