@@ -39,23 +39,13 @@ class DeferredDrivers:
     def tables(self, transitions: Sequence[tuple[int, int]]) -> dict[str, pl.DataFrame]:
         """The drivers tables (``fivea.person.drivers``) of these transitions only; the
         property values counted are every transition's (fivea.person.drivers_values)."""
-        import numpy as np
         import polars as pl
 
-        from fivea.person import kernel_drivers
-        from fivea.person.drivers import prop_column
         from fivea.person.drivers_compiled import driver_tables
-        from fivea.person.drivers_values import DRIVER_VALUES, SCHEMA, column_values
+        from fivea.person.drivers_values import DRIVER_VALUES
 
         plan = dataclasses.replace(self.plan, transitions=tuple(transitions))
         tables = driver_tables(self.grouped, plan, self.window, self.facts, self.segments)
-        before = None
-        if self.window.until is not None and plan.counted:
-            before = np.zeros(self.grouped.rows, np.bool_)
-            for starts, packed, _ in self.grouped.parts:
-                kernel_drivers.mark_before(starts, packed, self.window.until, before)
-        frame = self.grouped.segments
-        values = [column_values(c, frame.get_column(prop_column(c)), before) for c in plan.counted]
-        head = [self.head] if self.head is not None else []
-        tables[DRIVER_VALUES] = pl.concat([pl.DataFrame(schema=SCHEMA), *head, *values])
+        if self.head is not None:
+            tables[DRIVER_VALUES] = pl.concat([self.head, tables[DRIVER_VALUES]])
         return tables
