@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -22,6 +22,7 @@ import polars as pl
 from fivea.config.loader import STAGE_KEYS
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
+from fivea.person.coded_text import CodedText, raw_text
 from fivea.person.drivers import NAME, DriverPlan
 from fivea.person.drivers_compiled import driver_inputs, name_codes
 from fivea.person.quality import ROW_HASH
@@ -32,7 +33,6 @@ from fivea.person.table import (
     PathSpec,
     Window,
     person_columns,
-    segment_value,
 )
 from fivea.rules.expressions import RuleSet
 
@@ -81,7 +81,8 @@ def kernel_input(
         rules.simple_mask.cast(simple_type).alias(_SIMPLE),
         counted.cast(counted_type).alias(_COUNTED),
         (pl.col(ROW_HASH) if duplicates else pl.lit(0, pl.UInt64)).alias(ROW_HASH),
-        *[segment_value(c, schema[c]).alias(f"seg_{c}") for c in segments],
+        # codes of the raw text: trimmed and tested once per distinct value (CodedText)
+        *[raw_text(c, schema[c]).alias(f"seg_{c}") for c in segments],
         *extra,
     )
 
@@ -148,6 +149,13 @@ class Grouped:
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
     keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
     names: Sequence[np.ndarray] | None = None  # per part, each grouped row's event-name code
+    _texts: dict[str, CodedText] = field(default_factory=dict, compare=False, repr=False)
+
+    def text(self, column: str) -> CodedText:
+        """A categorical text column of the input, decoded once (segments, drivers)."""
+        if column not in self._texts:
+            self._texts[column] = CodedText.of(self.segments.get_column(column))
+        return self._texts[column]
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -287,11 +295,10 @@ def person_table_compiled(
     counted = rules.counted
     # which rows carry a non-empty value of each segment column (row by row: the kernel reads
     # a row's flags together): the kernel picks per column the person's first (or last) such row
-    columns = [f"seg_{c}" for c in segments]
-    present = np.zeros((max(frame.height, 1), len(columns)), np.uint8)
-    for s, column in enumerate(columns):
-        values = frame.get_column(column)
-        present[: frame.height, s] = values.is_not_null().to_numpy()
+    texts = [grouped.text(f"seg_{c}") for c in segments]
+    present = np.zeros((max(frame.height, 1), len(texts)), np.uint8)
+    for s, text in enumerate(texts):
+        present[: frame.height, s] = text.present()
     present.setflags(write=False)
     arguments = (
         _LOW if window.since is None else window.since,
@@ -313,7 +320,7 @@ def person_table_compiled(
     def facts(k: int) -> pl.DataFrame:
         starts, packed, collided = grouped.parts[k]
         facts = kernel.person_facts(starts, packed, *arguments)
-        return facts, _facts_frame(facts, collided, paths, segments, frame)
+        return facts, _facts_frame(facts, collided, paths, segments, texts)
 
     results = _each_part(facts, len(grouped.parts))
     if facts_out is not None:
@@ -337,7 +344,7 @@ def _facts_frame(
     collided: np.ndarray,
     paths: list[PathSpec],
     segments: list[str],
-    frame: pl.DataFrame,
+    texts: Sequence[CodedText],
 ) -> pl.DataFrame:
     """The kernel's arrays as person rows (persons with an event in the window)."""
     from fivea.person.kernel import NULL
@@ -365,8 +372,7 @@ def _facts_frame(
     if segments:
         picked = []
         for s, column in enumerate(segments):
-            rows = pl.Series(touch[s][kept])
-            rows = pl.when(rows >= 0).then(rows)  # -1: no non-empty value, "(none)"
-            picked.append(frame.get_column(f"seg_{column}").gather(pl.select(rows).to_series()))
+            # -1: no non-empty value, "(none)"
+            picked.append(texts[s].values(touch[s][kept]).alias(f"seg_{column}"))
         table = pl.concat([table, pl.DataFrame(picked)], how="horizontal")
     return table.with_columns(pl.Series(ID_COLLISION, collided[kept]))

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from fivea.io.events import EVENT
+from fivea.person.coded_text import CodedText, raw_text
 from fivea.person.drivers import (
     DRIVER_EVENTS,
     DRIVER_PERSONS,
@@ -45,12 +46,9 @@ def touch_sources(plan: DriverPlan, columns: Sequence[str]) -> list[str]:
 
 
 def touch_columns(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[str]:
-    """The kernel input column whose touch row gives each property's first-touch value: a text
+    """The kernel input column whose touch row gives each property's first-touch value: a
     segment's own value (non-empty and trimmed alike, docs/metrics.md#segments), else its own."""
-    return [
-        f"seg_{c}" if c in segments and schema[c] == pl.String else prop_column(c)
-        for c in plan.properties
-    ]
+    return [f"seg_{c}" if c in segments else prop_column(c) for c in plan.properties]
 
 
 def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[pl.Expr]:
@@ -61,39 +59,14 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
             continue
         # text as categorical codes: 4 bytes a row instead of a string view, a contiguous
         # numpy copy instead of a gather from a chunked string column (10M events: 0.1 s a
-        # column and part), and the white-space test once per distinct value (``_coded_text``)
+        # column and part), and the white-space test once per distinct value (``CodedText``)
         dtype = schema[column]
         exprs.append(
-            (
-                pl.col(column).cast(pl.Categorical)
-                if dtype == pl.String
-                else nonempty(column, dtype)
-            ).alias(source)
+            (raw_text(column, dtype) if dtype == pl.String else nonempty(column, dtype)).alias(
+                source
+            )
         )
     return exprs
-
-
-def _coded_text(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
-    """A categorical text column as (each input row's index into ``texts``, -1 when empty;
-    ``texts``: the distinct non-empty values, trimmed), in two compiled passes over the codes
-    (a polars ``unique`` and an Int64 copy of the codes cost 0.3 s a column at 10M events)."""
-    from fivea.person import kernel_drivers
-
-    codes = column.to_physical().cast(pl.UInt32).fill_null(kernel_drivers.NO_CODE).to_numpy()
-    first = kernel_drivers.first_rows(codes)
-    occurring = np.flatnonzero(first >= 0)
-    trimmed = column.gather(first[occurring]).cast(pl.String).str.strip_chars()
-    nonblank = (trimmed.str.len_bytes() > 0).to_numpy()
-    index = np.full(max(first.shape[0], 1), -1, np.int32)
-    index[occurring[nonblank]] = np.arange(int(nonblank.sum()), dtype=np.int32)
-    return kernel_drivers.recode(codes, index), trimmed.filter(pl.Series(nonblank))
-
-
-def _coded_values(coded: tuple[np.ndarray, pl.Series], rows: np.ndarray) -> pl.Series:
-    """The trimmed text of each touch row (-1: none) of a ``_coded_text`` column."""
-    index, texts = coded
-    at = pl.Series(np.where(rows >= 0, index[rows], -1))
-    return texts.gather(pl.select(pl.when(at >= 0).then(at)).to_series())
 
 
 def name_codes(names: pl.Series) -> np.ndarray:
@@ -185,21 +158,18 @@ def driver_tables(
     reach_at = [reach_column(s) for s in plan.stages]
     sources = touch_sources(plan, frame.columns)
     # which input rows may hold a value of each column the segments' touch rows do not serve
-    coded = {
-        source: _coded_text(frame.get_column(source))
+    coded = {s: grouped.text(s) for s in sources if frame.schema[s] == pl.Categorical}
+    flags = {
+        source: (coded[source].present() if source in coded else present(frame[source])).astype(
+            np.uint8
+        )
         for source in sources
-        if frame.schema[source] == pl.Categorical
-    }
-    flags = {source: (index >= 0).astype(np.uint8) for source, (index, _) in coded.items()}
-    flags |= {
-        source: present(frame.get_column(source)).astype(np.uint8)
-        for source in sources
-        if not source.startswith("seg_") and source not in coded
+        if not source.startswith("seg_")
     }
 
     def first_values(k: int, source: str, kept: np.ndarray) -> pl.Series:
         if source in coded:  # exact flags: no blank winner to move past
-            return _coded_values(coded[source], touch(k, source, kept))
+            return coded[source].values(touch(k, source, kept))
         starts, packed, _ = grouped.parts[k]
         column, rows = frame.get_column(source), touch(k, source, kept)
         return _first_values(column, rows, kept, (starts, packed), until, last)
@@ -260,7 +230,7 @@ def _counted_values(
     grouped: Grouped,
     plan: DriverPlan,
     window: Window,
-    coded: dict[str, tuple[np.ndarray, pl.Series]],
+    coded: dict[str, CodedText],
 ) -> pl.DataFrame:
     """The ``drivers_values`` rows of the counted columns, from the rows before until."""
     from fivea.person import kernel_drivers
@@ -274,7 +244,7 @@ def _counted_values(
     for column in plan.counted:
         source = prop_column(column)
         if source in coded:
-            index, texts = coded[source]
+            index, texts = coded[source].index, coded[source].texts
             seen = texts.filter(pl.Series(kernel_drivers.used(index, before, texts.len())))
             frames.append(pl.DataFrame({COLUMN: column, VALUE: seen.unique()}, schema=SCHEMA))
         else:
