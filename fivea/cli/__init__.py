@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import logging
 import os
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import NoReturn
 
 import typer
 
 from fivea import __version__
+from fivea.cli.collector import collect_after_start_up
 from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
 from fivea.io.scratch import scratch_run
 
@@ -177,29 +177,8 @@ def _error_stream_write(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to one exit code and at most one line."""
-    with _fewer_collections():
+    with collect_after_start_up():  # fivea/cli/collector.py
         _main(argv)
-
-
-#: allocations between two young collections of the cyclic garbage collector during a command
-GC_YOUNG = 50_000
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage every ``GC_YOUNG`` allocations, not every 700 (Python's default).
-
-    Start-up allocates some 400,000 long-lived objects (modules, polars, pydantic's schemas);
-    every full collection walked them all again: 25 ms of a one-row run (docs/performance.md,
-    "Start-up"). Garbage is still collected, just in larger steps; the previous thresholds come
-    back afterwards for the program that called ``main``.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(max(GC_YOUNG, previous[0]), *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def _main(argv: list[str] | None) -> None:
