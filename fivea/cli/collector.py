@@ -34,10 +34,10 @@ def collect_after_start_up() -> Iterator[None]:
         yield
     finally:
         timer.cancel()
-        _resume_collection()
+        resume_collection()
 
 
-def _resume_collection() -> None:
+def resume_collection() -> None:
     """Turn the collector on without examining what was allocated while it was off.
 
     Those objects go to the oldest generation as long-lived ones would (garbage among them goes
