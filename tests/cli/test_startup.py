@@ -8,11 +8,12 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from fivea.cli import COMMANDS, app
+from fivea.cli import COMMANDS, app, collector
 from tests.conftest import run_cli
 
 ONE_ROW = (
@@ -87,7 +88,11 @@ def test_each_command_module_registers_the_command_of_its_name() -> None:
     assert sorted(info.callback.__name__ for info in app.registered_commands) == sorted(COMMANDS)
 
 
-def test_no_garbage_collection_during_a_short_command(one_row: Path) -> None:
+def test_no_garbage_collection_during_a_short_command(
+    one_row: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a loaded machine may take longer than the first second: no timing in this test
+    monkeypatch.setattr(collector, "START_UP_SECONDS", 600.0)
     collections = []
 
     def count(phase: str, info: dict[str, int]) -> None:
@@ -114,3 +119,15 @@ def test_a_collector_turned_off_by_the_caller_stays_off(one_row: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_long_command_collects_from_its_first_second_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "START_UP_SECONDS", 0.05)
+    with collector.collect_after_start_up():
+        assert not gc.isenabled()
+        for _ in range(200):  # the timer's thread turns it on
+            if gc.isenabled():
+                break
+            threading.Event().wait(0.01)
+        assert gc.isenabled()
+    assert gc.isenabled()
