@@ -122,6 +122,17 @@ def _paths(
     return paths
 
 
+def second_pass_needed(on_path: tuple[int, ...]) -> bool:
+    """Whether the path over the measured stages ``on_path`` differs from the first pass's.
+
+    Only when a stage that is not measured comes before a measured one: the path skips it.
+    Stages not measured after the last measured one (a log without Advocate events) change
+    nobody's path: they have no hit before ``until``, so no path ever reaches them
+    (docs/performance.md, "A second pass when a stage is not measured").
+    """
+    return 0 < len(on_path) < len(STAGE_KEYS) and on_path != tuple(range(len(on_path)))
+
+
 def analyse_scan(
     scan: EventScan,
     loaded: LoadedConfig,
@@ -193,7 +204,7 @@ def analyse_scan(
         raise InputError(msg)
     measured = measured_stages(frames, totals, plan, window, runner, config)
     on_path = path_stages(measured)
-    if 0 < len(on_path) < len(STAGE_KEYS):
+    if second_pass_needed(on_path):
         # the ordered path skips stages no rule sees (docs/metrics.md "Ordered path"); which
         # ones is known only now, so phase 1 runs again with the path over the measured
         # stages (paid only on logs the config does not fully describe, docs/performance.md)

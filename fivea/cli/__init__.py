@@ -20,6 +20,7 @@ from typing import NoReturn
 import typer
 
 from fivea import __version__
+from fivea.cli.collector import collect_after_start_up
 from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
 from fivea.io.scratch import scratch_run
 
@@ -54,8 +55,27 @@ def _root(
     """Diagnose a customer funnel along Kotler's 5A path: Aware → Appeal → Ask → Act → Advocate."""
 
 
-def _register() -> None:
-    from fivea.cli import check, diagnose, init, presets, report, sample, stages, validate  # noqa: F401 - commands register themselves
+#: the commands, each in the module of its name, in the order ``fivea --help`` lists them
+COMMANDS = ("check", "diagnose", "init", "presets", "report", "sample", "stages", "validate")
+
+
+def _register(args: list[str]) -> None:
+    """Import the command modules (each registers its command): only the one run, if named.
+
+    A run imports and builds one command, not eight (docs/performance.md, "Start-up"). Help,
+    completion and an unknown name need them all, listed in the order of ``COMMANDS``.
+    """
+    import importlib
+
+    name = next((a for a in args if not a.startswith("-")), None)
+    complete = "_FIVEA_COMPLETE" in os.environ  # typer's shell completion lists every command
+    wanted = (name,) if name in COMMANDS and not complete else COMMANDS
+    for command in wanted:
+        importlib.import_module(f"fivea.cli.{command}")
+    if len(wanted) > 1:  # one run after another in this process registered them out of order
+        app.registered_commands.sort(
+            key=lambda info: COMMANDS.index(info.name or info.callback.__name__)
+        )
 
 
 def _error(message: str) -> None:
@@ -157,12 +177,17 @@ def _error_stream_write(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to one exit code and at most one line."""
+    with collect_after_start_up():  # fivea/cli/collector.py
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("FIVEA_DEBUG") == "1"
     if not args:
         args = ["--help"]
     _route_warnings("--quiet" in args or "-q" in args)
-    _register()
+    _register(args)
     previous = _on_sigterm()
     try:
         with scratch_run():  # the run's temp folder (fivea/io/scratch.py) goes on every way out

@@ -6,8 +6,6 @@ import difflib
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from fivea.config.errors import KeyPath
 from fivea.errors import ConfigError
 
@@ -35,6 +33,8 @@ def preset_text(name: str) -> str:
 
 def preset_description(name: str) -> str:
     """The one-line ``description:`` of a shipped preset (empty if it has none)."""
+    import yaml  # `fivea presets` only: a run reads its preset parsed (config/parsed_presets.py)
+
     data = yaml.safe_load(preset_text(name))
     return str(data.get("description") or "") if isinstance(data, dict) else ""
 

@@ -9,22 +9,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from fivea.config.errors import KeyPath, format_path
+from fivea.config.parsed_presets import parsed
 from fivea.errors import ConfigError
 
-# libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster (it is
-# most of fivea's start-up work on a small log: the preset is parsed on every run)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's parser when PyYAML was built with it: the same nodes and marks, ~5x faster (it
+    is most of fivea's start-up work on a small log: a config is parsed on every run)."""
+    import yaml  # imported when a text is parsed: a shipped preset is read parsed
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _compose(text: str) -> yaml.Node | None:
     """The document's node tree; a syntax error is raised by the pure-Python parser, whose
     messages name the offending character (libyaml's do not)."""
-    for loader_class in dict.fromkeys((_LOADER, yaml.SafeLoader)):
+    import yaml
+
+    for loader_class in dict.fromkeys((_loader(), yaml.SafeLoader)):
         loader = loader_class(text)
         try:
             return loader.get_single_node()
@@ -37,7 +45,16 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def parse_yaml(text: str, origin: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse YAML safely, rejecting duplicate keys; return data and a key-path -> line map."""
+    """Parse YAML safely, rejecting duplicate keys; return data and a key-path -> line map.
+
+    A shipped preset's text comes already parsed (``fivea.config.parsed_presets``)."""
+    return parsed(text) or parse_text(text, origin)
+
+
+def parse_text(text: str, origin: str) -> tuple[Any, dict[KeyPath, int]]:
+    """``parse_yaml`` with PyYAML, whatever the text."""
+    import yaml
+
     try:
         node = _compose(text)
     except RecursionError as exc:
@@ -59,7 +76,7 @@ def parse_yaml(text: str, origin: str) -> tuple[Any, dict[KeyPath, int]]:
     lines: dict[KeyPath, int] = {}
     _walk_nodes(node, (), lines, origin)
     try:
-        data = _LOADER("").construct_document(node)
+        data = _loader()("").construct_document(node)
     except RecursionError as exc:  # not reached after _walk_nodes' depth limit; kept as a guard
         raise _too_deep(text, origin) from exc
     except yaml.YAMLError as exc:  # e.g. an unhashable key such as `[a]: 1`
@@ -93,6 +110,8 @@ def _too_deep(text: str, origin: str) -> ConfigError:
     tree itself cannot be built: building it recursed too deeply)."""
     # the pure-Python parser: libyaml refuses a deep flow ("while increasing flow level") before
     # it reaches the level to report; read lazily, the answer is near the top
+    import yaml
+
     events = yaml.parse(text, Loader=yaml.SafeLoader)
     with contextlib.suppress(yaml.YAMLError):
         found = _deep_event(events, origin)
@@ -103,6 +122,8 @@ def _too_deep(text: str, origin: str) -> ConfigError:
 
 
 def _deep_event(events: Iterator[yaml.Event], origin: str) -> ConfigError | None:
+    import yaml
+
     frames: list[list[Any]] = []  # per open collection: [is_mapping, key or index, expects_key]
     for event in events:
         if isinstance(event, yaml.CollectionEndEvent):
@@ -132,6 +153,8 @@ def _deep_event(events: Iterator[yaml.Event], origin: str) -> ConfigError | None
 def _walk_nodes(
     node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], origin: str, depth: int = 0
 ) -> None:
+    import yaml
+
     lines[path] = node.start_mark.line + 1
     if depth >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
         raise _deep_error(origin, node.start_mark.line + 1, path)

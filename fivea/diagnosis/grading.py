@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from fivea.aggregate.measures import StageTable
 from fivea.config.loader import Actions, Config, Targets
 from fivea.diagnosis.compare import (  # compare, bow_tie_distance: re-exported
@@ -89,6 +87,8 @@ SHOP_BUSINESSES = ("ecommerce", "generic")  # the kinds of business a cart warni
 @cache
 def default_actions(business: str = "generic") -> dict[str, dict]:
     """The shipped actions per transition for a kind of business (fivea/data/actions.yaml)."""
+    import yaml  # when actions are advised, not at every start (docs/performance.md, "Start-up")
+
     text = (resources.files("fivea") / "data" / "actions.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)[business]
 

@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -207,6 +207,9 @@ class LocalRunner:
     budget: int | None = None  # bytes; None: ``default_budget()``
     count: int | None = None  # person partitions; None: as many as the budget needs
     on_progress: Callable[[str], None] | None = None  # told as each partition starts
+    # the scan with its guessed epoch unit, made once: a second pass (docs/performance.md)
+    # would read the first rows again for the same guess
+    _guessed: EventScan | None = field(default=None, init=False, repr=False, compare=False)
 
     def max_time(self) -> int | None:
         """The latest valid event time (reads the time column)."""
@@ -234,7 +237,9 @@ class LocalRunner:
             # every person in one run: its grouped rows can wait for phase 2 to say which
             # transitions' drivers it analyses (docs/metrics.md "Drivers", cost)
             plan = dataclasses.replace(plan, defer_drivers=True)
-            return run_phase1(self.scan.with_guessed_unit(), plan)
+            if self._guessed is None:
+                self._guessed = self.scan.with_guessed_unit()
+            return run_phase1(self._guessed, plan)
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
             parts = []

@@ -6,7 +6,7 @@ drop reason, built from the opened sources; identity stitching; one person parti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -135,6 +135,11 @@ class CanonicalLayout:
     config: Config
     now_us: int
     nested: frozenset[str] = frozenset()  # role columns that may hold records as JSON text
+    # the time parsers' order per person partition (None: all rows), sampled once: every
+    # rebuild (epoch unit, marks, a second pass) reads the same head (docs/performance.md)
+    orders: dict[tuple[int, int] | None, dict[str, list[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def stitching(self) -> bool:
@@ -165,6 +170,7 @@ class CanonicalLayout:
             columns.time_format,
             EPOCH_MAGNITUDE if build.check_unit else None,
             _EPOCH_REASON,
+            self.orders.setdefault(part, {}),
         )
         frame = frame.with_columns(
             _user_expr(columns, schema, nested).alias(USER),

@@ -190,6 +190,7 @@ def _with_text(
     time_format: str | None,
     magnitudes: str | None,
     reasons: str | None,
+    orders: dict[str, list[int]] | None = None,
 ) -> tuple[pl.LazyFrame, str | None]:
     """``out`` = µs of a text column; also the temp column of its naive datetimes (or None)."""
     text = pl.col(column).cast(pl.String).str.strip_chars()
@@ -204,7 +205,13 @@ def _with_text(
     rest = pl.col(_REST)
     frame = frame.with_columns(text.alias(_REST))
     done: dict[str, list[str]] = {"utc": [], "aware": [], "naive": [], "epoch": []}
-    for index in _step_order(frame, rest):
+    if orders is not None and column in orders:  # a rebuild of the same rows: the same head
+        order = orders[column]
+    else:
+        order = _step_order(frame, rest)
+        if orders is not None:
+            orders[column] = order
+    for index in order:
         name, kind, parse = PARSE_STEPS[index]
         column_name = f"{_P}{name}"
         frame = frame.with_columns(parse(rest).alias(column_name))
@@ -241,6 +248,7 @@ def with_micros(
     time_format: str | None = None,
     magnitudes: str | None = None,
     reasons: str | None = None,
+    orders: dict[str, list[int]] | None = None,
 ) -> tuple[pl.LazyFrame, pl.Expr | None]:
     """Add ``out``: the time column of ``dtype`` as Int64 µs UTC (null if unparsable).
 
@@ -249,7 +257,8 @@ def with_micros(
     the temp column it may refer to. With ``magnitudes``, a column that can hold epochs also
     gets that column: the magnitude of each epoch number > 0 (``epoch_unit_partials`` reads
     it). With ``reasons``, that column says why a row's epoch number is not a time (null when it
-    is one, or when the column holds no epochs).
+    is one, or when the column holds no epochs). ``orders`` keeps the order of the text
+    parsers (sampled from the column's head, a collect) by column, for rebuilds of the same rows.
     """
     raw = pl.col(column)
     no_reason = [pl.lit(None, pl.String).alias(reasons)] if reasons is not None else []
@@ -264,7 +273,9 @@ def with_micros(
     if dtype.is_numeric():
         whole = pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
         return _with_epoch(frame, raw, whole, unit, out, magnitudes, reasons), None
-    frame, naive = _with_text(frame, column, out, timezone, unit, time_format, magnitudes, reasons)
+    frame, naive = _with_text(
+        frame, column, out, timezone, unit, time_format, magnitudes, reasons, orders
+    )
     return frame, (pl.col(naive) if naive else None)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fivea.result import Result
-from fivea.stage_report import StageInspection
+
+if TYPE_CHECKING:  # `fivea stages` only: a diagnosis does not build its dataclasses
+    from fivea.stage_report import StageInspection
 
 
 def _finite(value: Any) -> Any:
