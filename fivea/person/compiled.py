@@ -106,8 +106,8 @@ def tiny_input(schema: pl.Schema) -> pl.DataFrame:
     for name, dtype in schema.items():
         if dtype.is_numeric():
             columns.append(pl.Series(name, [0, 1]).cast(dtype))
-        elif dtype == pl.String:
-            columns.append(pl.Series(name, ["", ""]))
+        elif dtype in (pl.String, pl.Categorical):  # values: every compiled pass loads
+            columns.append(pl.Series(name, ["", "x"]).cast(dtype))
         else:
             columns.append(pl.Series(name, [None, None], dtype=dtype))
     return pl.DataFrame(columns)
@@ -133,9 +133,9 @@ def _bits(values: np.ndarray) -> np.ndarray:
 
 
 def _each_part(task: Callable[[int], T], parts: int) -> list[T]:
-    if parts == 1:
-        return [task(0)]
-    with ThreadPoolExecutor(parts) as pool:
+    if parts <= 1:
+        return [task(0)] if parts else []
+    with ThreadPoolExecutor(min(parts, max(1, pl.thread_pool_size()))) as pool:
         return list(pool.map(task, range(parts)))
 
 
@@ -151,11 +151,13 @@ class Grouped:
     names: Sequence[np.ndarray] | None = None  # per part, each grouped row's event-name code
     _texts: dict[str, CodedText] = field(default_factory=dict, compare=False, repr=False)
 
-    def text(self, column: str) -> CodedText:
-        """A categorical text column of the input, decoded once (segments, drivers)."""
-        if column not in self._texts:
-            self._texts[column] = CodedText.of(self.segments.get_column(column))
-        return self._texts[column]
+    def texts(self, columns: Sequence[str]) -> list[CodedText]:
+        """Categorical text columns of the input, each decoded once (segments, drivers), the
+        new ones on parallel threads (numpy and polars release the GIL)."""
+        new = [c for c in dict.fromkeys(columns) if c not in self._texts]
+        decoded = _each_part(lambda k: CodedText.of(self.segments.get_column(new[k])), len(new))
+        self._texts.update(zip(new, decoded, strict=True))
+        return [self._texts[c] for c in columns]
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -295,7 +297,7 @@ def person_table_compiled(
     counted = rules.counted
     # which rows carry a non-empty value of each segment column (row by row: the kernel reads
     # a row's flags together): the kernel picks per column the person's first (or last) such row
-    texts = [grouped.text(f"seg_{c}") for c in segments]
+    texts = grouped.texts([f"seg_{c}" for c in segments])
     present = np.zeros((max(frame.height, 1), len(texts)), np.uint8)
     for s, text in enumerate(texts):
         present[: frame.height, s] = text.present()

@@ -158,11 +158,12 @@ def driver_tables(
     reach_at = [reach_column(s) for s in plan.stages]
     sources = touch_sources(plan, frame.columns)
     # which input rows may hold a value of each column the segments' touch rows do not serve
-    coded = {s: grouped.text(s) for s in sources if frame.schema[s] == pl.Categorical}
+    textual = [s for s in sources if frame.schema[s] == pl.Categorical]
+    coded = dict(zip(textual, grouped.texts(textual), strict=True))
     flags = {
-        source: (coded[source].present() if source in coded else present(frame[source])).astype(
-            np.uint8
-        )
+        source: coded[source].present()
+        if source in coded
+        else present(frame[source]).astype(np.uint8)
         for source in sources
         if not source.startswith("seg_")
     }
@@ -244,8 +245,10 @@ def _counted_values(
     for column in plan.counted:
         source = prop_column(column)
         if source in coded:
-            index, texts = coded[source].index, coded[source].texts
-            seen = texts.filter(pl.Series(kernel_drivers.used(index, before, texts.len())))
+            text = coded[source]
+            seen = text.texts.filter(
+                pl.Series(kernel_drivers.used(text.codes, text.table, before, text.texts.len()))
+            )
             frames.append(pl.DataFrame({COLUMN: column, VALUE: seen.unique()}, schema=SCHEMA))
         else:
             rows = before if before.shape[0] else None

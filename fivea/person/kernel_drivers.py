@@ -155,40 +155,34 @@ def mark_before(starts: np.ndarray, packed: np.ndarray, until: int, out: np.ndar
             out[packed[j, ROW_AND_HASH] & LOW32] = True
 
 
-NO_CODE = (1 << 32) - 1  # a null categorical code, as ``fill_null`` writes it
-
-
 @njit(cache=True, nogil=True)
-def first_rows(codes: np.ndarray) -> np.ndarray:
-    """Each categorical code's first input row, by code (-1: the code does not occur)."""
-    top = -1
-    for i in range(codes.shape[0]):
-        if codes[i] != NO_CODE and np.int64(codes[i]) > top:
-            top = np.int64(codes[i])
-    first = np.full(top + 1, -1, np.int64)
+def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """Each code's first row (by code 0..size-1, -1: the code does not occur)."""
+    first = np.full(size, -1, np.int64)
     for i in range(codes.shape[0]):
         c = codes[i]
-        if c != NO_CODE and first[c] < 0:
+        if first[c] < 0:
             first[c] = i
     return first
 
 
 @njit(cache=True, nogil=True)
-def recode(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``index[code]`` of each row (-1 for a null code)."""
-    out = np.empty(codes.shape[0], np.int32)
+def present(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each row's code stands for a non-empty value (``table[code] >= 0``)."""
+    out = np.empty(codes.shape[0], np.uint8)
     for i in range(codes.shape[0]):
-        out[i] = -1 if codes[i] == NO_CODE else index[codes[i]]
+        out[i] = table[codes[i]] >= 0
     return out
 
 
 @njit(cache=True, nogil=True)
-def used(index: np.ndarray, before: np.ndarray, size: int) -> np.ndarray:
-    """Which of ``size`` values some row holds (``index``: each row's, -1: none), among the
-    rows ``before`` marks (every row when it is empty)."""
+def used(codes: np.ndarray, table: np.ndarray, before: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``size`` values (``table[code]``, -1: none) some row holds, among the rows
+    ``before`` marks (every row when it is empty)."""
     out = np.zeros(size, np.bool_)
     every = before.shape[0] == 0
-    for i in range(index.shape[0]):
-        if index[i] >= 0 and (every or before[i]):
-            out[index[i]] = True
+    for i in range(codes.shape[0]):
+        k = table[codes[i]]
+        if k >= 0 and (every or before[i]):
+            out[k] = True
     return out
