@@ -40,10 +40,12 @@ class CodedText:
 
     @classmethod
     def of(cls, column: pl.Series) -> CodedText:
-        """From a categorical column (``raw_text``): one pass over its codes, then one
+        """From a categorical column (``raw_text``) or text: one pass over its codes, then one
         string per distinct code."""
         from fivea.person import kernel_drivers
 
+        if column.dtype == pl.String:  # a drivers' text property, coded when analysed
+            column = column.fill_null("").cast(pl.Categorical)
         physical = column.to_physical()
         top = physical.max()
         size = (int(top) if top is not None else -1) + 2  # the last code: null, if any

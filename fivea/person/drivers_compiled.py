@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from fivea.io.events import EVENT
-from fivea.person.coded_text import CodedText, raw_text
+from fivea.person.coded_text import CodedText
 from fivea.person.drivers import (
     DRIVER_EVENTS,
     DRIVER_PERSONS,
@@ -57,14 +57,12 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
     for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
         if source != prop_column(column):
             continue
-        # text as categorical codes: 4 bytes a row instead of a string view, a contiguous
-        # numpy copy instead of a gather from a chunked string column (10M events: 0.1 s a
-        # column and part), and the white-space test once per distinct value (``CodedText``)
+        # text as read: coded (``CodedText``) only when a transition is analysed (a
+        # categorical cast in the scan costs about 0.1 s a column at 10M events, paid for
+        # nothing when there is no bottleneck)
         dtype = schema[column]
         exprs.append(
-            (raw_text(column, dtype) if dtype == pl.String else nonempty(column, dtype)).alias(
-                source
-            )
+            (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
         )
     return exprs
 
@@ -75,57 +73,16 @@ def name_codes(names: pl.Series) -> np.ndarray:
 
 
 def present(column: pl.Series) -> np.ndarray:
-    """Whether each row may hold a value: not null, and for text not empty (blank text is
-    found on the touch rows, ``_first_values``)."""
-    if column.dtype == pl.String:
-        return (column.str.len_bytes().fill_null(0) > 0).to_numpy()
+    """Whether each row holds a value of a property of numbers, dates or booleans (carried
+    with NaN as null, ``nonempty``); text goes through ``CodedText``."""
     return column.is_not_null().to_numpy()
 
 
-_TRIES = 3  # rounds of "the next row" for blank first touches, then the test on every row
-
-
-def _first_values(
-    column: pl.Series,
-    rows: np.ndarray,
-    persons: np.ndarray,
-    part: tuple[np.ndarray, np.ndarray],
-    until: int,
-    last: bool,
-) -> pl.Series:
-    """The trimmed text of each person's touch row (``rows``, of the part's ``persons``),
-    moving past blank values (white space only).
-
-    The touch rows skip nulls and empty text; a blank winner is rare, so its person walks on
-    to the next candidate row, and after a few rounds every row is tested.
-    """
-    from fivea.person import kernel_drivers
-
-    starts, packed = part
-
-    def values(at: np.ndarray) -> pl.Series:
-        picked = pl.Series(at)
-        picked = pl.select(pl.when(picked >= 0).then(picked)).to_series()
-        return column.gather(picked).cast(pl.String).str.strip_chars()
-
-    out = values(rows)
-    if column.dtype != pl.String:
-        return out
-    rows = rows.copy()
-    flags: np.ndarray | None = None
-    for attempt in range(_TRIES + 1):
-        blank = np.flatnonzero((out == "").fill_null(False).to_numpy())
-        if blank.shape[0] == 0:
-            break
-        if attempt == _TRIES:  # many blanks in a row: test every row (as the polars plan)
-            flags = column.str.contains(r"\S").fill_null(False).to_numpy().astype(np.uint8)
-        else:
-            if flags is None:
-                flags = present(column).astype(np.uint8)
-            flags[rows[blank]] = 0
-        rows[blank] = kernel_drivers.touch_rows(starts, packed, flags, persons[blank], until, last)
-        out = out.scatter(blank, values(rows[blank]))
-    return out
+def _first_values(column: pl.Series, rows: np.ndarray) -> pl.Series:
+    """The value of each touch row (-1: none) as text, like a segment value."""
+    picked = pl.Series(rows)
+    picked = pl.select(pl.when(picked >= 0).then(picked)).to_series()
+    return column.gather(picked).cast(pl.String).str.strip_chars()
 
 
 def driver_tables(
@@ -158,7 +115,7 @@ def driver_tables(
     reach_at = [reach_column(s) for s in plan.stages]
     sources = touch_sources(plan, frame.columns)
     # which input rows may hold a value of each column the segments' touch rows do not serve
-    textual = [s for s in sources if frame.schema[s] == pl.Categorical]
+    textual = [s for s in sources if frame.schema[s] in (pl.Categorical, pl.String)]
     coded = dict(zip(textual, grouped.texts(textual), strict=True))
     flags = {
         source: coded[source].present()
@@ -171,9 +128,7 @@ def driver_tables(
     def first_values(k: int, source: str, kept: np.ndarray) -> pl.Series:
         if source in coded:  # exact flags: no blank winner to move past
             return coded[source].values(touch(k, source, kept))
-        starts, packed, _ = grouped.parts[k]
-        column, rows = frame.get_column(source), touch(k, source, kept)
-        return _first_values(column, rows, kept, (starts, packed), until, last)
+        return _first_values(frame.get_column(source), touch(k, source, kept))
 
     def touch(k: int, source: str, kept: np.ndarray) -> np.ndarray:
         if source in flags:  # the first (last) flagged row of each person, -1: none
