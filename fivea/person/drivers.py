@@ -10,9 +10,11 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
 - ``drivers_events``: one row per (person, event name) done at or after the earliest analysed
   reach_s, with one column per transition: the first time the person did it at or after that
   transition's reach_s (and before reach_s + ``bound``), as an offset from reach_s (µs; null
-  when none). Phase 2 flags "did e before the landmark" as offset < L.
+  when none). Phase 2 flags "did e before the landmark" as offset < L;
+- ``drivers_values``: the distinct values of the counted candidate columns
+  (``fivea.person.drivers_values``).
 
-Both are per person, so partitions concatenate (``fivea.person.phase1.combine``). Every event
+All are per person (or per partition), so partitions concatenate (``combine``). Every event
 name is kept: the 200 most frequent are chosen in phase 2 from the summed event counts, which
 is exact whatever the partitioning. This is the polars plan (small logs, Spark, unhashed ids):
 one ``min_by`` per property column, a join of the events with the reach times and a group-by

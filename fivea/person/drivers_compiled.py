@@ -1,12 +1,14 @@
 """The drivers tables of ``fivea.person.drivers`` through the compiled kernel (docs/metrics.md
-"Drivers", cost): the same two tables, from the kernel's grouping and per-person facts.
+"Drivers", cost): the same three tables, from the kernel's grouping and per-person facts.
 
 The polars plan of ``driver_frames`` takes one ``min_by`` over a 128-bit (time, input order)
 key per property column, a join of the events with the reach times and a group-by over
-(person, event name). Here the kernel input carries each row's event name (a categorical code)
-and the non-empty property values; the kernel's touch rows give the first-touch values (like
-the segments'), and one more pass over each person's rows, already ordered by time, gives the
-first offset per (person, name) from each analysed reach_s (``fivea.person.kernel_drivers``).
+(person, event name). Here the kernel input carries each row's event name (a categorical code,
+grouped with the rows) and the property values (text as read, coded per distinct value by
+``fivea.person.coded_text`` when a transition is analysed); touch rows give the first-touch
+values (like the segments'), and one more pass over each person's rows, already ordered by
+time, gives the first offset per (person, name) from each analysed reach_s
+(``fivea.person.kernel_drivers``).
 """
 
 from __future__ import annotations
