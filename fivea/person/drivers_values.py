@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from fivea.io.events import TIME
+from fivea.person.table import segment_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,15 +33,9 @@ SCHEMA = pl.Schema({COLUMN: pl.String, VALUE: pl.String})
 
 
 def value_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    """A property's value as the drivers show it: text, trimmed; null when empty (null, NaN,
-    or blank after trimming, docs/metrics.md#segments)."""
-    if dtype == pl.String:
-        text = pl.col(column).str.strip_chars()
-        return pl.when(text.str.len_bytes() > 0).then(text)
-    if dtype.is_float():
-        return pl.col(column).fill_nan(None).cast(pl.String)
-    text = pl.col(column).cast(pl.String).str.strip_chars()
-    return pl.when(text.str.len_bytes() > 0).then(text)
+    """A property's value as the drivers show it: a segment value (text, trimmed; null when
+    empty, docs/metrics.md#segments)."""
+    return segment_value(column, dtype)
 
 
 def _before(events: pl.LazyFrame, until: int | None) -> pl.LazyFrame:
