@@ -7,8 +7,9 @@ Usage::
 
 For each size and format: generate the event log once with ``fivea sample`` (cached in the data
 folder, the size in the file name), run ``fivea diagnose FILE --format json --segment channel``
-and ``python benchmarks/duckdb_5a.py FILE FORMAT --config C`` (which runs benchmarks/duckdb_5a.sql
-for the default preset, benchmarks/duckdb_rules.sql for config_rules.yaml), each in
+and ``python benchmarks/duckdb_5a.py FILE FORMAT --config C`` (which runs the SQL of config C,
+assembled from benchmarks/sql/: the stage rules of the default preset or of config_rules.yaml,
+then the parts both share), each in
 its own process under ``/usr/bin/time``, twice, keeping the best wall time and the highest peak
 RSS. The numbers of both must agree (reached and path per stage, the four transitions'
 time-to-convert quantiles within 1e-6 s and their converted/reversed counts, per first-touch
@@ -67,7 +68,9 @@ CONFIGS: dict[str, Path | None] = {"preset": None, "rules": HERE / "config_rules
 @dataclass(frozen=True)
 class Reference:
     """A hand-written SQL and the rules it encodes: the config file, the parts of it the SQL
-    implements (besides the stages' rules) and their digest when it was written (``rules_digest``)."""
+    implements (besides the stages' rules) and their digest when it was written (``rules_digest``).
+    ``sql`` is the file that encodes them: the config's stages part of benchmarks/sql/ (the
+    parts duckdb_5a.py runs after it are the same for every config)."""
 
     sql: Path
     config: Path
@@ -78,10 +81,10 @@ class Reference:
 #: When a config changes (its digest no longer matches), update its SQL, then the digest here.
 SQL: dict[str, Reference | None] = {
     "preset": Reference(
-        HERE / "duckdb_5a.sql", PRESET, ("subfunnels", "funnel"), "212a4542e644ed48"
+        HERE / "sql" / "stages_preset.sql", PRESET, ("subfunnels", "funnel"), "212a4542e644ed48"
     ),
     "rules": Reference(
-        HERE / "duckdb_rules.sql",
+        HERE / "sql" / "stages_rules.sql",
         HERE / "config_rules.yaml",
         ("subfunnels", "funnel"),
         "f69b99d6ccc94758",
@@ -235,7 +238,8 @@ def rules_drift(configs: list[str] | None = None) -> list[str]:
         if ref is None or (digest := rules_digest(ref)) == ref.digest:
             continue
         out.append(
-            f"{os.path.relpath(ref.config, REPO)} changed since benchmarks/{ref.sql.name} was written "
+            f"{os.path.relpath(ref.config, REPO)} changed since "
+            f"{os.path.relpath(ref.sql, REPO)} was written "
             f"(rules digest {digest}, SQL written for {ref.digest}): update the SQL to the new "
             f"rules, then the digest of {name!r} in SQL in benchmarks/run.py; until then a "
             "disagreement may be the SQL's, not fivea's"
@@ -414,7 +418,7 @@ def metrics_of_fivea(report: dict) -> dict:
 
 
 def metrics_of_duckdb(result: dict) -> dict:
-    """The same numbers from the JSON of duckdb_5a.sql or duckdb_rules.sql."""
+    """The same numbers from the JSON of a config's DuckDB query (benchmarks/duckdb_5a.py)."""
     stages = {s["key"]: {"reached": s["reached"], "path": s["path"]} for s in result["stages"]}
     by_k = {t["k"]: t for t in result["transitions"] or []}
     transitions = {}
@@ -819,14 +823,15 @@ def write_results(
         "## Results",
         "",
         "Config `preset`: `fivea diagnose FILE --format json --segment channel` (the default "
-        "preset) against `duckdb_5a.sql` on the same files (`fivea sample --archetype "
-        f"{ARCHETYPE} --seed {SEED}`). Config `rules`: the same command with `--config "
-        "benchmarks/config_rules.yaml` (`min_count` with `within`, `where`, `gap`, a "
-        f"sub-funnel) on the sample's columns {', '.join(RULES_COLUMNS)}, against "
-        f"`duckdb_rules.sql`. Each engine ran {args.runs} times in its own process under "
-        "`/usr/bin/time`, the two engines alternating: wall, RSS (peak) and CPU (user + system) "
-        "are the medians of the runs. Ratio = fivea wall / DuckDB wall. Both include process "
-        "start-up (Python, imports). Other load = the most CPU cores other processes used "
+        "preset) against `duckdb_5a.py --config preset` (its DuckDB query: `--print preset`) on "
+        f"the same files (`fivea sample --archetype {ARCHETYPE} --seed {SEED}`). Config `rules`: "
+        "the same command with `--config benchmarks/config_rules.yaml` (`min_count` with "
+        "`within`, `where`, `gap`, a sub-funnel) on the sample's columns "
+        f"{', '.join(RULES_COLUMNS)}, against `duckdb_5a.py --config rules`. Each engine ran "
+        f"{args.runs} times in its own process under `/usr/bin/time`, the two engines "
+        "alternating: wall, RSS (peak) and CPU (user + system) are the medians of the runs. "
+        "Ratio = fivea wall / DuckDB wall. Both include process start-up (Python, imports). "
+        "Other load = the most CPU cores other processes used "
         f"during one run (each run waited up to {IDLE_WAIT:.0f} s for the machine to be quiet).",
         "",
         *results_table(cases),

@@ -1,5 +1,6 @@
-"""The hand-written DuckDB references of benchmarks/ (duckdb_5a.sql for the default preset,
-duckdb_rules.sql for benchmarks/config_rules.yaml) agree with ``fivea diagnose`` number for
+"""The hand-written DuckDB references of benchmarks/ (the queries benchmarks/duckdb_5a.py
+assembles from benchmarks/sql/: the stage rules of the default preset or of
+benchmarks/config_rules.yaml, then the parts both share) agree with ``fivea diagnose`` number for
 number, as benchmarks/run.py asserts: on a log built to sit on every edge the SQL must get right
 (``within`` and the funnel window exactly reached or missed by 1 µs, purchases exactly ``gap``
 apart, ties in time broken by input order, revenue 0 or null, blank and missing channels, more
@@ -15,6 +16,7 @@ import datetime as dt
 import importlib.util
 import json
 import random
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -191,13 +193,34 @@ def test_the_sql_was_written_for_the_current_rules() -> None:
     assert bench.rules_drift() == []
 
 
+@pytest.mark.parametrize("config", ["preset", "rules"])
+def test_the_guarded_sql_is_the_first_part_of_the_query_run(config: str) -> None:
+    """The file the digest guard names is the config's own part of the query duckdb_5a.py runs
+    (the rest is shared), and the printed query is that query, part after part."""
+    ref = bench.SQL[config]
+    assert ref is not None
+    parts = reference.parts(config)
+    assert parts[0] == ref.sql
+    assert parts[1:] == list(reference.SHARED)
+    assert all(p.parent == ROOT / "benchmarks" / "sql" for p in parts)
+    assert [p for p in reference.STAGES.values() if p in reference.SHARED] == []
+    query = reference.query(config)
+    at = [query.index(p.read_text()) for p in parts]
+    assert at == sorted(at)
+    script = ROOT / "benchmarks" / "duckdb_5a.py"
+    printed = subprocess.run(
+        [sys.executable, str(script), "--print", config], capture_output=True, text=True, check=True
+    )
+    assert printed.stdout == query
+
+
 def test_a_changed_config_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ref = bench.SQL["rules"]
     changed = tmp_path / "config_rules.yaml"
     changed.write_text(ref.config.read_text().replace("within: 30d", "within: 7d"))
     monkeypatch.setitem(bench.SQL, "rules", dataclasses.replace(ref, config=changed))
     [warning] = bench.rules_drift(["preset", "rules"])
-    assert "config_rules.yaml changed since benchmarks/duckdb_rules.sql was written" in warning
+    assert "config_rules.yaml changed since benchmarks/sql/stages_rules.sql was written" in warning
     assert f"SQL written for {ref.digest}" in warning
     # labels are not rules: relabelling a stage needs no new SQL
     changed.write_text(
