@@ -25,6 +25,7 @@ from fivea.person.drivers import (
     MIN_LANDMARK_US,
     NAME,
     DriverPlan,
+    name_hash,
     offset_column,
     prop_column,
     reach_column,
@@ -164,15 +165,17 @@ def _features(
     columns: list[str],
 ) -> list[_Tested]:
     total, wins = pop.height, int(pop[_CONVERTED].sum())
+    hashed = named_hashes(frames["events"], names)
     flags = frames[DRIVER_EVENTS].filter(
-        (pl.col(offset_column(index)) < landmark) & pl.col(NAME).is_in(names)
+        (pl.col(offset_column(index)) < landmark) & pl.col(NAME).is_in(hashed[NAME].implode())
     )
     events = (
         flags.join(pop.select(KEY, _CONVERTED), on=KEY, how="inner")
         .group_by(NAME)
         .agg(pl.len().alias("persons"), pl.col(_CONVERTED).sum().alias("converted"))
+        .join(hashed, on=NAME)
     )
-    tested = _tables(events, "event", NAME, None, total, wins)
+    tested = _tables(events, "event", EVENT, None, total, wins)
     for column in columns:
         values = (
             pop.filter(pl.col(prop_column(column)).is_not_null())
@@ -182,6 +185,17 @@ def _features(
         )
         tested += _tables(values, "property", "__column", prop_column(column), total, wins)
     return tested
+
+
+def named_hashes(counts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """(name, hash) of ``names``: phase 1 keeps event names as 64-bit hashes
+    (``name_hash``). A name whose hash another name of the log shares is not tested (never
+    seen in practice: about 1 in 10^10 for 10^5 names; docs/metrics.md "Drivers")."""
+    every = counts.select(pl.col(EVENT).drop_nulls()).with_columns(
+        name_hash(pl.col(EVENT)).alias(NAME)
+    )
+    shared = every.filter(pl.col(NAME).is_duplicated())[EVENT].implode()
+    return every.filter(pl.col(EVENT).is_in(names) & ~pl.col(EVENT).is_in(shared))
 
 
 def _supported(t: TwoByTwo, least: float) -> bool:
@@ -304,8 +318,12 @@ def analyse_drivers(
         wanted = [choice]
     if deferred is not None and wanted:
         pairs = tuple((s, s + 1) for s in map(TRANSITION_NAMES.index, wanted))
-        frames = {**frames, **deferred.tables(pairs)}
-        plan = dataclasses.replace(plan, transitions=pairs)
+        # offsets are kept below the largest landmark asked for (often minutes, where phase 1
+        # alone must keep a whole funnel window): far fewer (person, name) rows
+        bounds = [landmark_horizon(config, times[name]) for name in wanted]
+        bound = max((b[0] for b in bounds if b is not None), default=MIN_LANDMARK_US)
+        frames = {**frames, **deferred.tables(pairs, bound)}
+        plan = dataclasses.replace(plan, transitions=pairs, bound_us=bound)
     out = []
     for name in wanted:
         s = TRANSITION_NAMES.index(name)

@@ -24,7 +24,7 @@ from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.coded_text import CodedText, raw_text
 from fivea.person.drivers import NAME, DriverPlan
-from fivea.person.drivers_compiled import driver_inputs, name_codes
+from fivea.person.drivers_compiled import driver_inputs
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -148,7 +148,7 @@ class Grouped:
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
     keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
-    names: Sequence[np.ndarray] | None = None  # per part, each grouped row's event-name code
+    names: np.ndarray | None = None  # each input row's event-name hash (int64), for the drivers
     _texts: dict[str, CodedText] = field(default_factory=dict, compare=False, repr=False)
 
     def texts(self, columns: Sequence[str]) -> list[CodedText]:
@@ -176,13 +176,21 @@ class Grouped:
         # two steps: the person keys and their check are freed before the packed rows are
         # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
         drivers = NAME in frame.columns  # the drivers need each person's key
+        # the drivers' event names: a 64-bit hash a row, read by input row only for the rows
+        # of the analysed windows (grouping them with the rows cost every run 0.4 s of CPU at
+        # 10M events, analysed or not; docs/performance.md "Drivers"); copied out of the frame
+        # first, so the frame's column is freed before the packed rows are allocated
+        names = None
+        if drivers:
+            column = frame.get_column(NAME)
+            frame = frame.drop(NAME)
+            names = _array(column).view(np.int64)
+            del column
         sequence, coded, keys = _person_codes(columns, count, drivers)
-        # the drivers' event-name codes (4 bytes a row), grouped with the rows
-        names = name_codes(frame.get_column(NAME)) if drivers else np.empty(0, np.int32)
-        parts, times, row_hash, grouped_names = _packed(columns, coded, sequence, names)
+        parts, times, row_hash = _packed(columns, coded, sequence)
         codes = [c for c, _, _ in coded]
         distinct = _distinct_rows(parts, codes, rows, times, row_hash) if duplicates else None
-        return cls(frame, rows, parts, distinct, keys, grouped_names if drivers else None)
+        return cls(frame, rows, parts, distinct, keys, names)
 
 
 def _person_codes(
@@ -209,27 +217,23 @@ def _packed(
     columns: dict[str, pl.Series],
     coded: list[tuple[np.ndarray, int, np.ndarray]],
     sequence: np.ndarray,
-    names: np.ndarray,
-) -> tuple[
-    list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray, list[np.ndarray]
-]:
-    """Each part's ``(starts, packed, collided)``, the times and row hashes (for duplicates),
-    and each part's ``names`` in grouped order (empty without the drivers)."""
+) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """Each part's ``(starts, packed, collided)``, and the times and row hashes (for
+    duplicates)."""
     from fivea.person import kernel_grouping
 
     arrays = _copies(columns, (TIME, _SIMPLE, _COUNTED, ROW_HASH))
     times, row_hash = arrays[TIME], _bits(arrays[ROW_HASH])
     simple, counted = _bits(arrays[_SIMPLE]), _bits(arrays[_COUNTED])
 
-    def pack(k: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    def pack(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         codes, persons, collided = coded[k]
-        starts, packed, grouped_names = kernel_grouping.pack_persons(
-            codes, persons, sequence, times, simple, counted, row_hash, names
+        starts, packed = kernel_grouping.pack_persons(
+            codes, persons, sequence, times, simple, counted, row_hash
         )
-        return (starts, packed, collided), grouped_names
+        return starts, packed, collided
 
-    packs = _each_part(pack, len(coded))
-    return [p for p, _ in packs], times, row_hash, [n for _, n in packs]
+    return _each_part(pack, len(coded)), times, row_hash
 
 
 def _copies(columns: dict[str, pl.Series], names: tuple[str, ...]) -> dict[str, np.ndarray]:

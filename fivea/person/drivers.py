@@ -8,7 +8,8 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
   reach time of every stage the analysed transitions use, and the first-touch value of each
   candidate property column;
 - ``drivers_events``: one row per (person, event name) done at or after the earliest analysed
-  reach_s, with one column per transition: the first time the person did it at or after that
+  reach_s, the name as its 64-bit hash (``name_hash``; phase 2 maps the names it tests, which
+  spares phase 1 a text column a row), with one column per transition: the first time the person did it at or after that
   transition's reach_s (and before reach_s + ``bound``), as an offset from reach_s (µs; null
   when none). Phase 2 flags "did e before the landmark" as offset < L;
 - ``drivers_values``: the distinct values of the counted candidate columns
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
 DRIVER_PERSONS = "drivers_persons"
 DRIVER_EVENTS = "drivers_events"
 KEY = "__key"  # the person key shared by the two tables
-NAME = "__name"
+NAME = "__name"  # an event name's 64-bit hash (name_hash)
 _KEY_SEED = 0xD21
+_NAME_SEED = 0xE7E
 DRIVER_TABLES = (DRIVER_PERSONS, DRIVER_EVENTS, DRIVER_VALUES)
 _RANK, _IN = "__rank", "__in"
 
@@ -67,6 +69,11 @@ class DriverPlan:
     @property
     def stages(self) -> tuple[int, ...]:
         return tuple(sorted({k for pair in self.transitions for k in pair}))
+
+
+def name_hash(names: pl.Expr) -> pl.Expr:
+    """The ``NAME`` of event names (phase 1 and phase 2 alike)."""
+    return names.hash(_NAME_SEED)
 
 
 def prop_column(column: str) -> str:
@@ -142,7 +149,7 @@ def driver_frames(
     )
     # every event at or after some reach_s: one group-by over (person, name) gives the first
     # offset from each transition's reach_s (null when the person did not do it after it)
-    timed = events.select(KEY, TIME, pl.col(EVENT).cast(pl.Categorical).alias(NAME)).join(
+    timed = events.select(KEY, TIME, name_hash(pl.col(EVENT)).alias(NAME)).join(
         persons.select(KEY, *starts), on=KEY, how="inner"
     )
     timed = timed.filter(pl.col(TIME) >= pl.min_horizontal(*starts))
@@ -153,9 +160,7 @@ def driver_frames(
         if plan.bound_us is not None:
             keep = keep & (offset < plan.bound_us)
         offsets.append(offset.filter(keep).min().alias(offset_column(index)))
-    # names group as categoricals (faster) and leave as text: partitions (and Spark's IPC
-    # blobs) then concatenate without merging category maps
-    long = timed.group_by(KEY, NAME).agg(offsets).with_columns(pl.col(NAME).cast(pl.String))
+    long = timed.group_by(KEY, NAME).agg(offsets)
     values = values_frame(events, plan.counted, schema, window.until)
     return {DRIVER_PERSONS: persons, DRIVER_EVENTS: long, DRIVER_VALUES: values}
 

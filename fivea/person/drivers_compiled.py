@@ -3,8 +3,8 @@
 
 The polars plan of ``driver_frames`` takes one ``min_by`` over a 128-bit (time, input order)
 key per property column, a join of the events with the reach times and a group-by over
-(person, event name). Here the kernel input carries each row's event name (a categorical code,
-grouped with the rows) and the property values (text as read, coded per distinct value by
+(person, event name). Here the kernel input carries each row's event name (its 64-bit hash,
+``name_hash``) and the property values (text as read, coded per distinct value by
 ``fivea.person.coded_text`` when a transition is analysed); touch rows give the first-touch
 values (like the segments'), and one more pass over each person's rows, already ordered by
 time, gives the first offset per (person, name) from each analysed reach_s
@@ -28,6 +28,7 @@ from fivea.person.drivers import (
     KEY,
     NAME,
     DriverPlan,
+    name_hash,
     nonempty,
     offset_column,
     prop_column,
@@ -55,7 +56,9 @@ def touch_columns(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
 
 def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[pl.Expr]:
     """The kernel input's extra columns: the event name and the property values."""
-    exprs = [pl.col(EVENT).cast(pl.Categorical).alias(NAME)]
+    # a hash, not a categorical: half the cost in the scan, and only the rows of the analysed
+    # windows are ever looked at (docs/performance.md "Drivers")
+    exprs = [name_hash(pl.col(EVENT)).alias(NAME)]
     for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
         if source != prop_column(column):
             continue
@@ -67,11 +70,6 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
             (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
         )
     return exprs
-
-
-def name_codes(names: pl.Series) -> np.ndarray:
-    """Each input row's event-name code (the categorical's physical code, -1: no name)."""
-    return names.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
 
 
 def present(column: pl.Series) -> np.ndarray:
@@ -100,16 +98,10 @@ def driver_tables(
     from fivea.person.kernel import NULL
 
     frame = grouped.segments
-    keys, grouped_names = grouped.keys, grouped.names
+    keys, names = grouped.keys, grouped.names
     # kept by Grouped.of for the drivers
     assert keys is not None
-    assert grouped_names is not None
-    names = frame.get_column(NAME)
-    n_names = max((int(n.max()) + 1 for n in grouped_names if n.shape[0]), default=0)
-    known = names.drop_nulls().unique()
-    lookup = pl.Series(NAME, [None] * n_names, pl.String).scatter(
-        known.to_physical().cast(pl.Int64).to_numpy(), known.cast(pl.String)
-    )
+    assert names is not None
     stages = np.array([s for s, _ in plan.transitions], np.int64)
     bound = _HIGH if plan.bound_us is None else plan.bound_us
     until = _HIGH if window.until is None else window.until
@@ -119,24 +111,37 @@ def driver_tables(
     # which input rows may hold a value of each column the segments' touch rows do not serve
     textual = [s for s in sources if frame.schema[s] in (pl.Categorical, pl.String)]
     coded = dict(zip(textual, grouped.texts(textual), strict=True))
-    flags = {
-        source: coded[source].present()
-        if source in coded
-        else present(frame[source]).astype(np.uint8)
-        for source in sources
-        if not source.startswith("seg_")
-    }
+    # which input rows hold a value of each column the segments' touch rows do not serve: a
+    # bit each, eight columns a byte, so one walk finds up to eight touch rows
+    flagged = [s for s in sources if not s.startswith("seg_")]
+    bytes_of = [flagged[i : i + 8] for i in range(0, len(flagged), 8)]
+    bits = []
+    for columns in bytes_of:
+        byte = np.zeros(grouped.rows, np.uint8)
+        for b, source in enumerate(columns):
+            flag = coded[source].present() if source in coded else present(frame[source])
+            byte |= flag.astype(np.uint8) << b
+        bits.append(byte)
 
-    def first_values(k: int, source: str, kept: np.ndarray) -> pl.Series:
+    def touch_rows(k: int, kept: np.ndarray) -> dict[str, np.ndarray]:
+        """Each flagged column's first (last) row of each kept person, -1: none."""
+        starts, packed, _ = grouped.parts[k]
+        out: dict[str, np.ndarray] = {}
+        for columns, byte in zip(bytes_of, bits, strict=True):
+            rows = kernel_drivers.touch_rows(starts, packed, byte, len(columns), kept, until, last)
+            out.update(zip(columns, rows, strict=True))
+        return out
+
+    def first_values(
+        k: int, source: str, kept: np.ndarray, rows: dict[str, np.ndarray]
+    ) -> pl.Series:
+        if source in rows:
+            at = rows[source]
+        else:  # a segment: the kernel's own touch rows
+            at = facts[k][3][list(segments).index(source.removeprefix("seg_"))][kept]
         if source in coded:  # exact flags: no blank winner to move past
-            return coded[source].values(touch(k, source, kept))
-        return _first_values(frame.get_column(source), touch(k, source, kept))
-
-    def touch(k: int, source: str, kept: np.ndarray) -> np.ndarray:
-        if source in flags:  # the first (last) flagged row of each person, -1: none
-            starts, packed, _ = grouped.parts[k]
-            return kernel_drivers.touch_rows(starts, packed, flags[source], kept, until, last)
-        return facts[k][3][list(segments).index(source.removeprefix("seg_"))][kept]
+            return coded[source].values(at)
+        return _first_values(frame.get_column(source), at)
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         starts, packed, _ = grouped.parts[k]
@@ -152,18 +157,19 @@ def driver_tables(
             pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
             for c in map(reach_column, plan.stages)
         )
+        rows = touch_rows(k, kept)
         values = [
-            first_values(k, source, kept).alias(prop_column(column))
+            first_values(k, source, kept, rows).alias(prop_column(column))
             for column, source in zip(plan.properties, sources, strict=True)
         ]
         persons = persons.with_columns(values)
-        index, code, offsets = kernel_drivers.event_offsets(
-            starts, packed, grouped_names[k], n_names, first, reach, stages, bound, until
+        index, hashes, offsets = kernel_drivers.event_offsets(
+            starts, packed, names, first, reach, stages, bound, until
         )
         long = pl.DataFrame(
             {
                 KEY: person_keys[index],
-                NAME: lookup.gather(code),
+                NAME: hashes.view(np.uint64),
                 **{offset_column(i): offsets[i] for i in range(len(plan.transitions))},
             }
         ).with_columns(

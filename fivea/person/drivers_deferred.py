@@ -36,15 +36,19 @@ class DeferredDrivers:
     segments: Sequence[str]
     head: pl.DataFrame | None = None  # drivers_values of the columns not read (many values)
 
-    def tables(self, transitions: Sequence[tuple[int, int]]) -> dict[str, pl.DataFrame]:
-        """The drivers tables (``fivea.person.drivers``) of these transitions only; the
-        property values counted are every transition's (fivea.person.drivers_values)."""
+    def tables(
+        self, transitions: Sequence[tuple[int, int]], bound_us: int | None = None
+    ) -> dict[str, pl.DataFrame]:
+        """The drivers tables (``fivea.person.drivers``) of these transitions only, offsets
+        below ``bound_us`` (their largest landmark; default: the plan's bound); the property values counted are every
+        transition's (fivea.person.drivers_values)."""
         import polars as pl
 
         from fivea.person.drivers_compiled import driver_tables
         from fivea.person.drivers_values import DRIVER_VALUES
 
-        plan = dataclasses.replace(self.plan, transitions=tuple(transitions))
+        bound = self.plan.bound_us if bound_us is None else bound_us
+        plan = dataclasses.replace(self.plan, transitions=tuple(transitions), bound_us=bound)
         tables = driver_tables(self.grouped, plan, self.window, self.facts, self.segments)
         if self.head is not None:
             tables[DRIVER_VALUES] = pl.concat([self.head, tables[DRIVER_VALUES]])

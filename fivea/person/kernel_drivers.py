@@ -13,6 +13,29 @@ from fivea.person.kernel_grouping import LOW32, ROW_AND_HASH, TIME
 
 
 @njit(cache=True, nogil=True)
+def _slot(table: np.ndarray, h: int) -> int:
+    """The slot of hash ``h`` in an open-addressing table of (hash, code) rows: its own, or
+    the free one (code -1) where it goes."""
+    size = table.shape[0]
+    at = h & (size - 1)
+    while table[at, 1] >= 0 and table[at, 0] != h:
+        at = (at + 1) & (size - 1)
+    return at
+
+
+@njit(cache=True, nogil=True)
+def _grown(table: np.ndarray) -> np.ndarray:
+    """The table of ``_slot`` at twice the size."""
+    out = np.full((2 * table.shape[0], 2), -1, np.int64)
+    for s in range(table.shape[0]):
+        if table[s, 1] >= 0:
+            at = _slot(out, table[s, 0])
+            out[at, 0] = table[s, 0]
+            out[at, 1] = table[s, 1]
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _scan(
     starts: np.ndarray,
     packed: np.ndarray,
@@ -22,21 +45,29 @@ def _scan(
     stages: np.ndarray,
     bound: int,
     until: int,
-    stamp: np.ndarray,
-    slot: np.ndarray,
-    persons_out: np.ndarray,
-    names_out: np.ndarray,
-    offsets: np.ndarray,
     fill: bool,
-) -> int:
-    """Count (``fill`` False) or write the (person, name) rows; returns their number.
+    count: int,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Count the rows of the windows (``fill`` False: an upper bound of the output, counted
+    without reading a name) or write the (person, name) rows into room for ``count``;
+    returns their number, the person index and name hash of each and the offsets
+    (transitions x rows).
 
     One walk over each person's rows from the earliest analysed reach_s serves every
-    transition; ``names`` is in grouped order, so both walks read memory in order.
+    transition. A row's name (``names``: a hash by input row) is read only for the rows of
+    the windows, and only in the writing pass. Names get dense codes on the way (an open-addressing table), so that ``stamp``
+    marks each (person, name) once.
     """
     n_t = stages.shape[0]
     rs = np.empty(n_t, np.int64)
-    count = 0
+    table = np.full((64, 2), -1, np.int64)  # (hash, code)
+    stamp = np.full(32, -1, np.int64)  # by code: the last person that did it
+    slot = np.zeros(32, np.int64)  # by code: that person's output row
+    n_codes = 0
+    persons_out = np.empty(count if fill else 0, np.int64)
+    names_out = np.empty(count if fill else 0, np.int64)
+    offsets = np.empty((n_t, count if fill else 0), np.int64)
+    rows = 0
     for p in range(starts.shape[0] - 1):
         if first[p] == NULL:
             continue
@@ -67,33 +98,47 @@ def _scan(
                 break
             if not taken:
                 continue
-            code = names[j]
-            if code < 0:
+            if not fill:  # an upper bound: one row per row of the windows
+                rows += 1
                 continue
+            h = names[packed[j, ROW_AND_HASH] & LOW32]  # the one random read a row
+            at = _slot(table, h)
+            if table[at, 1] < 0:  # a name not seen yet
+                table[at, 0] = h
+                table[at, 1] = n_codes
+                n_codes += 1
+                if n_codes > stamp.shape[0]:
+                    grown = np.full(2 * stamp.shape[0], -1, np.int64)
+                    grown[: stamp.shape[0]] = stamp
+                    stamp = grown
+                    grown_slot = np.zeros(2 * slot.shape[0], np.int64)
+                    grown_slot[: slot.shape[0]] = slot
+                    slot = grown_slot
+                if 2 * n_codes > table.shape[0]:
+                    table = _grown(table)
+                    at = _slot(table, h)
+            code = table[at, 1]
             if stamp[code] != p:
                 stamp[code] = p
-                if fill:
-                    slot[code] = count
-                    persons_out[count] = p
-                    names_out[count] = code
-                    for i in range(n_t):
-                        offsets[i, count] = NULL
-                count += 1
-            if fill:
-                at = slot[code]
+                slot[code] = rows
+                persons_out[rows] = p
+                names_out[rows] = h
                 for i in range(n_t):
-                    # the first row in time order gives the least offset
-                    taking = rs[i] != NULL and rs[i] <= tj and tj - rs[i] < bound
-                    if taking and offsets[i, at] == NULL:
-                        offsets[i, at] = tj - rs[i]
-    return count
+                    offsets[i, rows] = NULL
+                rows += 1
+            at_row = slot[code]
+            for i in range(n_t):
+                # the first row in time order gives the least offset
+                taking = rs[i] != NULL and rs[i] <= tj and tj - rs[i] < bound
+                if taking and offsets[i, at_row] == NULL:
+                    offsets[i, at_row] = tj - rs[i]
+    return rows, persons_out, names_out, offsets
 
 
 def event_offsets(
     starts: np.ndarray,
     packed: np.ndarray,
     names: np.ndarray,
-    n_names: int,
     first: np.ndarray,
     reach: np.ndarray,
     stages: np.ndarray,
@@ -102,46 +147,51 @@ def event_offsets(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
     analysed s (``stages``: s per transition), the first offset from each reach_s (µs, NULL:
-    none). ``names``: each grouped row's name code (< 0: no name). Returns (person index,
-    name code, offsets: transitions x rows); counted first, so the output is allocated once.
+    none). ``names``: each input row's name hash (int64). Returns (person index, name hash,
+    offsets: transitions x rows); bounded first, so the output is allocated once.
     """
-    stamp = np.full(max(n_names, 1), -1, np.int64)
-    slot = np.zeros(max(n_names, 1), np.int64)
-    # the compiled pass runs twice over the same inputs: first counting, then writing
-    shared = (starts, packed, names, first, reach, stages, bound, until, stamp, slot)
-    none = np.empty(0, np.int64)
-    count = _scan(*shared, none, none, np.empty((0, 0), np.int64), False)
-    stamp[:] = -1
-    persons_out = np.empty(count, np.int64)
-    names_out = np.empty(count, np.int64)
-    offsets = np.empty((stages.shape[0], count), np.int64)
-    _scan(*shared, persons_out, names_out, offsets, True)
-    return persons_out, names_out, offsets
+    shared = (starts, packed, names, first, reach, stages, bound, until)
+    bound_rows = _scan(*shared, False, 0)[0]
+    rows, persons_out, names_out, offsets = _scan(*shared, True, bound_rows)
+    return persons_out[:rows], names_out[:rows], offsets[:, :rows]
 
 
 @njit(cache=True, nogil=True)
 def touch_rows(
     starts: np.ndarray,
     packed: np.ndarray,
-    flags: np.ndarray,
+    bits: np.ndarray,
+    width: int,
     persons: np.ndarray,
     until: int,
     last_touch: bool,
 ) -> np.ndarray:
-    """For each of ``persons``, its first (last) flagged input row before ``until``, -1 if
-    none: ``person_facts``'s touch row of one column, for a few persons again."""
-    out = np.full(persons.shape[0], -1, np.int64)
+    """For each of ``persons`` and each of ``width`` columns (bit b of ``bits[row]``: the row
+    holds a value of column b), its first (last) such input row before ``until``, -1 if none
+    (columns x persons): ``person_facts``'s touch rows, for a few persons again. One walk
+    serves up to eight columns and usually stops at a person's first row."""
+    out = np.full((width, persons.shape[0]), -1, np.int64)
+    every = (1 << width) - 1
     for k in range(persons.shape[0]):
         lo, hi = starts[persons[k]], starts[persons[k] + 1]
-        last_at = lo - 1
-        while last_at + 1 < hi and packed[last_at + 1, TIME] < until:
-            last_at += 1
+        last_at = lo - 1  # the last row before until
+        if last_touch:
+            while last_at + 1 < hi and packed[last_at + 1, TIME] < until:
+                last_at += 1
+        found = 0
         j = last_at if last_touch else lo
-        while lo <= j <= last_at:
-            row = packed[j, ROW_AND_HASH] & LOW32
-            if flags[row]:
-                out[k] = row
+        while found != every and lo <= j < hi:
+            if not last_touch and packed[j, TIME] >= until:
                 break
+            if last_touch and j > last_at:
+                break
+            row = packed[j, ROW_AND_HASH] & LOW32
+            new = np.int64(bits[row]) & ~found
+            if new:
+                for b in range(width):
+                    if new & (1 << b):
+                        out[b, k] = row
+                found |= new
             j += -1 if last_touch else 1
     return out
 
@@ -186,3 +236,47 @@ def used(codes: np.ndarray, table: np.ndarray, before: np.ndarray, size: int) ->
         if k >= 0 and (every or before[i]):
             out[k] = True
     return out
+
+
+@njit(cache=True, nogil=True)
+def dense_codes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code, numbering the distinct ``hashes`` (int64: 64-bit hashes viewed as
+    signed, as numba mixes no unsigned types) by first occurrence, and each code's first row:
+    an open-addressing table that doubles when half full (a text column's values by their
+    hash, ``fivea.person.coded_text``)."""
+    size = 1024
+    slots = np.full(size, -1, np.int64)  # the code in each slot, -1: empty
+    keys = np.empty(size, np.int64)  # the hash in each slot
+    first = np.empty(64, np.int64)
+    codes = np.empty(hashes.shape[0], np.int32)
+    n = 0
+    for i in range(hashes.shape[0]):
+        h = hashes[i]
+        at = h & (size - 1)
+        while slots[at] >= 0 and keys[at] != h:
+            at = (at + 1) & (size - 1)
+        if slots[at] >= 0:
+            codes[i] = slots[at]
+            continue
+        if n == first.shape[0]:
+            grown = np.empty(2 * n, np.int64)
+            grown[:n] = first
+            first = grown
+        first[n] = i
+        slots[at] = n
+        keys[at] = h
+        codes[i] = n
+        n += 1
+        if 2 * n > size:  # rehash into a table twice the size
+            size *= 2
+            old_slots, old_keys = slots, keys
+            slots = np.full(size, -1, np.int64)
+            keys = np.empty(size, np.int64)
+            for s in range(old_slots.shape[0]):
+                if old_slots[s] >= 0:
+                    b = old_keys[s] & (size - 1)
+                    while slots[b] >= 0:
+                        b = (b + 1) & (size - 1)
+                    slots[b] = old_slots[s]
+                    keys[b] = old_keys[s]
+    return codes, first[:n].copy()

@@ -93,31 +93,23 @@ def _person_codes(
 
 
 @njit(cache=True, nogil=True)
-def _order_person(lo: int, hi: int, packed: np.ndarray, names: np.ndarray) -> None:
-    """Order one person's rows by time; ties keep input order (the rows arrive in it).
-
-    ``names`` (empty, or one name code per grouped row) moves with the rows.
-    """
+def _order_person(lo: int, hi: int, packed: np.ndarray) -> None:
+    """Order one person's rows by time; ties keep input order (the rows arrive in it)."""
     for j in range(lo + 1, hi):
         if packed[j, TIME] < packed[j - 1, TIME]:
             break
     else:
         return  # logs are often written in time order
-    named = names.shape[0] > 0
     if hi - lo <= _SMALL:
         for j in range(lo + 1, hi):
             k = j
             while k > lo and packed[k, TIME] < packed[k - 1, TIME]:
                 for f in range(PACKED):
                     packed[k, f], packed[k - 1, f] = packed[k - 1, f], packed[k, f]
-                if named:
-                    names[k], names[k - 1] = names[k - 1], names[k]
                 k -= 1
         return
     permutation = np.argsort(packed[lo:hi, TIME], kind="mergesort") + lo  # stable
     packed[lo:hi] = packed[permutation]
-    if named:
-        names[lo:hi] = names[permutation]
 
 
 @njit(cache=True, nogil=True)
@@ -175,8 +167,7 @@ def group_persons(
     ``packed[starts[p]:starts[p + 1]]``.
     """
     codes, persons, collided = _person_codes(keys, check, part, parts)
-    no_names = np.empty(0, np.int32)
-    starts, packed, _ = pack_persons(codes, persons, sequence, t, mask, counted, row_hash, no_names)
+    starts, packed = pack_persons(codes, persons, sequence, t, mask, counted, row_hash)
     return starts, packed, collided
 
 
@@ -189,12 +180,8 @@ def pack_persons(
     mask: np.ndarray,
     counted: np.ndarray,
     row_hash: np.ndarray,
-    names: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The second step of ``group_persons``: ``(starts, packed, grouped names)`` from one
-    part's codes. ``names`` (the drivers' event-name code of each input row, or empty) comes
-    back in grouped order: read here in input order, it spares the drivers' walk a random
-    read a row (docs/metrics.md "Drivers", cost)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The second step of ``group_persons``: ``(starts, packed)`` from one part's codes."""
     starts = np.zeros(persons + 1, np.int64)
     n = codes.shape[0]
     for i in range(n):
@@ -204,8 +191,6 @@ def pack_persons(
         starts[p + 1] += starts[p]
     fill = starts[:-1].copy()
     packed = np.empty((starts[persons], PACKED), np.int64)
-    named = names.shape[0] > 0
-    grouped_names = np.empty(starts[persons] if named else 0, np.int32)
     ordered = sequence.shape[0] == 0
     for j in range(n):
         i = j if ordered else sequence[j]
@@ -218,11 +203,9 @@ def pack_persons(
         packed[at, MASK] = mask[i]
         packed[at, COUNTED] = counted[i]
         packed[at, ROW_AND_HASH] = i | (row_hash[i] << 32)
-        if named:
-            grouped_names[at] = names[i]
     for p in range(persons):
-        _order_person(starts[p], starts[p + 1], packed, grouped_names)
-    return starts, packed, grouped_names
+        _order_person(starts[p], starts[p + 1], packed)
+    return starts, packed
 
 
 @njit(cache=True, nogil=True)

@@ -185,3 +185,62 @@ def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
     asked.clear()
     assert fivea.diagnose(log, CONFIG, drivers="none").drivers == ()
     assert asked == []
+
+
+def test_many_event_names_and_property_columns_give_the_polars_drivers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """300 event names (the kernel's name table grows from 64 slots) and eleven text columns
+    (the touch walk reads them eight to a byte); some names and values planted to matter."""
+    rng = random.Random(11)
+    rows = []
+    for i in range(1200):
+        user, t0 = f"u{i}", rng.uniform(0, 20 * DAY)
+        colours = [rng.choice(["red", "blue", " red", "", None]) for _ in range(11)]
+        rows.append((user, t0, "visit", *colours))
+        names = rng.sample(range(300), 6)
+        for name in names:
+            rows.append((user, t0 + rng.uniform(1, 3000), f"e{name}", *colours))
+        boost = sum(n < 30 for n in names) + (colours[9] == "red")
+        if rng.random() < 0.1 + 0.15 * boost:
+            rows.append((user, t0 + rng.uniform(2 * 3600, 5 * DAY), "view", *colours))
+    rows.append(("last", 40 * DAY, "visit", *[None] * 11))
+    columns = [f"c{k}" for k in range(11)]
+    log = pl.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "event_time": [START + timedelta(seconds=r[1]) for r in rows],
+            "event": [r[2] for r in rows],
+            **{c: [r[3 + k] for r in rows] for k, c in enumerate(columns)},
+        }
+    )
+    polars_drivers, compiled = _both(monkeypatch, log, CONFIG, drivers="attraction")
+    assert compiled == polars_drivers
+    (drivers,) = compiled
+    assert drivers.tested > 200
+    assert {f.kind for f in drivers.features} == {"event", "property"}
+
+
+def test_a_name_whose_hash_another_shares_is_not_tested(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phase 1 keeps event names as 64-bit hashes; two names of one hash (never seen in
+    practice) would be one feature, so neither is tested (docs/metrics.md "Drivers")."""
+    import fivea.aggregate.drivers as phase2
+    import fivea.person.drivers as phase1
+
+    log = planted_log(4)
+    (honest,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
+    assert "read_reviews" in {f.name for f in honest.features}
+
+    def colliding(names: pl.Expr) -> pl.Expr:  # a name's length; noise takes read_reviews' 12
+        length = names.str.len_chars()
+        return pl.when(names == "noise").then(12).otherwise(length).cast(pl.UInt64)
+
+    for module in (phase1, phase2):
+        monkeypatch.setattr(module, "name_hash", colliding)
+    import fivea.person.drivers_compiled as kernel_side
+
+    monkeypatch.setattr(kernel_side, "name_hash", colliding)
+    (collided,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
+    names = {f.name for f in collided.features if f.kind == "event"}
+    assert "read_reviews" not in names
+    assert collided.tested == honest.tested - 2
