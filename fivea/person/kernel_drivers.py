@@ -35,28 +35,30 @@ def _grown(table: np.ndarray) -> np.ndarray:
     return out
 
 
+_COUNT, _ROWS, _FILL = 0, 1, 2  # the three walks of ``_scan``
+
+
 @njit(cache=True, nogil=True)
 def _scan(
     starts: np.ndarray,
     packed: np.ndarray,
-    names: np.ndarray,
     first: np.ndarray,
     reach: np.ndarray,
     stages: np.ndarray,
     bound: int,
     until: int,
-    fill: bool,
+    mode: int,
     count: int,
+    names: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """Count the rows of the windows (``fill`` False: an upper bound of the output, counted
-    without reading a name) or write the (person, name) rows into room for ``count``;
-    returns their number, the person index and name hash of each and the offsets
-    (transitions x rows).
+    """One walk over the rows of the windows: ``_COUNT`` counts them; ``_ROWS`` writes their
+    input rows (into ``persons_out``, room for ``count``); ``_FILL`` writes the (person, name)
+    rows, ``names`` holding each window row's name hash in walk order. Returns the number of
+    rows and (person index, name hash, offsets: transitions x rows).
 
     One walk over each person's rows from the earliest analysed reach_s serves every
-    transition. A row's name (``names``: a hash by input row) is read only for the rows of
-    the windows, and only in the writing pass. Names get dense codes on the way (an open-addressing table), so that ``stamp``
-    marks each (person, name) once.
+    transition. Names get dense codes on the way (an open-addressing table), so that
+    ``stamp`` marks each (person, name) once.
     """
     n_t = stages.shape[0]
     rs = np.empty(n_t, np.int64)
@@ -64,10 +66,11 @@ def _scan(
     stamp = np.full(32, -1, np.int64)  # by code: the last person that did it
     slot = np.zeros(32, np.int64)  # by code: that person's output row
     n_codes = 0
-    persons_out = np.empty(count if fill else 0, np.int64)
-    names_out = np.empty(count if fill else 0, np.int64)
-    offsets = np.empty((n_t, count if fill else 0), np.int64)
-    rows = 0
+    persons_out = np.empty(count if mode != _COUNT else 0, np.int64)
+    names_out = np.empty(count if mode == _FILL else 0, np.int64)
+    offsets = np.empty((n_t, count if mode == _FILL else 0), np.int64)
+    rows = 0  # _COUNT, _ROWS: window rows; _FILL: (person, name) rows
+    k = 0  # _FILL: the window row
     for p in range(starts.shape[0] - 1):
         if first[p] == NULL:
             continue
@@ -98,10 +101,13 @@ def _scan(
                 break
             if not taken:
                 continue
-            if not fill:  # an upper bound: one row per row of the windows
+            if mode != _FILL:
+                if mode == _ROWS:
+                    persons_out[rows] = packed[j, ROW_AND_HASH] & LOW32
                 rows += 1
                 continue
-            h = names[packed[j, ROW_AND_HASH] & LOW32]  # the one random read a row
+            h = names[k]
+            k += 1
             at = _slot(table, h)
             if table[at, 1] < 0:  # a name not seen yet
                 table[at, 0] = h
@@ -148,12 +154,20 @@ def event_offsets(
     """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
     analysed s (``stages``: s per transition), the first offset from each reach_s (µs, NULL:
     none). ``names``: each input row's name hash (int64). Returns (person index, name hash,
-    offsets: transitions x rows); bounded first, so the output is allocated once.
+    offsets: transitions x rows).
+
+    The window rows' names are gathered by numpy between two walks: one random read a row
+    inside a walk cost 10x (a gather keeps many reads in flight; docs/performance.md
+    "Drivers"). The window rows bound the output, so it is allocated once.
     """
-    shared = (starts, packed, names, first, reach, stages, bound, until)
-    bound_rows = _scan(*shared, False, 0)[0]
-    rows, persons_out, names_out, offsets = _scan(*shared, True, bound_rows)
-    return persons_out[:rows], names_out[:rows], offsets[:, :rows]
+    shared = (starts, packed, first, reach, stages, bound, until)
+    none = np.empty(0, np.int64)
+    window_rows = _scan(*shared, _COUNT, 0, none)[0]
+    rows = _scan(*shared, _ROWS, window_rows, none)[1]
+    taken = names[rows]
+    del rows
+    count, persons_out, names_out, offsets = _scan(*shared, _FILL, window_rows, taken)
+    return persons_out[:count], names_out[:count], offsets[:, :count]
 
 
 @njit(cache=True, nogil=True)
