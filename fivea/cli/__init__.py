@@ -20,9 +20,12 @@ from typing import NoReturn
 import typer
 
 from fivea import __version__
+from fivea.cli.allocator import return_memory_promptly
 from fivea.cli.collector import collect_after_start_up
 from fivea.errors import ExitCode, FiveaError, StdoutClosed, Terminated
 from fivea.io.scratch import scratch_run
+
+return_memory_promptly()  # before polars is imported (fivea/cli/allocator.py)
 
 EPILOG = (
     "Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 usage, config or input error, "
