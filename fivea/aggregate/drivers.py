@@ -25,7 +25,6 @@ from fivea.person.drivers import (
     MIN_LANDMARK_US,
     NAME,
     DriverPlan,
-    name_hash,
     offset_column,
     prop_column,
     reach_column,
@@ -189,11 +188,11 @@ def _features(
 
 def named_hashes(counts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """(name, hash) of ``names``: phase 1 keeps event names as 64-bit hashes
-    (``name_hash``). A name whose hash another name of the log shares is not tested (never
-    seen in practice: about 1 in 10^10 for 10^5 names; docs/metrics.md "Drivers")."""
-    every = counts.select(pl.col(EVENT).drop_nulls()).with_columns(
-        name_hash(pl.col(EVENT)).alias(NAME)
-    )
+    (``name_hash``), and the event counts carry the hash of each name, made by the process
+    that made the drivers tables (a Spark executor's polars, say). A name whose hash another
+    name of the log shares is not tested (never seen in practice: about 1 in 10^10 for 10^5
+    names; docs/metrics.md "Drivers")."""
+    every = counts.filter(pl.col(EVENT).is_not_null()).unique(EVENT).select(EVENT, NAME)
     shared = every.filter(pl.col(NAME).is_duplicated())[EVENT].implode()
     return every.filter(pl.col(EVENT).is_in(names) & ~pl.col(EVENT).is_in(shared))
 
@@ -320,10 +319,11 @@ def analyse_drivers(
         pairs = tuple((s, s + 1) for s in map(TRANSITION_NAMES.index, wanted))
         # offsets are kept below the largest landmark asked for (often minutes, where phase 1
         # alone must keep a whole funnel window): far fewer (person, name) rows
-        bounds = [landmark_horizon(config, times[name]) for name in wanted]
-        bound = max((b[0] for b in bounds if b is not None), default=MIN_LANDMARK_US)
-        frames = {**frames, **deferred.tables(pairs, bound)}
-        plan = dataclasses.replace(plan, transitions=pairs, bound_us=bound)
+        landmarks = [landmark_horizon(config, times[name]) for name in wanted]
+        bounds = [b[0] for b in landmarks if b is not None]
+        if bounds:  # else every one is not_judged before its tables are read
+            frames = {**frames, **deferred.tables(pairs, max(bounds))}
+        plan = dataclasses.replace(plan, transitions=pairs, bound_us=max(bounds, default=None))
     out = []
     for name in wanted:
         s = TRANSITION_NAMES.index(name)

@@ -1,13 +1,14 @@
 """polars' allocator told to give freed memory back promptly, for the command line only
 (docs/performance.md "Memory: the allocator").
 
-polars allocates through jemalloc, which by default keeps freed pages for about ten seconds
-before returning them. A run frees the scan's buffers and then allocates the kernel's arrays
-(through another allocator), so the kept pages added to the peak: at 10M events, 0.3 GB of
-peak RSS. A background thread returning them after 200 ms costs no measurable time (returning
-them at once costs 2 s of system time). It must be set before polars is imported; a
-``_RJEM_MALLOC_CONF`` the user set wins, and programs that import fivea as a library are left
-alone.
+polars allocates through jemalloc and sets its decay times itself (``dirty_decay_ms:500,
+muzzy_decay_ms:1000``; the options in ``_RJEM_MALLOC_CONF`` are appended to its own, so they
+win). A run frees the scan's buffers and then allocates the kernel's arrays through another
+allocator, so pages jemalloc still holds add to the peak: at 10M events, 0.3 GB of peak RSS.
+Purged after 200 ms and released at once (no "muzzy" stage, whose pages still count in RSS), by
+a background thread, they cost no measurable time (purged at once: 2 s of system time). Set
+before polars is imported; a ``_RJEM_MALLOC_CONF`` the user set wins, and programs that import
+fivea as a library are left alone.
 """
 
 from __future__ import annotations

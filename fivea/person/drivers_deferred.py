@@ -40,8 +40,8 @@ class DeferredDrivers:
         self, transitions: Sequence[tuple[int, int]], bound_us: int | None = None
     ) -> dict[str, pl.DataFrame]:
         """The drivers tables (``fivea.person.drivers``) of these transitions only, offsets
-        below ``bound_us`` (their largest landmark; default: the plan's bound); the property values counted are every
-        transition's (fivea.person.drivers_values)."""
+        below ``bound_us`` (their largest landmark; default: the plan's bound); the property
+        values counted are every transition's (fivea.person.drivers_values)."""
         import polars as pl
 
         from fivea.person.drivers_compiled import driver_tables

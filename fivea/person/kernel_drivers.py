@@ -51,8 +51,8 @@ def _scan(
     count: int,
     names: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """One walk over the rows of the windows: ``_COUNT`` counts them; ``_ROWS`` writes their
-    input rows (into ``persons_out``, room for ``count``); ``_FILL`` writes the (person, name)
+    """One walk over the rows of the windows: ``_COUNT`` counts them; ``_ROWS`` returns their
+    input rows (as the first array, room for ``count``); ``_FILL`` writes the (person, name)
     rows, ``names`` holding each window row's name hash in walk order. Returns the number of
     rows and (person index, name hash, offsets: transitions x rows).
 
@@ -158,7 +158,7 @@ def event_offsets(
 
     The window rows' names are gathered by numpy between two walks: one random read a row
     inside a walk cost 10x (a gather keeps many reads in flight; docs/performance.md
-    "Drivers"). The window rows bound the output, so it is allocated once.
+    "Drivers"). The window rows bound the output: room for them, trimmed by a copy.
     """
     shared = (starts, packed, first, reach, stages, bound, until)
     none = np.empty(0, np.int64)
@@ -167,7 +167,11 @@ def event_offsets(
     taken = names[rows]
     del rows
     count, persons_out, names_out, offsets = _scan(*shared, _FILL, window_rows, taken)
-    return persons_out[:count], names_out[:count], offsets[:, :count]
+    if count == window_rows:
+        return persons_out, names_out, offsets
+    # copies: the frames built on these arrays would otherwise hold the room for every
+    # window row until phase 2 is done
+    return persons_out[:count].copy(), names_out[:count].copy(), offsets[:, :count].copy()
 
 
 @njit(cache=True, nogil=True)

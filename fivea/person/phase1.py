@@ -31,7 +31,7 @@ from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
-from fivea.person.drivers import DRIVER_PERSONS, DRIVER_TABLES, DriverPlan, driver_frames
+from fivea.person.drivers import DRIVER_PERSONS, DRIVER_TABLES, NAME, DriverPlan, driver_frames
 from fivea.person.drivers_deferred import DeferredDrivers
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, HEAD_ROWS, many_valued
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
@@ -328,9 +328,12 @@ def _valid(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def _grouped_sum(frames: list[pl.DataFrame], key: str) -> pl.DataFrame:
+def _grouped_sum(
+    frames: list[pl.DataFrame], key: str, firsts: tuple[str, ...] = ()
+) -> pl.DataFrame:
     combined = pl.concat(frames, how="diagonal_relaxed")
-    return combined.group_by(key).agg(pl.exclude(key).sum()).sort(key)
+    kept = [pl.col(c).first() for c in firsts if c in combined.columns]
+    return combined.group_by(key).agg(*kept, pl.exclude(key, *firsts).sum()).sort(key)
 
 
 def combine(parts: list[Phase1Tables]) -> Phase1Tables:
@@ -356,8 +359,8 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
             out[name] = pl.concat(frames, how="vertical_relaxed")
         elif name == "valid":
             out[name] = _valid(frames)
-        elif name == "events":
-            out[name] = _grouped_sum(frames, EVENT)
+        elif name == "events":  # each name's hash (NAME) is the same in every partition
+            out[name] = _grouped_sum(frames, EVENT, firsts=(NAME,))
         elif name == "trend" or name.startswith(HISTORY):
             out[name] = _grouped_sum(frames, "__bucket")
         elif name == OTHER_UNIT:

@@ -10,6 +10,7 @@ import polars as pl
 from fivea.config.loader import STAGE_KEYS, LoadedConfig
 from fivea.io.epoch_units import OTHER_UNIT, other_unit_frame, time_values
 from fivea.io.events import DROP_REASONS, EVENT, TIME, EventScan, drop_reason
+from fivea.person.drivers import NAME, name_hash
 from fivea.result import Dropped, NameCount, Quality, ZeroHitStage
 from fivea.rules.expressions import RuleSet
 from fivea.rules.where import coercion_failures
@@ -56,9 +57,11 @@ def quality_frames(
                 for c, e in coercion_failures(rules.numeric_columns, scan.property_types).items()
             ],
         ),
-        "events": event_frame.group_by(EVENT).agg(
-            pl.len().alias("events"), (~rules.any_match).sum().alias("unmatched")
-        ),
+        # with each name's hash, as the drivers tables of this process keep it
+        # (fivea.aggregate.drivers.named_hashes)
+        "events": event_frame.group_by(EVENT)
+        .agg(pl.len().alias("events"), (~rules.any_match).sum().alias("unmatched"))
+        .with_columns(name_hash(pl.col(EVENT)).alias(NAME)),
     }
     frames[OTHER_UNIT] = other_unit_frame(scan)
     frames["stage_matches"] = events.select(stage_match_counts(rules))

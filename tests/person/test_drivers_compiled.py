@@ -221,13 +221,24 @@ def test_many_event_names_and_property_columns_give_the_polars_drivers(
     assert {f.kind for f in drivers.features} == {"event", "property"}
 
 
-def test_a_name_whose_hash_another_shares_is_not_tested(monkeypatch: pytest.MonkeyPatch) -> None:
+def _hashing_names_with(monkeypatch: pytest.MonkeyPatch, hashing: object) -> None:
+    """Phase 1's event-name hash (every module that hashes names) replaced by ``hashing``."""
+    import fivea.person.drivers as drivers
+    import fivea.person.drivers_compiled as kernel_side
+    import fivea.person.quality as quality
+
+    for module in (drivers, kernel_side, quality):
+        monkeypatch.setattr(module, "name_hash", hashing)
+
+
+@pytest.mark.parametrize("kernel", ["polars", "compiled"])
+def test_a_name_whose_hash_another_shares_is_not_tested(
+    monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
     """Phase 1 keeps event names as 64-bit hashes; two names of one hash (never seen in
     practice) would be one feature, so neither is tested (docs/metrics.md "Drivers")."""
-    import fivea.aggregate.drivers as phase2
-    import fivea.person.drivers as phase1
-
-    log = planted_log(4)
+    monkeypatch.setenv("FIVEA_KERNEL", kernel)
+    log = _with_properties(planted_log(4, persons=900), 4)
     (honest,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
     assert "read_reviews" in {f.name for f in honest.features}
 
@@ -235,12 +246,52 @@ def test_a_name_whose_hash_another_shares_is_not_tested(monkeypatch: pytest.Monk
         length = names.str.len_chars()
         return pl.when(names == "noise").then(12).otherwise(length).cast(pl.UInt64)
 
-    for module in (phase1, phase2):
-        monkeypatch.setattr(module, "name_hash", colliding)
-    import fivea.person.drivers_compiled as kernel_side
-
-    monkeypatch.setattr(kernel_side, "name_hash", colliding)
+    _hashing_names_with(monkeypatch, colliding)
     (collided,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
     names = {f.name for f in collided.features if f.kind == "event"}
     assert "read_reviews" not in names
     assert collided.tested == honest.tested - 2
+
+
+@pytest.mark.parametrize("kernel", ["polars", "compiled"])
+def test_phase_2_finds_names_by_the_hash_phase_1_made(
+    monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    """The event counts carry each name's hash from the process that made the drivers tables
+    (a Spark executor, whose polars may hash otherwise than the driver's): phase 2 never hashes
+    a name itself."""
+    monkeypatch.setenv("FIVEA_KERNEL", kernel)
+    log = _with_properties(planted_log(5, persons=900), 5)
+    (expected,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
+    _hashing_names_with(monkeypatch, lambda names: names.hash(seed=12345))
+    (other,) = fivea.diagnose(log, CONFIG, drivers="attraction").drivers
+    assert other == expected
+    assert "read_reviews" in {f.name for f in other.features}
+
+
+def test_the_walk_trims_its_output_by_a_copy() -> None:
+    """The frames built on the walk's arrays would otherwise hold the room made for every
+    window row until phase 2 is done (one name done 1,000 times is one row)."""
+    import numpy as np
+
+    from fivea.person import kernel_drivers
+    from fivea.person.kernel_grouping import PACKED, ROW_AND_HASH, TIME
+
+    rows = 1000
+    packed = np.zeros((rows, PACKED), np.int64)
+    packed[:, TIME] = np.arange(rows)
+    packed[:, ROW_AND_HASH] = np.arange(rows)
+    starts = np.array([0, rows], np.int64)
+    reach = np.zeros((5, 1), np.int64)
+    persons, names, offsets = kernel_drivers.event_offsets(
+        starts,
+        packed,
+        np.full(rows, 7, np.int64),
+        np.zeros(1, np.int64),
+        reach,
+        np.zeros(1, np.int64),
+        10_000,
+        10**12,
+    )
+    assert (persons.tolist(), names.tolist(), offsets.tolist()) == ([0], [7], [[0]])
+    assert [a.base for a in (persons, names, offsets)] == [None, None, None]
