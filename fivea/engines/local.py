@@ -233,13 +233,17 @@ class LocalRunner:
         # the kernel holds a row's counted matches in 63 bits; more distinct ones: polars
         compiled = plan.rules.kernel_fits and use_kernel(self.scan)
         plan = dataclasses.replace(plan, compiled=compiled)
-        if count == 1 or self.scan.layout is None or self.scan.stitching:
+        one = count == 1 or self.scan.layout is None or self.scan.stitching
+        if (one or compiled) and self._guessed is None:
+            self._guessed = self.scan.with_guessed_unit()
+        if one:
             # every person in one run: its grouped rows can wait for phase 2 to say which
             # transitions' drivers it analyses (docs/metrics.md "Drivers", cost)
-            plan = dataclasses.replace(plan, defer_drivers=True)
-            if self._guessed is None:
-                self._guessed = self.scan.with_guessed_unit()
-            return run_phase1(self._guessed, plan)
+            return run_phase1(self._guessed, dataclasses.replace(plan, defer_drivers=True))
+        if compiled:
+            # one pass over the events, the partitions' rows on disk until each is grouped
+            # (docs/performance.md, "Person partitions in one pass")
+            return run_phase1(self._guessed, dataclasses.replace(plan, partitions=count))
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
             parts = []
