@@ -28,6 +28,7 @@ from fivea.person.drivers import (
     offset_column,
     prop_column,
     reach_column,
+    rule_names,
 )
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, MAX_VALUES, VALUE
 from fivea.result.drivers import DriverFeature, Drivers
@@ -58,10 +59,9 @@ def excluded_names(config: Config, stages: Sequence[str]) -> tuple[set[str], lis
     names: set[str] = set()
     patterns: list[re.Pattern[str]] = []
     for key in stages:
-        for rule in getattr(config.stages, key).rules:
-            names.update(rule.event or ())
-            if rule.event_matches is not None:
-                patterns.append(re.compile(rule.event_matches))
+        listed, matches = rule_names(config, key)
+        names.update(listed)
+        patterns += map(re.compile, matches)
     return names, patterns
 
 

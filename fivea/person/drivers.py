@@ -65,6 +65,12 @@ class DriverPlan:
     last_touch: bool = False  # segment_attribution: last (one value per person per run)
     # the default candidates, whose distinct values phase 1 reports (fivea.person.drivers_values)
     counted: tuple[str, ...] = ()
+    # by stage: the event names and name patterns its rules list, never features of a
+    # transition from or to it (``rule_names``); phase 1 keeps no offsets of those
+    named: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # text properties coded in the scan (``coded_text.raw_text``): when phase 1 computes the
+    # tables anyway (person partitions), 4 bytes a row instead of a string view
+    coded_text: bool = False
 
     @property
     def stages(self) -> tuple[int, ...]:
@@ -197,13 +203,28 @@ def plan_drivers(
         counted = [c for c in candidates[:MAX_CANDIDATE_PROPERTIES] if c not in segments]
         properties = [*segments, *counted]
     landmark = settings.landmark or 0
+    named = tuple(rule_names(config, key) for key in STAGE_KEYS)
     return DriverPlan(
         transitions=pairs,
         properties=tuple(dict.fromkeys(properties)),
         bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
         last_touch=config.segment_attribution == "last",
         counted=tuple(counted),
+        named=named,
     )
+
+
+def rule_names(config: Config, stage: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The event names and the name patterns (``event_matches``) the rules of ``stage`` list:
+    not features of its transitions (docs/metrics.md "Drivers"; a rule with only ``where:`` or
+    ``any_event`` lists none)."""
+    names: list[str] = []
+    patterns: list[str] = []
+    for rule in getattr(config.stages, stage).rules:
+        names.extend(rule.event or ())
+        if rule.event_matches is not None:
+            patterns.append(rule.event_matches)
+    return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(patterns))
 
 
 def _check_properties(named: list[str], candidates: list[str]) -> None:

@@ -128,7 +128,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             list(plan.segments),
             plan.hash_ids,
             kernel_duplicates,
-            _kernel_drivers(plan),
+            _kernel_drivers(plan, coded_text=not plan.defer_drivers),
         )
     else:
         lazy["persons"] = person_table(
@@ -168,10 +168,13 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     return lazy | quality
 
 
-def _kernel_drivers(plan: Phase1Plan) -> DriverPlan | None:
+def _kernel_drivers(plan: Phase1Plan, coded_text: bool = False) -> DriverPlan | None:
     """The drivers the compiled kernel computes (fivea.person.drivers_compiled): all of them,
-    unless ids are not hashed (the per-partition dense codes would not join across parts)."""
-    return plan.drivers if plan.compiled and plan.hash_ids else None
+    unless ids are not hashed (the per-partition dense codes would not join across parts).
+    ``coded_text``: its text properties read as codes (``DriverPlan.coded_text``)."""
+    if not (plan.compiled and plan.hash_ids) or plan.drivers is None:
+        return None
+    return dataclasses.replace(plan.drivers, coded_text=coded_text) if coded_text else plan.drivers
 
 
 def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
@@ -232,7 +235,7 @@ def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) ->
 
         # popped into the call: Grouped.of frees each column as it takes it
         grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
-        computed, deferred = _compiled_persons(grouped, plan, head)
+        computed, deferred = _compiled_persons(grouped, plan, head, frames.get("events"))
         frames |= computed
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
@@ -270,10 +273,14 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
 
 
 def _compiled_persons(
-    grouped: Grouped, plan: Phase1Plan, head: pl.DataFrame | None = None
+    grouped: Grouped,
+    plan: Phase1Plan,
+    head: pl.DataFrame | None = None,
+    events: pl.DataFrame | None = None,
 ) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
     """The person tables (current and previous window) of the grouped kernel input, and the
-    drivers tables (or, with ``defer_drivers``, what computes them on request)."""
+    drivers tables (or, with ``defer_drivers``, what computes them on request; ``events``:
+    the event counts, whose names the rules list get no offsets)."""
     from fivea.person.compiled import person_table_compiled
 
     paths = list(plan.paths)
@@ -288,7 +295,9 @@ def _compiled_persons(
         )
     if drivers is None:
         return out, None
-    deferred = DeferredDrivers(grouped, drivers, plan.window, tuple(facts), plan.segments, head)
+    deferred = DeferredDrivers(
+        grouped, drivers, plan.window, tuple(facts), plan.segments, head, events
+    )
     if plan.defer_drivers:
         return out, deferred
     return out | deferred.tables(drivers.transitions), None

@@ -269,29 +269,87 @@ def test_phase_2_finds_names_by_the_hash_phase_1_made(
     assert "read_reviews" in {f.name for f in other.features}
 
 
-def test_the_walk_trims_its_output_by_a_copy() -> None:
-    """The frames built on the walk's arrays would otherwise hold the room made for every
-    window row until phase 2 is done (one name done 1,000 times is one row)."""
+def _walk(
+    times: list[list[int]],
+    names: list[list[int]],
+    reach: list[list[int]],
+    pairs: list[tuple[int, int]],
+    excluded: dict[int, int] | None = None,
+    chunk_rows: int = 1 << 20,
+) -> list[tuple[list[int], list[int], list[list[int]]]]:
+    """``event_offsets`` over persons of these rows (times, name hashes; reach: by stage, a
+    time per person or None), bound 10,000, every row before until: its chunks."""
     import numpy as np
 
     from fivea.person import kernel_drivers
+    from fivea.person.kernel import NULL
     from fivea.person.kernel_grouping import PACKED, ROW_AND_HASH, TIME
 
-    rows = 1000
+    rows = sum(map(len, times))
     packed = np.zeros((rows, PACKED), np.int64)
-    packed[:, TIME] = np.arange(rows)
+    packed[:, TIME] = [t for person in times for t in person]
     packed[:, ROW_AND_HASH] = np.arange(rows)
-    starts = np.array([0, rows], np.int64)
-    reach = np.zeros((5, 1), np.int64)
-    persons, names, offsets = kernel_drivers.event_offsets(
+    starts = np.cumsum([0, *map(len, times)]).astype(np.int64)
+    hashes = np.array([h for person in names for h in person], np.int64)
+    at = np.array([[NULL if r is None else r for r in stage] for stage in reach], np.int64)
+    skipped = sorted((excluded or {}).items())
+    chunks = kernel_drivers.event_offsets(
         starts,
         packed,
-        np.full(rows, 7, np.int64),
-        np.zeros(1, np.int64),
-        reach,
-        np.zeros(1, np.int64),
+        hashes,
+        np.zeros(len(times), np.int64),
+        at,
+        np.array(pairs, np.int64).reshape(-1, 2),
         10_000,
         10**12,
+        (np.array([h for h, _ in skipped], np.int64), np.array([m for _, m in skipped], np.int64)),
+        chunk_rows,
     )
-    assert (persons.tolist(), names.tolist(), offsets.tolist()) == ([0], [7], [[0]])
-    assert [a.base for a in (persons, names, offsets)] == [None, None, None]
+    out = []
+    for persons, found, offsets in chunks:
+        for array in (persons, found, offsets):
+            # its own memory, not a slice of room for every window row
+            assert not isinstance(array.base, np.ndarray)
+        offsets = np.where(offsets == NULL, -1, offsets)
+        out.append((persons.tolist(), found.tolist(), offsets.tolist()))
+    return out
+
+
+def test_the_walk_gives_one_row_a_name_each_of_its_exact_size() -> None:
+    """One name done 1,000 times is one row; the arrays are their own (a frame on a slice of
+    room for every window row would hold that room until phase 2 is done)."""
+    assert _walk([list(range(1000))], [[7] * 1000], [[0], [None]], [(0, 1)]) == [
+        ([0], [7], [[0]])
+    ]
+
+
+def test_the_walk_goes_chunk_by_chunk_of_persons_and_gives_the_same_rows() -> None:
+    """The room of a walk is bounded by a chunk of persons' rows (docs/performance.md
+    "Drivers"), and the chunks together are the rows of one walk."""
+    times = [[10 * p + k for k in range(5)] for p in range(7)]
+    names = [[k % 3 for k in range(5)] for _ in range(7)]
+    reach = [[10 * p for p in range(7)], [None] * 7]
+    whole = _walk(times, names, reach, [(0, 1)])
+    chunked = _walk(times, names, reach, [(0, 1)], chunk_rows=12)
+    assert len(whole) == 1
+    assert [len(c[0]) for c in chunked] == [6, 6, 6, 3]  # two persons (10 rows) a chunk
+    merged = tuple(sum((c[k] for c in chunked), []) for k in range(2))
+    assert merged == tuple(whole[0][:2])
+    assert [o for c in chunked for o in c[2][0]] == whole[0][2][0]
+
+
+def test_the_walk_keeps_no_offset_a_population_never_reads() -> None:
+    """A transition s -> t reads a person's offsets only if t did not come before s nor before
+    reach_s + L, as offset < L (docs/metrics.md "Drivers"): so none from reach_t on, none at all
+    for a person who reached t first, and none of a name the rules of s or t list."""
+    times = [[0, 5, 10, 20], [0, 5, 10, 20], [0, 5, 10, 20]]
+    names = [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]
+    reach = [[0, 0, 5], [10, None, 0]]  # reach_s, reach_t by person
+    assert _walk(times, names, reach, [(0, 1)]) == [
+        # person 0 converted at 10: rows before it only; person 1: every row; person 2:
+        # reached t first, no rows at all
+        ([0, 0, 1, 1, 1, 1], [1, 2, 1, 2, 3, 4], [[0, 5, 0, 5, 10, 20]])
+    ]
+    assert _walk(times, names, reach, [(0, 1)], excluded={2: 1, 4: 2}) == [
+        ([0, 1, 1, 1], [1, 1, 3, 4], [[0, 0, 10, 20]])  # name 2 listed by s's rules
+    ]
