@@ -37,8 +37,10 @@ def _grown(table: np.ndarray) -> np.ndarray:
     return out
 
 
-_ROWS, _FILL = 0, 1  # the two walks of ``_scan``
-CHUNK_ROWS = 1 << 20  # input rows a chunk of persons walks at most (bounds the walk's room)
+CHUNK_ROWS = 1 << 18  # input rows a chunk of persons walks at most (bounds the walk's room)
+# ``_scan``'s walks: the window rows' input rows; the (person, name) rows from the names of
+# the window rows (in walk order) or of every grouped row
+_ROWS, _FILL, _FILL_ALL = 0, 1, 2
 
 
 @njit(cache=True, nogil=True)
@@ -59,15 +61,16 @@ def _scan(
     until: int,
     persons: tuple[int, int],
     mode: int,
-    count: int,
+    room: int,
     names: np.ndarray,
     excluded: tuple[np.ndarray, np.ndarray],
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """One walk over the window rows of ``persons`` (a range of person indexes): ``_ROWS``
-    returns their input rows (as the first array, room for ``count``); ``_FILL`` writes the
-    (person, name) rows, ``names`` holding each window row's name hash in walk order, room
-    for ``count``. Returns the number of rows and (person index, name hash, offsets:
-    transitions x rows).
+    """One walk over the window rows of ``persons`` (a range of person indexes), with
+    ``room`` output rows: ``_ROWS`` returns their input rows (as the first array); ``_FILL``
+    the (person, name) rows, ``names`` holding each window row's name hash in walk order;
+    ``_FILL_ALL`` the same, ``names`` holding the name of each grouped row of ``persons``
+    (``names[j - starts[persons[0]]]``). Returns the number of rows and (person index, name
+    hash, offsets: transitions x rows).
 
     A transition s -> t (``pairs[i]``) reads a person's offset o only when the person is in
     its population, which holds no one who reached t before s, nor before reach_s + L, and
@@ -86,10 +89,11 @@ def _scan(
     slot = np.zeros(32, np.int64)  # by code: that person's output row
     skip = np.zeros(32, np.int64)  # by code: the transitions whose rules name it
     n_codes = 0
-    persons_out = np.empty(count, np.int64)
-    names_out = np.empty(count if mode == _FILL else 0, np.int64)
-    offsets = np.empty((n_t, count if mode == _FILL else 0), np.int64)
-    rows = 0  # _ROWS: window rows; _FILL: (person, name) rows
+    base = starts[persons[0]]
+    persons_out = np.empty(room, np.int64)
+    names_out = np.empty(room if mode != _ROWS else 0, np.int64)
+    offsets = np.empty((n_t, room if mode != _ROWS else 0), np.int64)
+    rows = 0  # _ROWS: window rows; else (person, name) rows
     k = 0  # _FILL: the window row
     for p in range(persons[0], persons[1]):
         if first[p] == NULL:
@@ -132,7 +136,7 @@ def _scan(
                 persons_out[rows] = packed[j, ROW_AND_HASH] & LOW32
                 rows += 1
                 continue
-            h = names[k]
+            h = names[j - base if mode == _FILL_ALL else k]
             k += 1
             at = _slot(table, h)
             if table[at, 1] < 0:  # a name not seen yet
@@ -186,28 +190,40 @@ def event_offsets(
     name hash, offsets: transitions x rows), each array of its exact size.
 
     A chunk's persons hold at most ``chunk_rows`` input rows (or one person): the walk's room
-    is bounded, whatever the part's size (docs/performance.md "Drivers"). The window rows'
-    names are gathered by numpy between two walks: one random read a row inside a walk cost
-    10x (a gather keeps many reads in flight).
+    is bounded, whatever the part's size (docs/performance.md "Drivers"). The names are
+    gathered by numpy before the walk that reads them: one random read a row inside a walk
+    cost 10x (a gather keeps many reads in flight). Those of the window rows only, found by
+    a first walk, when the last chunk's window held less than half its rows (a landmark of
+    minutes); else those of every row of the chunk (a funnel window: nearly every row).
     """
     if excluded is None:
         excluded = (np.empty(0, np.int64), np.empty(0, np.int64))
     shared = (starts, packed, first, reach, pairs, bound, until)
     n = starts.shape[0] - 1
     low = 0
+    dense = False  # the last chunk's window held most of its rows
     while low < n:
         high = int(np.searchsorted(starts, starts[low] + chunk_rows, side="right")) - 1
         high = min(n, max(high, low + 1))
-        room = int(starts[high] - starts[low])
-        count, rows = _scan(*shared, (low, high), _ROWS, room, _NONE, excluded)[:2]
-        taken = names[rows[:count]]
-        del rows
-        count, persons, hashes, offsets = _scan(*shared, (low, high), _FILL, count, taken, excluded)
+        size = int(starts[high] - starts[low])
+        if dense:
+            taken = names[packed[starts[low] : starts[high], ROW_AND_HASH] & LOW32]
+            count, persons, hashes, offsets = _scan(
+                *shared, (low, high), _FILL_ALL, size, taken, excluded
+            )
+        else:
+            window, rows = _scan(*shared, (low, high), _ROWS, size, _NONE, excluded)[:2]
+            dense = 2 * window > size
+            taken = names[rows[:window]]
+            del rows
+            count, persons, hashes, offsets = _scan(
+                *shared, (low, high), _FILL, window, taken, excluded
+            )
         del taken
         low = high
         if count == persons.shape[0]:
             yield persons, hashes, offsets
-        else:  # copies: a frame on a slice would hold the room for every window row
+        else:  # copies: a frame on a slice would hold the room for every grouped row
             yield persons[:count].copy(), hashes[:count].copy(), offsets[:, :count].copy()
 
 
