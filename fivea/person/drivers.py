@@ -202,12 +202,15 @@ def plan_drivers(
     else:
         counted = [c for c in candidates[:MAX_CANDIDATE_PROPERTIES] if c not in segments]
         properties = [*segments, *counted]
-    landmark = settings.landmark or 0
+    # no default landmark exceeds the funnel window; a set one is every transition's
+    bound = settings.landmark
+    if bound is None:
+        bound = max(config.funnel.window, MIN_LANDMARK_US)
     named = tuple(rule_names(config, key) for key in STAGE_KEYS)
     return DriverPlan(
         transitions=pairs,
         properties=tuple(dict.fromkeys(properties)),
-        bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
+        bound_us=bound,
         last_touch=config.segment_attribution == "last",
         counted=tuple(counted),
         named=named,

@@ -64,6 +64,41 @@ def test_the_kernel_gives_the_polars_drivers_across_partitions(
     assert fivea.diagnose(path, CONFIG, drivers="all", partitions=1).drivers == compiled
 
 
+@pytest.mark.parametrize("choice", ["all", None])
+def test_person_partitions_with_default_landmarks_give_the_one_pass_drivers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, choice: str | None
+) -> None:
+    """Each person partition keeps every transition's offsets up to the funnel window (no
+    landmark is known yet), but none a population never reads: from reach_t on, of a person
+    who reached t first, or of a name the rules of s or t list (docs/metrics.md "Drivers");
+    the drivers are those of one pass and of the polars plan."""
+    path = tmp_path / "log.parquet"
+    _graded_log(6).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    polars_drivers, parted = _both(monkeypatch, path, config, drivers=choice, partitions=3)
+    assert parted == polars_drivers
+    assert fivea.diagnose(path, config, drivers=choice, partitions=1).drivers == parted
+    assert parted
+    assert all(d.landmark_seconds != 3600 for d in parted)  # quantiles, not a set landmark
+    assert any(f.kind == "event" for d in parted for f in d.features)
+
+
+def test_a_set_landmark_bounds_the_offsets_phase_1_keeps() -> None:
+    """A set drivers.landmark is every transition's: phase 1 keeps no offset beyond it, even
+    in person partitions; else the funnel window (no default landmark is longer)."""
+    from fivea.api import _loaded
+    from fivea.person.drivers import plan_drivers
+
+    hour, window = 3600 * 10**6, 30 * DAY * 10**6
+    default = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    bounds = []
+    for config in (CONFIG, default):
+        plan = plan_drivers(_loaded(config, None).config, None, (), [])
+        assert plan is not None
+        bounds.append(plan.bound_us)
+    assert bounds == [hour, window]
+
+
 rows = st.lists(
     st.tuples(
         st.sampled_from(["a", "b", "c", "d", "e"]),
@@ -138,6 +173,27 @@ def test_blank_first_touches_move_on_to_the_next_value(
     assert values
 
 
+def _graded_log(seed: int) -> pl.DataFrame:
+    """A planted log whose every stage is measured (no second pass for the ordered path,
+    which asks for every transition), with properties."""
+    planted = planted_log(seed, persons=900)
+    later = [
+        (f"u{i}", START + timedelta(days=d), e)
+        for i in range(0, 300, 3)
+        for d, e in ((6, "question"), (7, "purchase"), (8, "review"))
+        if i % 2 or e != "review"
+    ]
+    extra = pl.DataFrame(
+        {
+            "user_id": [u for u, _, _ in later],
+            "event_time": [t for _, t, _ in later],
+            "event": [e for _, _, e in later],
+            "channel": ["email"] * len(later),
+        }
+    )
+    return _with_properties(pl.concat([planted, extra]).sort("event_time"), seed)
+
+
 def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -155,23 +211,7 @@ def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
 
     monkeypatch.setattr(compiled_drivers, "driver_tables", recording)
     monkeypatch.setenv("FIVEA_KERNEL", "compiled")
-    # every stage measured: no second pass for the ordered path (which asks for all of them)
-    planted = planted_log(3, persons=900)
-    later = [
-        (f"u{i}", START + timedelta(days=d), e)
-        for i in range(0, 300, 3)
-        for d, e in ((6, "question"), (7, "purchase"), (8, "review"))
-        if i % 2 or e != "review"
-    ]
-    extra = pl.DataFrame(
-        {
-            "user_id": [u for u, _, _ in later],
-            "event_time": [t for _, t, _ in later],
-            "event": [e for _, _, e in later],
-            "channel": ["email"] * len(later),
-        }
-    )
-    log = _with_properties(pl.concat([planted, extra]).sort("event_time"), 3)
+    log = _graded_log(3)
     every = fivea.diagnose(log, CONFIG, drivers="all").drivers
     assert len(every) >= 2
     graded = tuple((s, s + 1) for s in (TRANSITION_NAMES.index(d.transition) for d in every))
@@ -318,9 +358,7 @@ def _walk(
 def test_the_walk_gives_one_row_a_name_each_of_its_exact_size() -> None:
     """One name done 1,000 times is one row; the arrays are their own (a frame on a slice of
     room for every window row would hold that room until phase 2 is done)."""
-    assert _walk([list(range(1000))], [[7] * 1000], [[0], [None]], [(0, 1)]) == [
-        ([0], [7], [[0]])
-    ]
+    assert _walk([list(range(1000))], [[7] * 1000], [[0], [None]], [(0, 1)]) == [([0], [7], [[0]])]
 
 
 def test_the_walk_goes_chunk_by_chunk_of_persons_and_gives_the_same_rows() -> None:
@@ -333,7 +371,7 @@ def test_the_walk_goes_chunk_by_chunk_of_persons_and_gives_the_same_rows() -> No
     chunked = _walk(times, names, reach, [(0, 1)], chunk_rows=12)
     assert len(whole) == 1
     assert [len(c[0]) for c in chunked] == [6, 6, 6, 3]  # two persons (10 rows) a chunk
-    merged = tuple(sum((c[k] for c in chunked), []) for k in range(2))
+    merged = tuple([x for c in chunked for x in c[k]] for k in range(2))
     assert merged == tuple(whole[0][:2])
     assert [o for c in chunked for o in c[2][0]] == whole[0][2][0]
 
