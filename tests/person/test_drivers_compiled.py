@@ -83,6 +83,49 @@ def test_person_partitions_with_default_landmarks_give_the_one_pass_drivers(
     assert any(f.kind == "event" for d in parted for f in d.features)
 
 
+def test_person_partitions_keep_no_offset_a_population_never_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """What each partition keeps until phase 2 (every transition's offsets): none of a name
+    the rules of s or t list, none from reach_t on, none of a person who reached t first, and
+    no row without an offset (docs/metrics.md "Drivers")."""
+    import fivea.person.drivers_compiled as compiled_drivers
+    from fivea.person.drivers import DRIVER_EVENTS, DRIVER_PERSONS, KEY, NAME
+
+    kept: list[tuple[object, dict[str, pl.DataFrame]]] = []
+    computed = compiled_drivers.driver_tables
+
+    def recording(grouped: object, plan: object, *args: object) -> dict[str, pl.DataFrame]:
+        tables = computed(grouped, plan, *args)
+        if grouped.rows > 2:  # not the two-row run that loads the kernel
+            kept.append((plan, tables))
+        return tables
+
+    monkeypatch.setattr(compiled_drivers, "driver_tables", recording)
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    path = tmp_path / "log.parquet"
+    _graded_log(7).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    fivea.diagnose(path, config, drivers="all", partitions=3)
+    assert len(kept) == 3
+    listed = {s: {r["event"][0] for r in CONFIG["stages"][s]["rules"]} for s in CONFIG["stages"]}
+    keys = list(CONFIG["stages"])
+    offsets = 0
+    for plan, tables in kept:
+        events = tables[DRIVER_EVENTS].join(tables[DRIVER_PERSONS], on=KEY)
+        assert events.height == tables[DRIVER_EVENTS].height
+        columns = [f"__offset{i}" for i in range(len(plan.transitions))]
+        assert events.filter(pl.all_horizontal(pl.col(c).is_null() for c in columns)).is_empty()
+        for i, (s, t) in enumerate(plan.transitions):
+            rs, rt = pl.col(f"reach_{keys[s]}"), pl.col(f"reach_{keys[t]}")
+            names = pl.Series(sorted(listed[keys[s]] | listed[keys[t]])).hash(0xE7E)
+            done = events.filter(pl.col(columns[i]).is_not_null())
+            offsets += done.height
+            assert done.filter(pl.col(NAME).is_in(names.implode())).is_empty()
+            assert done.filter(rt.is_not_null() & (rs + pl.col(columns[i]) >= rt)).is_empty()
+    assert offsets > 0
+
+
 def test_a_set_landmark_bounds_the_offsets_phase_1_keeps() -> None:
     """A set drivers.landmark is every transition's: phase 1 keeps no offset beyond it, even
     in person partitions; else the funnel window (no default landmark is longer)."""
