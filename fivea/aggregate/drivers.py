@@ -25,7 +25,7 @@ from fivea.person.drivers import (
     MIN_LANDMARK_US,
     NAME,
     DriverPlan,
-    offset_column,
+    before_landmark,
     prop_column,
     reach_column,
     rule_names,
@@ -165,8 +165,10 @@ def _features(
 ) -> list[_Tested]:
     total, wins = pop.height, int(pop[_CONVERTED].sum())
     hashed = named_hashes(frames["events"], names)
-    flags = frames[DRIVER_EVENTS].filter(
-        (pl.col(offset_column(index)) < landmark) & pl.col(NAME).is_in(hashed[NAME].implode())
+    events = frames[DRIVER_EVENTS]
+    flags = events.filter(
+        before_landmark(events.columns, index, landmark)
+        & pl.col(NAME).is_in(hashed[NAME].implode())
     )
     events = (
         flags.join(pop.select(KEY, _CONVERTED), on=KEY, how="inner")

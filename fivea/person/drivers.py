@@ -108,6 +108,23 @@ def offset_column(index: int) -> str:
     return f"__offset{index}"
 
 
+# the compiled kernel's ``drivers_events`` is long: one row per (person, name, transition) with
+# an offset, ``TRANSITION`` its index in ``DriverPlan.transitions`` (the polars plan's is wide,
+# one ``offset_column`` per transition: ``before_landmark`` reads either)
+TRANSITION, OFFSET = "__transition", "__offset"
+
+
+def before_landmark(columns: list[str], index: int, landmark: int) -> pl.Expr:
+    """The ``drivers_events`` rows of a name done before the landmark of transition ``index``
+    (offset < L), in either layout (a combined table may hold both, null where not its own)."""
+    done = pl.lit(False)
+    if offset_column(index) in columns:
+        done = done | (pl.col(offset_column(index)) < landmark).fill_null(False)
+    if OFFSET in columns:
+        done = done | ((pl.col(TRANSITION) == index) & (pl.col(OFFSET) < landmark)).fill_null(False)
+    return done
+
+
 def reach_column(stage: int) -> str:
     return f"reach_{STAGE_KEYS[stage]}"
 

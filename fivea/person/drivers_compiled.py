@@ -28,10 +28,11 @@ from fivea.person.drivers import (
     DRIVER_PERSONS,
     KEY,
     NAME,
+    OFFSET,
+    TRANSITION,
     DriverPlan,
     name_hash,
     nonempty,
-    offset_column,
     prop_column,
     reach_column,
 )
@@ -171,24 +172,16 @@ def driver_tables(
             for column, source in zip(plan.properties, sources, strict=True)
         ]
         persons = persons.with_columns(values)
-        offset_columns = list(map(offset_column, range(len(plan.transitions))))
-        # one frame a chunk of persons (concatenated, not copied into one): the walk's room
-        # stays bounded (docs/performance.md "Drivers")
+        # long, one frame a chunk of persons (concatenated, not copied into one): the walk's
+        # room stays bounded, and a (person, name) row costs only its offsets
+        # (docs/performance.md "Person partitions and the drivers")
         chunks = [
-            pl.DataFrame(
-                {
-                    KEY: person_keys[index],
-                    NAME: hashes.view(np.uint64),
-                    **dict(zip(offset_columns, offsets, strict=True)),
-                }
-            ).with_columns(
-                pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c) for c in offset_columns
-            )
-            for index, hashes, offsets in kernel_drivers.event_offsets(
+            _long(person_keys, *found)
+            for found in kernel_drivers.event_offsets(
                 starts, packed, names, first, reach, pairs, bound, until, excluded
             )
         ]
-        long = pl.concat(chunks, rechunk=False) if chunks else _empty_events(offset_columns)
+        long = pl.concat(chunks, rechunk=False) if chunks else _long(person_keys, *_NO_ROWS)
         return persons.select(KEY, *map(prop_column, plan.properties), *reach_at), long
 
     if len(grouped.parts) == 1:
@@ -224,9 +217,24 @@ def rule_named(plan: DriverPlan, events: pl.DataFrame | None) -> tuple[np.ndarra
     return hashes[order], masks[order]
 
 
-def _empty_events(offsets: list[str]) -> pl.DataFrame:
+_NO_ROWS = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 0), np.int64))
+
+
+def _long(
+    keys: np.ndarray, persons: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
+) -> pl.DataFrame:
+    """The walk's (person, name) rows as ``drivers_events`` rows, one per transition with an
+    offset (``TRANSITION``: its index; ``fivea.person.drivers.before_landmark``)."""
+    from fivea.person.kernel import NULL
+
+    which, rows = np.nonzero(offsets != NULL)
     return pl.DataFrame(
-        schema={KEY: pl.UInt64, NAME: pl.UInt64, **dict.fromkeys(offsets, pl.Int64)}
+        {
+            KEY: keys[persons[rows]],
+            NAME: hashes[rows].view(np.uint64),
+            TRANSITION: which.astype(np.uint8),
+            OFFSET: offsets[which, rows],
+        }
     )
 
 

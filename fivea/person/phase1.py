@@ -31,7 +31,14 @@ from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.timeparse import epoch_unit_from_counts
-from fivea.person.drivers import DRIVER_PERSONS, DRIVER_TABLES, NAME, DriverPlan, driver_frames
+from fivea.person.drivers import (
+    DRIVER_EVENTS,
+    DRIVER_PERSONS,
+    DRIVER_TABLES,
+    NAME,
+    DriverPlan,
+    driver_frames,
+)
 from fivea.person.drivers_deferred import DeferredDrivers
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, HEAD_ROWS, many_valued
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
@@ -362,7 +369,9 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
     for name, frames in by_name.items():
         if not frames:
             continue
-        if name == DRIVER_PERSONS:  # partitions may carry different candidate columns
+        if name in (DRIVER_PERSONS, DRIVER_EVENTS):
+            # partitions may carry different candidate columns, or drivers_events in either
+            # layout (fivea.person.drivers.before_landmark)
             out[name] = pl.concat(frames, how="diagonal_relaxed")
         elif name in ("persons", "previous", *DRIVER_TABLES):
             out[name] = pl.concat(frames, how="vertical_relaxed")

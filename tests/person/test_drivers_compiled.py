@@ -90,7 +90,14 @@ def test_person_partitions_keep_no_offset_a_population_never_reads(
     the rules of s or t list, none from reach_t on, none of a person who reached t first, and
     no row without an offset (docs/metrics.md "Drivers")."""
     import fivea.person.drivers_compiled as compiled_drivers
-    from fivea.person.drivers import DRIVER_EVENTS, DRIVER_PERSONS, KEY, NAME
+    from fivea.person.drivers import (
+        DRIVER_EVENTS,
+        DRIVER_PERSONS,
+        KEY,
+        NAME,
+        OFFSET,
+        TRANSITION,
+    )
 
     kept: list[tuple[object, dict[str, pl.DataFrame]]] = []
     computed = compiled_drivers.driver_tables
@@ -114,16 +121,50 @@ def test_person_partitions_keep_no_offset_a_population_never_reads(
     for plan, tables in kept:
         events = tables[DRIVER_EVENTS].join(tables[DRIVER_PERSONS], on=KEY)
         assert events.height == tables[DRIVER_EVENTS].height
-        columns = [f"__offset{i}" for i in range(len(plan.transitions))]
-        assert events.filter(pl.all_horizontal(pl.col(c).is_null() for c in columns)).is_empty()
+        assert events.filter(pl.col(OFFSET).is_null()).is_empty()
+        assert events.select(KEY, NAME, TRANSITION).is_duplicated().sum() == 0
         for i, (s, t) in enumerate(plan.transitions):
             rs, rt = pl.col(f"reach_{keys[s]}"), pl.col(f"reach_{keys[t]}")
             names = pl.Series(sorted(listed[keys[s]] | listed[keys[t]])).hash(0xE7E)
-            done = events.filter(pl.col(columns[i]).is_not_null())
+            done = events.filter(pl.col(TRANSITION) == i)
             offsets += done.height
             assert done.filter(pl.col(NAME).is_in(names.implode())).is_empty()
-            assert done.filter(rt.is_not_null() & (rs + pl.col(columns[i]) >= rt)).is_empty()
+            assert done.filter(rt.is_not_null() & (rs + pl.col(OFFSET) >= rt)).is_empty()
     assert offsets > 0
+
+
+def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A partition whose person hashes collide is rerun on the ids, through the polars plan
+    (one offset column per transition) while the others keep the kernel's long rows: the
+    combined table holds both and phase 2 reads either (``before_landmark``)."""
+    import fivea.person.phase1 as phase1
+
+    path = tmp_path / "log.parquet"
+    _graded_log(8).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    expected = fivea.diagnose(path, config, drivers="all", partitions=1).drivers
+    calls: list[bool] = []
+    collided = phase1._collided
+
+    def second_collides(frames: dict[str, pl.DataFrame]) -> bool:
+        calls.append(True)
+        return len(calls) == 2 or collided(frames)
+
+    planned = []
+    polars_plan = phase1.driver_frames
+
+    def recording(*args: object) -> dict[str, pl.LazyFrame]:
+        planned.append(True)
+        return polars_plan(*args)
+
+    monkeypatch.setattr(phase1, "_collided", second_collides)
+    monkeypatch.setattr(phase1, "driver_frames", recording)
+    assert fivea.diagnose(path, config, drivers="all", partitions=3).drivers == expected
+    assert (len(calls), len(planned)) == (3, 1)  # the rerun does not test the ids again
+    assert expected
 
 
 def test_a_set_landmark_bounds_the_offsets_phase_1_keeps() -> None:
