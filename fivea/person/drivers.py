@@ -11,7 +11,9 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
   reach_s, the name as its 64-bit hash (``name_hash``; phase 2 maps the names it tests, which
   spares phase 1 a text column a row), with one column per transition: the first time the
   person did it at or after that transition's reach_s (and before reach_s + ``bound``), as an
-  offset from reach_s (µs; null when none). Phase 2 flags "did e before the landmark" as offset < L;
+  offset from reach_s (µs; null when none). Phase 2 flags "did e before the landmark" as offset < L
+  (the compiled kernel's table is long instead: one row per (person, name, transition) with an
+  offset, ``TRANSITION`` and ``OFFSET``; ``before_landmark`` reads either);
 - ``drivers_values``: the distinct values of the counted candidate columns
   (``fivea.person.drivers_values``).
 
