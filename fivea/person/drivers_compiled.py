@@ -149,7 +149,10 @@ def driver_tables(
         else:  # a segment: the kernel's own touch rows
             at = facts[k][3][list(segments).index(source.removeprefix("seg_"))][kept]
         if source in coded:  # exact flags: no blank winner to move past
-            return coded[source].values(at)
+            # as categories: 4 bytes a person, not a string view (person partitions hold
+            # their tables until phase 2; docs/performance.md "Person partitions and the
+            # drivers")
+            return coded[source].values(at).cast(pl.Categorical)
         return _first_values(frame.get_column(source), at)
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
