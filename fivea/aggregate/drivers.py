@@ -25,9 +25,10 @@ from fivea.person.drivers import (
     MIN_LANDMARK_US,
     NAME,
     DriverPlan,
-    offset_column,
+    before_landmark,
     prop_column,
     reach_column,
+    rule_names,
 )
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, MAX_VALUES, VALUE
 from fivea.result.drivers import DriverFeature, Drivers
@@ -58,10 +59,9 @@ def excluded_names(config: Config, stages: Sequence[str]) -> tuple[set[str], lis
     names: set[str] = set()
     patterns: list[re.Pattern[str]] = []
     for key in stages:
-        for rule in getattr(config.stages, key).rules:
-            names.update(rule.event or ())
-            if rule.event_matches is not None:
-                patterns.append(re.compile(rule.event_matches))
+        listed, matches = rule_names(config, key)
+        names.update(listed)
+        patterns += map(re.compile, matches)
     return names, patterns
 
 
@@ -165,8 +165,10 @@ def _features(
 ) -> list[_Tested]:
     total, wins = pop.height, int(pop[_CONVERTED].sum())
     hashed = named_hashes(frames["events"], names)
-    flags = frames[DRIVER_EVENTS].filter(
-        (pl.col(offset_column(index)) < landmark) & pl.col(NAME).is_in(hashed[NAME].implode())
+    events = frames[DRIVER_EVENTS]
+    flags = events.filter(
+        before_landmark(events.columns, index, landmark)
+        & pl.col(NAME).is_in(hashed[NAME].implode())
     )
     events = (
         flags.join(pop.select(KEY, _CONVERTED), on=KEY, how="inner")

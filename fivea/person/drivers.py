@@ -11,7 +11,9 @@ phase 1 keeps what any L needs, from the rows it already reads (no second pass):
   reach_s, the name as its 64-bit hash (``name_hash``; phase 2 maps the names it tests, which
   spares phase 1 a text column a row), with one column per transition: the first time the
   person did it at or after that transition's reach_s (and before reach_s + ``bound``), as an
-  offset from reach_s (µs; null when none). Phase 2 flags "did e before the landmark" as offset < L;
+  offset from reach_s (µs; null when none). Phase 2 flags "did e before the landmark" as offset < L
+  (the compiled kernel's table is long instead: one row per (person, name, transition) with an
+  offset, ``TRANSITION`` and ``OFFSET``; ``before_landmark`` reads either);
 - ``drivers_values``: the distinct values of the counted candidate columns
   (``fivea.person.drivers_values``).
 
@@ -65,6 +67,12 @@ class DriverPlan:
     last_touch: bool = False  # segment_attribution: last (one value per person per run)
     # the default candidates, whose distinct values phase 1 reports (fivea.person.drivers_values)
     counted: tuple[str, ...] = ()
+    # by stage: the event names and name patterns its rules list, never features of a
+    # transition from or to it (``rule_names``); phase 1 keeps no offsets of those
+    named: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # text properties coded in the scan (``coded_text.raw_text``): when phase 1 computes the
+    # tables anyway (person partitions), 4 bytes a row instead of a string view
+    coded_text: bool = False
 
     @property
     def stages(self) -> tuple[int, ...]:
@@ -100,6 +108,23 @@ def _touch(value: pl.Expr, last: bool) -> Callable[[pl.Expr], pl.Expr]:
 def offset_column(index: int) -> str:
     """The first offset from reach_s of ``DriverPlan.transitions[index]`` (µs, null: none)."""
     return f"__offset{index}"
+
+
+# the compiled kernel's ``drivers_events`` is long: one row per (person, name, transition) with
+# an offset, ``TRANSITION`` its index in ``DriverPlan.transitions`` (the polars plan's is wide,
+# one ``offset_column`` per transition: ``before_landmark`` reads either)
+TRANSITION, OFFSET = "__transition", "__offset"
+
+
+def before_landmark(columns: list[str], index: int, landmark: int) -> pl.Expr:
+    """The ``drivers_events`` rows of a name done before the landmark of transition ``index``
+    (offset < L), in either layout (a combined table may hold both, null where not its own)."""
+    done = pl.lit(False)
+    if offset_column(index) in columns:
+        done = done | (pl.col(offset_column(index)) < landmark).fill_null(False)
+    if OFFSET in columns:
+        done = done | ((pl.col(TRANSITION) == index) & (pl.col(OFFSET) < landmark)).fill_null(False)
+    return done
 
 
 def reach_column(stage: int) -> str:
@@ -196,14 +221,32 @@ def plan_drivers(
     else:
         counted = [c for c in candidates[:MAX_CANDIDATE_PROPERTIES] if c not in segments]
         properties = [*segments, *counted]
-    landmark = settings.landmark or 0
+    # no default landmark exceeds the funnel window; a set one is every transition's
+    bound = settings.landmark
+    if bound is None:
+        bound = max(config.funnel.window, MIN_LANDMARK_US)
+    named = tuple(rule_names(config, key) for key in STAGE_KEYS)
     return DriverPlan(
         transitions=pairs,
         properties=tuple(dict.fromkeys(properties)),
-        bound_us=max(config.funnel.window, landmark, MIN_LANDMARK_US),
+        bound_us=bound,
         last_touch=config.segment_attribution == "last",
         counted=tuple(counted),
+        named=named,
     )
+
+
+def rule_names(config: Config, stage: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The event names and the name patterns (``event_matches``) the rules of ``stage`` list:
+    not features of its transitions (docs/metrics.md "Drivers"; a rule with only ``where:`` or
+    ``any_event`` lists none)."""
+    names: list[str] = []
+    patterns: list[str] = []
+    for rule in getattr(config.stages, stage).rules:
+        names.extend(rule.event or ())
+        if rule.event_matches is not None:
+            patterns.append(rule.event_matches)
+    return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(patterns))
 
 
 def _check_properties(named: list[str], candidates: list[str]) -> None:

@@ -13,6 +13,7 @@ time, gives the first offset per (person, name) from each analysed reach_s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -21,16 +22,17 @@ import numpy as np
 import polars as pl
 
 from fivea.io.events import EVENT
-from fivea.person.coded_text import CodedText
+from fivea.person.coded_text import CodedText, raw_text
 from fivea.person.drivers import (
     DRIVER_EVENTS,
     DRIVER_PERSONS,
     KEY,
     NAME,
+    OFFSET,
+    TRANSITION,
     DriverPlan,
     name_hash,
     nonempty,
-    offset_column,
     prop_column,
     reach_column,
 )
@@ -62,10 +64,13 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
     for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
         if source != prop_column(column):
             continue
+        dtype = schema[column]
+        if dtype == pl.String and plan.coded_text:  # every transition's tables: coded now
+            exprs.append(raw_text(column, dtype).alias(source))
+            continue
         # text as read: coded (``CodedText``) only when a transition is analysed (a
         # categorical cast in the scan costs about 0.1 s a column at 10M events, paid for
         # nothing when there is no bottleneck)
-        dtype = schema[column]
         exprs.append(
             (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
         )
@@ -91,9 +96,12 @@ def driver_tables(
     window: Window,
     facts: Sequence[tuple[np.ndarray, ...]],
     segments: Sequence[str],
+    events: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The two drivers tables from the kernel's facts of each part (``person_facts``'s first,
-    reach and touch rows; the touch rows of a text segment column serve its property too)."""
+    reach and touch rows; the touch rows of a text segment column serve its property too).
+    ``events``: phase 1's event counts of these persons (each name with its ``NAME``), whose
+    names the rules of a transition's stages list get no offsets for it (``rule_named``)."""
     from fivea.person import kernel_drivers
     from fivea.person.kernel import NULL
 
@@ -102,10 +110,11 @@ def driver_tables(
     # kept by Grouped.of for the drivers
     assert keys is not None
     assert names is not None
-    stages = np.array([s for s, _ in plan.transitions], np.int64)
+    pairs = np.array(plan.transitions, np.int64).reshape(-1, 2)
     bound = _HIGH if plan.bound_us is None else plan.bound_us
     until = _HIGH if window.until is None else window.until
     last = plan.last_touch
+    excluded = rule_named(plan, events)
     reach_at = [reach_column(s) for s in plan.stages]
     sources = touch_sources(plan, frame.columns)
     # which input rows may hold a value of each column the segments' touch rows do not serve
@@ -140,7 +149,10 @@ def driver_tables(
         else:  # a segment: the kernel's own touch rows
             at = facts[k][3][list(segments).index(source.removeprefix("seg_"))][kept]
         if source in coded:  # exact flags: no blank winner to move past
-            return coded[source].values(at)
+            # as categories: 4 bytes a person, not a string view (person partitions hold
+            # their tables until phase 2; docs/performance.md "Person partitions and the
+            # drivers")
+            return coded[source].values(at).cast(pl.Categorical)
         return _first_values(frame.get_column(source), at)
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -163,19 +175,16 @@ def driver_tables(
             for column, source in zip(plan.properties, sources, strict=True)
         ]
         persons = persons.with_columns(values)
-        index, hashes, offsets = kernel_drivers.event_offsets(
-            starts, packed, names, first, reach, stages, bound, until
-        )
-        long = pl.DataFrame(
-            {
-                KEY: person_keys[index],
-                NAME: hashes.view(np.uint64),
-                **{offset_column(i): offsets[i] for i in range(len(plan.transitions))},
-            }
-        ).with_columns(
-            pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c)
-            for c in map(offset_column, range(len(plan.transitions)))
-        )
+        # long, one frame a chunk of persons (concatenated, not copied into one): the walk's
+        # room stays bounded, and a (person, name) row costs only its offsets
+        # (docs/performance.md "Person partitions and the drivers")
+        chunks = [
+            _long(person_keys, *found)
+            for found in kernel_drivers.event_offsets(
+                starts, packed, names, first, reach, pairs, bound, until, excluded
+            )
+        ]
+        long = pl.concat(chunks, rechunk=False) if chunks else _long(person_keys, *_NO_ROWS)
         return persons.select(KEY, *map(prop_column, plan.properties), *reach_at), long
 
     if len(grouped.parts) == 1:
@@ -188,6 +197,48 @@ def driver_tables(
         DRIVER_EVENTS: pl.concat([e for _, e in tables]),
         DRIVER_VALUES: _counted_values(grouped, plan, window, coded),
     }
+
+
+def rule_named(plan: DriverPlan, events: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the event names the rules of each transition's stages list (phase 2
+    never tests them for it: ``fivea.aggregate.drivers.excluded_names``, the same names and
+    patterns, by Python's ``re``), sorted, and for each a bit per transition."""
+    bits: dict[int, int] = {}
+    if events is not None and plan.named:
+        named = events.filter(pl.col(EVENT).is_not_null()).select(EVENT, NAME)
+        for i, (s, t) in enumerate(plan.transitions):
+            listed = {*plan.named[s][0], *plan.named[t][0]}
+            patterns = [re.compile(p) for p in (*plan.named[s][1], *plan.named[t][1])]
+            if not listed and not patterns:
+                continue
+            for name, h in named.iter_rows():
+                if name in listed or any(p.search(name) for p in patterns):
+                    bits[h] = bits.get(h, 0) | 1 << i
+    hashes = np.array(list(bits), np.uint64).view(np.int64)  # as numba compares them
+    masks = np.array(list(bits.values()), np.int64)
+    order = np.argsort(hashes)
+    return hashes[order], masks[order]
+
+
+_NO_ROWS = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 0), np.int64))
+
+
+def _long(
+    keys: np.ndarray, persons: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
+) -> pl.DataFrame:
+    """The walk's (person, name) rows as ``drivers_events`` rows, one per transition with an
+    offset (``TRANSITION``: its index; ``fivea.person.drivers.before_landmark``)."""
+    from fivea.person.kernel import NULL
+
+    which, rows = np.nonzero(offsets != NULL)
+    return pl.DataFrame(
+        {
+            KEY: keys[persons[rows]],
+            NAME: hashes[rows].view(np.uint64),
+            TRANSITION: which.astype(np.uint8),
+            OFFSET: offsets[which, rows],
+        }
+    )
 
 
 def _counted_values(

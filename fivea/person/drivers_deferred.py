@@ -35,6 +35,7 @@ class DeferredDrivers:
     facts: Sequence[tuple[np.ndarray, ...]]  # the kernel's facts of each part
     segments: Sequence[str]
     head: pl.DataFrame | None = None  # drivers_values of the columns not read (many values)
+    events: pl.DataFrame | None = None  # the event counts, each name with its hash
 
     def tables(
         self, transitions: Sequence[tuple[int, int]], bound_us: int | None = None
@@ -49,7 +50,9 @@ class DeferredDrivers:
 
         bound = self.plan.bound_us if bound_us is None else bound_us
         plan = dataclasses.replace(self.plan, transitions=tuple(transitions), bound_us=bound)
-        tables = driver_tables(self.grouped, plan, self.window, self.facts, self.segments)
+        tables = driver_tables(
+            self.grouped, plan, self.window, self.facts, self.segments, self.events
+        )
         if self.head is not None:
             tables[DRIVER_VALUES] = pl.concat([self.head, tables[DRIVER_VALUES]])
         return tables

@@ -6,6 +6,8 @@ group-by over (person, name).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
@@ -36,7 +38,17 @@ def _grown(table: np.ndarray) -> np.ndarray:
     return out
 
 
-_COUNT, _ROWS, _FILL = 0, 1, 2  # the three walks of ``_scan``
+CHUNK_ROWS = 1 << 18  # input rows a chunk of persons walks at most (bounds the walk's room)
+# ``_scan``'s walks: the window rows' input rows; the (person, name) rows from the names of
+# the window rows (in walk order) or of every grouped row
+_ROWS, _FILL, _FILL_ALL = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def _mask(hashes: np.ndarray, masks: np.ndarray, h: int) -> int:
+    """The transitions (bit i: ``stages[i]``) whose rules name the event of hash ``h``."""
+    at = np.searchsorted(hashes, h)
+    return masks[at] if at < hashes.shape[0] and hashes[at] == h else 0
 
 
 @njit(cache=True, nogil=True)
@@ -45,39 +57,58 @@ def _scan(
     packed: np.ndarray,
     first: np.ndarray,
     reach: np.ndarray,
-    stages: np.ndarray,
+    pairs: np.ndarray,
     bound: int,
     until: int,
+    persons: tuple[int, int],
     mode: int,
-    count: int,
+    room: int,
     names: np.ndarray,
+    excluded: tuple[np.ndarray, np.ndarray],
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """One walk over the rows of the windows: ``_COUNT`` counts them; ``_ROWS`` returns their
-    input rows (as the first array, room for ``count``); ``_FILL`` writes the (person, name)
-    rows, ``names`` holding each window row's name hash in walk order. Returns the number of
-    rows and (person index, name hash, offsets: transitions x rows).
+    """One walk over the window rows of ``persons`` (a range of person indexes), with
+    ``room`` output rows: ``_ROWS`` returns their input rows (as the first array); ``_FILL``
+    the (person, name) rows, ``names`` holding each window row's name hash in walk order;
+    ``_FILL_ALL`` the same, ``names`` holding the name of each grouped row of ``persons``
+    (``names[j - starts[persons[0]]]``). Returns the number of rows and (person index, name
+    hash, offsets: transitions x rows).
 
-    One walk over each person's rows from the earliest analysed reach_s serves every
-    transition. Names get dense codes on the way (an open-addressing table), so that
-    ``stamp`` marks each (person, name) once.
+    A transition s -> t (``pairs[i]``) reads a person's offset o only when the person is in
+    its population, which holds no one who reached t before s, nor before reach_s + L, and
+    reads it as o < L (docs/metrics.md "Drivers"): so a row counts for it from reach_s up to
+    reach_t (or reach_s + ``bound``), none if t came first, and not when the rules of s or t
+    name its event (``excluded``: sorted hashes and their transitions' bits, never tested).
+    One walk over each person's rows from the earliest reach_s serves every transition.
+    Names get dense codes on the way (an open-addressing table), so that ``stamp`` marks
+    each (person, name) once.
     """
-    n_t = stages.shape[0]
+    n_t = pairs.shape[0]
     rs = np.empty(n_t, np.int64)
+    limit = np.empty(n_t, np.int64)  # offsets below this
     table = np.full((64, 2), -1, np.int64)  # (hash, code)
     stamp = np.full(32, -1, np.int64)  # by code: the last person that did it
     slot = np.zeros(32, np.int64)  # by code: that person's output row
+    skip = np.zeros(32, np.int64)  # by code: the transitions whose rules name it
     n_codes = 0
-    persons_out = np.empty(count if mode != _COUNT else 0, np.int64)
-    names_out = np.empty(count if mode == _FILL else 0, np.int64)
-    offsets = np.empty((n_t, count if mode == _FILL else 0), np.int64)
-    rows = 0  # _COUNT, _ROWS: window rows; _FILL: (person, name) rows
+    base = starts[persons[0]]
+    persons_out = np.empty(room, np.int64)
+    names_out = np.empty(room if mode != _ROWS else 0, np.int64)
+    offsets = np.empty((n_t, room if mode != _ROWS else 0), np.int64)
+    rows = 0  # _ROWS: window rows; else (person, name) rows
     k = 0  # _FILL: the window row
-    for p in range(starts.shape[0] - 1):
+    for p in range(persons[0], persons[1]):
         if first[p] == NULL:
             continue
         low = NULL
         for i in range(n_t):
-            rs[i] = reach[stages[i], p]
+            rs[i] = reach[pairs[i, 0], p]
+            rt = reach[pairs[i, 1], p]
+            limit[i] = bound
+            if rs[i] != NULL and rt != NULL:
+                if rt < rs[i]:  # reversed: never in the population
+                    rs[i] = NULL
+                elif rt - rs[i] < bound:
+                    limit[i] = rt - rs[i]
             if rs[i] != NULL and (low == NULL or rs[i] < low):
                 low = rs[i]
         if low == NULL:
@@ -95,50 +126,48 @@ def _scan(
                     continue
                 if tj < rs[i]:
                     later = True
-                elif tj - rs[i] < bound:
+                elif tj - rs[i] < limit[i]:
                     taken = True
                     later = True
             if not later:
                 break
             if not taken:
                 continue
-            if mode != _FILL:
-                if mode == _ROWS:
-                    persons_out[rows] = packed[j, ROW_AND_HASH] & LOW32
+            if mode == _ROWS:
+                persons_out[rows] = packed[j, ROW_AND_HASH] & LOW32
                 rows += 1
                 continue
-            h = names[k]
+            h = names[j - base if mode == _FILL_ALL else k]
             k += 1
             at = _slot(table, h)
             if table[at, 1] < 0:  # a name not seen yet
                 table[at, 0] = h
                 table[at, 1] = n_codes
+                if n_codes == stamp.shape[0]:
+                    stamp = np.concatenate((stamp, np.full(n_codes, -1, np.int64)))
+                    slot = np.concatenate((slot, np.zeros(n_codes, np.int64)))
+                    skip = np.concatenate((skip, np.zeros(n_codes, np.int64)))
+                skip[n_codes] = _mask(excluded[0], excluded[1], h)
                 n_codes += 1
-                if n_codes > stamp.shape[0]:
-                    grown = np.full(2 * stamp.shape[0], -1, np.int64)
-                    grown[: stamp.shape[0]] = stamp
-                    stamp = grown
-                    grown_slot = np.zeros(2 * slot.shape[0], np.int64)
-                    grown_slot[: slot.shape[0]] = slot
-                    slot = grown_slot
                 if 2 * n_codes > table.shape[0]:
                     table = _grown(table)
                     at = _slot(table, h)
             code = table[at, 1]
-            if stamp[code] != p:
-                stamp[code] = p
-                slot[code] = rows
-                persons_out[rows] = p
-                names_out[rows] = h
-                for i in range(n_t):
-                    offsets[i, rows] = NULL
-                rows += 1
-            at_row = slot[code]
             for i in range(n_t):
                 # the first row in time order gives the least offset
-                taking = rs[i] != NULL and rs[i] <= tj and tj - rs[i] < bound
-                if taking and offsets[i, at_row] == NULL:
-                    offsets[i, at_row] = tj - rs[i]
+                if rs[i] == NULL or tj < rs[i] or tj - rs[i] >= limit[i]:
+                    continue
+                if (skip[code] >> i) & 1:
+                    continue
+                if stamp[code] != p:
+                    stamp[code] = p
+                    slot[code] = rows
+                    persons_out[rows] = p
+                    names_out[rows] = h
+                    offsets[:, rows] = NULL
+                    rows += 1
+                if offsets[i, slot[code]] == NULL:
+                    offsets[i, slot[code]] = tj - rs[i]
     return rows, persons_out, names_out, offsets
 
 
@@ -148,31 +177,58 @@ def event_offsets(
     names: np.ndarray,
     first: np.ndarray,
     reach: np.ndarray,
-    stages: np.ndarray,
+    pairs: np.ndarray,
     bound: int,
     until: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    excluded: tuple[np.ndarray, np.ndarray] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
-    analysed s (``stages``: s per transition), the first offset from each reach_s (µs, NULL:
-    none). ``names``: each input row's name hash (int64). Returns (person index, name hash,
-    offsets: transitions x rows).
+    analysed s -> t (``pairs``: (s, t) per transition) that may read it (``_scan``), the
+    first offset from each reach_s (µs, NULL: none), chunk by chunk of persons. ``names``:
+    each input row's name hash (int64); ``excluded``: the hashes of the names the rules of
+    each transition's stages name, sorted, and a bit per transition. Yields (person index,
+    name hash, offsets: transitions x rows), each array of its exact size.
 
-    The window rows' names are gathered by numpy between two walks: one random read a row
-    inside a walk cost 10x (a gather keeps many reads in flight; docs/performance.md
-    "Drivers"). The window rows bound the output: room for them, trimmed by a copy.
+    A chunk's persons hold at most ``chunk_rows`` input rows (or one person): the walk's room
+    is bounded, whatever the part's size (docs/performance.md "Drivers"). The names are
+    gathered by numpy before the walk that reads them: one random read a row inside a walk
+    cost 10x (a gather keeps many reads in flight). Those of the window rows only, found by
+    a first walk, when the last chunk's window held less than half its rows (a landmark of
+    minutes); else those of every row of the chunk (a funnel window: nearly every row).
     """
-    shared = (starts, packed, first, reach, stages, bound, until)
-    none = np.empty(0, np.int64)
-    window_rows = _scan(*shared, _COUNT, 0, none)[0]
-    rows = _scan(*shared, _ROWS, window_rows, none)[1]
-    taken = names[rows]
-    del rows
-    count, persons_out, names_out, offsets = _scan(*shared, _FILL, window_rows, taken)
-    if count == window_rows:
-        return persons_out, names_out, offsets
-    # copies: the frames built on these arrays would otherwise hold the room for every
-    # window row until phase 2 is done
-    return persons_out[:count].copy(), names_out[:count].copy(), offsets[:, :count].copy()
+    if excluded is None:
+        excluded = (np.empty(0, np.int64), np.empty(0, np.int64))
+    shared = (starts, packed, first, reach, pairs, bound, until)
+    n = starts.shape[0] - 1
+    low = 0
+    dense = False  # the last chunk's window held most of its rows
+    while low < n:
+        high = int(np.searchsorted(starts, starts[low] + chunk_rows, side="right")) - 1
+        high = min(n, max(high, low + 1))
+        size = int(starts[high] - starts[low])
+        if dense:
+            taken = names[packed[starts[low] : starts[high], ROW_AND_HASH] & LOW32]
+            count, persons, hashes, offsets = _scan(
+                *shared, (low, high), _FILL_ALL, size, taken, excluded
+            )
+        else:
+            window, rows = _scan(*shared, (low, high), _ROWS, size, _NONE, excluded)[:2]
+            dense = 2 * window > size
+            taken = names[rows[:window]]
+            del rows
+            count, persons, hashes, offsets = _scan(
+                *shared, (low, high), _FILL, window, taken, excluded
+            )
+        del taken
+        low = high
+        if count == persons.shape[0]:
+            yield persons, hashes, offsets
+        else:  # copies: a frame on a slice would hold the room for every grouped row
+            yield persons[:count].copy(), hashes[:count].copy(), offsets[:, :count].copy()
+
+
+_NONE = np.empty(0, np.int64)
 
 
 @njit(cache=True, nogil=True)

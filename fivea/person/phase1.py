@@ -32,7 +32,14 @@ from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
 from fivea.io.sources import ORDER
 from fivea.io.timeparse import epoch_unit_from_counts
-from fivea.person.drivers import DRIVER_PERSONS, DRIVER_TABLES, NAME, DriverPlan, driver_frames
+from fivea.person.drivers import (
+    DRIVER_EVENTS,
+    DRIVER_PERSONS,
+    DRIVER_TABLES,
+    NAME,
+    DriverPlan,
+    driver_frames,
+)
 from fivea.person.drivers_deferred import DeferredDrivers
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, HEAD_ROWS, many_valued
 from fivea.person.phase1_kernel import kernel_drivers, kernel_stream, load_kernel, streamed_persons
@@ -133,7 +140,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             list(plan.segments),
             plan.hash_ids,
             kernel_duplicates,
-            kernel_drivers(plan),
+            kernel_drivers(plan, coded_text=not plan.defer_drivers),
         )
     else:
         lazy["persons"] = person_table(
@@ -237,7 +244,7 @@ def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) ->
             for name in [n for n in frames if n.startswith(KERNEL_INPUT)]:
                 del frames[name]  # empty frames: the rows went to the stream
             try:
-                computed, deferred = streamed_persons(stream, plan, head)
+                computed, deferred = streamed_persons(stream, plan, head, frames.get("events"))
             except OutOfOrder:
                 # the plan reordered the rows (a join): ties in time need input order
                 return _run_phase1(scan, dataclasses.replace(plan, ordered_input=True), head)
@@ -320,7 +327,9 @@ def combine_frames(by_name: dict[str, list[pl.DataFrame]]) -> Phase1Tables:
     for name, frames in by_name.items():
         if not frames:
             continue
-        if name == DRIVER_PERSONS:  # partitions may carry different candidate columns
+        if name in (DRIVER_PERSONS, DRIVER_EVENTS):
+            # partitions may carry different candidate columns, or drivers_events in either
+            # layout (fivea.person.drivers.before_landmark)
             out[name] = pl.concat(frames, how="diagonal_relaxed")
         elif name in ("persons", "previous", *DRIVER_TABLES):
             out[name] = pl.concat(frames, how="vertical_relaxed")

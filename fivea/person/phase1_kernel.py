@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from fivea.person.drivers import DRIVER_PERSONS, DriverPlan
+from fivea.person.drivers import DRIVER_EVENTS, DRIVER_PERSONS, DriverPlan
 from fivea.person.drivers_deferred import DeferredDrivers
 
 if TYPE_CHECKING:
@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from fivea.person.row_stream import RowStream
 
 
-def kernel_drivers(plan: Phase1Plan) -> DriverPlan | None:
+def kernel_drivers(plan: Phase1Plan, coded_text: bool = False) -> DriverPlan | None:
     """The drivers the compiled kernel computes (fivea.person.drivers_compiled): all of them,
-    unless ids are not hashed (the per-partition dense codes would not join across parts)."""
-    return plan.drivers if plan.compiled and plan.hash_ids else None
+    unless ids are not hashed (the per-partition dense codes would not join across parts).
+    ``coded_text``: its text properties read as codes (``DriverPlan.coded_text``)."""
+    if not (plan.compiled and plan.hash_ids) or plan.drivers is None:
+        return None
+    return dataclasses.replace(plan.drivers, coded_text=coded_text) if coded_text else plan.drivers
 
 
 def kernel_stream(
@@ -42,9 +45,13 @@ def kernel_stream(
 
 
 def streamed_persons(
-    stream: RowStream | PartitionedStream, plan: Phase1Plan, head: pl.DataFrame | None
+    stream: RowStream | PartitionedStream,
+    plan: Phase1Plan,
+    head: pl.DataFrame | None,
+    events: pl.DataFrame | None = None,
 ) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
-    """The person and drivers tables of what ``stream`` took (raises ``OutOfOrder``).
+    """The person and drivers tables of what ``stream`` took (raises ``OutOfOrder``);
+    ``events``: the event counts (``compiled_persons``).
 
     With many partitions each is grouped, reduced and freed in turn, and the tables are
     concatenated (every one is per person, the duplicate count adds up: docs/architecture.md#the-seam).
@@ -54,12 +61,12 @@ def streamed_persons(
 
     threads = pl.thread_pool_size()
     if not isinstance(stream, PartitionedStream):
-        return compiled_persons(Grouped.streamed(stream, threads), plan, head)
+        return compiled_persons(Grouped.streamed(stream, threads), plan, head, events)
     eager = dataclasses.replace(plan, defer_drivers=False)  # each partition's rows are freed
     by_name: dict[str, list[pl.DataFrame]] = {}
     for k in range(stream.count):
         grouped = Grouped.streamed(stream.part(k), threads)
-        computed, _ = compiled_persons(grouped, eager, head)
+        computed, _ = compiled_persons(grouped, eager, head, events)
         del grouped
         for name, frame in computed.items():
             by_name.setdefault(name, []).append(frame)
@@ -68,7 +75,11 @@ def streamed_persons(
         if name == "distinct":
             out[name] = pl.concat(frames).select(pl.all().sum())
         else:  # partitions may carry different candidate columns (DRIVER_PERSONS)
-            how = "diagonal_relaxed" if name == DRIVER_PERSONS else "vertical_relaxed"
+            how = (
+                "diagonal_relaxed"
+                if name in (DRIVER_PERSONS, DRIVER_EVENTS)
+                else "vertical_relaxed"
+            )
             out[name] = pl.concat(frames, how=how)
     return out, None
 
@@ -98,10 +109,14 @@ def load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
 
 
 def compiled_persons(
-    grouped: Grouped, plan: Phase1Plan, head: pl.DataFrame | None = None
+    grouped: Grouped,
+    plan: Phase1Plan,
+    head: pl.DataFrame | None = None,
+    events: pl.DataFrame | None = None,
 ) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
     """The person tables (current and previous window) of the grouped kernel input, and the
-    drivers tables (or, with ``defer_drivers``, what computes them on request)."""
+    drivers tables (or, with ``defer_drivers``, what computes them on request; ``events``:
+    the event counts, whose names the rules list get no offsets)."""
     from fivea.person.compiled import person_table_compiled
 
     paths = list(plan.paths)
@@ -116,7 +131,9 @@ def compiled_persons(
         )
     if drivers is None:
         return out, None
-    deferred = DeferredDrivers(grouped, drivers, plan.window, tuple(facts), plan.segments, head)
+    deferred = DeferredDrivers(
+        grouped, drivers, plan.window, tuple(facts), plan.segments, head, events
+    )
     if plan.defer_drivers:
         return out, deferred
     return out | deferred.tables(drivers.transitions), None

@@ -14,6 +14,7 @@ import pytest
 
 import fivea
 from fivea.io.events import EventScan
+from fivea.person import row_stream
 from fivea.person.kernel_grouping import split_rows
 from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT
@@ -35,10 +36,16 @@ def _compiled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("name", ["events.csv", "events.parquet"])
-@pytest.mark.parametrize("partitions", [2, 5, 16])
+@pytest.mark.parametrize(("partitions", "chunk"), [(2, None), (5, 1000), (16, 97)])
 def test_partitions_in_one_pass_change_no_number(
-    name: str, partitions: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str,
+    partitions: int,
+    chunk: int | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """``chunk``: smaller staging chunks, so every partition writes rows, segments and the
+    drivers' columns to disk and reads them back."""
     args = {
         "since": "60d",
         "segments": ["channel", "campaign"],
@@ -47,6 +54,15 @@ def test_partitions_in_one_pass_change_no_number(
         "drivers": "all",
     }
     whole, run = _json(fivea.diagnose(SAMPLE / name, **args))
+    if chunk is not None:
+        monkeypatch.setattr(row_stream, "CHUNK_ROWS", chunk)
+    written: list[Path] = []
+    write = row_stream.RowStream._write
+    monkeypatch.setattr(
+        row_stream.RowStream,
+        "_write",
+        lambda self, a: written.append(write(self, a)) or written[-1],
+    )
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     spooled: list[Path] = []
     monkeypatch.setattr(EventScan, "spooled", lambda _, path: spooled.append(path))
@@ -64,6 +80,7 @@ def test_partitions_in_one_pass_change_no_number(
     assert len(collects) == 1  # one pass over the events, not one a partition
     assert spooled == []  # a text log is parsed once: no Parquet copy
     assert list(tmp_path.iterdir()) == []  # the partitions' rows are gone from disk
+    assert bool(written) == (chunk is not None)
 
 
 def test_partitions_in_one_pass_keep_the_duplicates_of_a_real_log() -> None:

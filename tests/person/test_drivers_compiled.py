@@ -64,6 +64,129 @@ def test_the_kernel_gives_the_polars_drivers_across_partitions(
     assert fivea.diagnose(path, CONFIG, drivers="all", partitions=1).drivers == compiled
 
 
+@pytest.mark.parametrize("choice", ["all", None])
+def test_person_partitions_with_default_landmarks_give_the_one_pass_drivers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, choice: str | None
+) -> None:
+    """Each person partition keeps every transition's offsets up to the funnel window (no
+    landmark is known yet), but none a population never reads: from reach_t on, of a person
+    who reached t first, or of a name the rules of s or t list (docs/metrics.md "Drivers");
+    the drivers are those of one pass and of the polars plan."""
+    path = tmp_path / "log.parquet"
+    _graded_log(6).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    polars_drivers, parted = _both(monkeypatch, path, config, drivers=choice, partitions=3)
+    assert parted == polars_drivers
+    assert fivea.diagnose(path, config, drivers=choice, partitions=1).drivers == parted
+    assert parted
+    assert all(d.landmark_seconds != 3600 for d in parted)  # quantiles, not a set landmark
+    assert any(f.kind == "event" for d in parted for f in d.features)
+
+
+def test_person_partitions_keep_no_offset_a_population_never_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """What each partition keeps until phase 2 (every transition's offsets): none of a name
+    the rules of s or t list, none from reach_t on, none of a person who reached t first, and
+    no row without an offset (docs/metrics.md "Drivers")."""
+    import fivea.person.drivers_compiled as compiled_drivers
+    from fivea.person.drivers import (
+        DRIVER_EVENTS,
+        DRIVER_PERSONS,
+        KEY,
+        NAME,
+        OFFSET,
+        TRANSITION,
+    )
+
+    kept: list[tuple[object, dict[str, pl.DataFrame]]] = []
+    computed = compiled_drivers.driver_tables
+
+    def recording(grouped: object, plan: object, *args: object) -> dict[str, pl.DataFrame]:
+        tables = computed(grouped, plan, *args)
+        if grouped.rows > 2:  # not the two-row run that loads the kernel
+            kept.append((plan, tables))
+        return tables
+
+    monkeypatch.setattr(compiled_drivers, "driver_tables", recording)
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    path = tmp_path / "log.parquet"
+    _graded_log(7).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    fivea.diagnose(path, config, drivers="all", partitions=3)
+    assert len(kept) == 3
+    listed = {s: {r["event"][0] for r in CONFIG["stages"][s]["rules"]} for s in CONFIG["stages"]}
+    keys = list(CONFIG["stages"])
+    offsets = 0
+    for plan, tables in kept:
+        events = tables[DRIVER_EVENTS].join(tables[DRIVER_PERSONS], on=KEY)
+        assert events.height == tables[DRIVER_EVENTS].height
+        assert events.filter(pl.col(OFFSET).is_null()).is_empty()
+        assert events.select(KEY, NAME, TRANSITION).is_duplicated().sum() == 0
+        for i, (s, t) in enumerate(plan.transitions):
+            rs, rt = pl.col(f"reach_{keys[s]}"), pl.col(f"reach_{keys[t]}")
+            names = pl.Series(sorted(listed[keys[s]] | listed[keys[t]])).hash(0xE7E)
+            done = events.filter(pl.col(TRANSITION) == i)
+            offsets += done.height
+            assert done.filter(pl.col(NAME).is_in(names.implode())).is_empty()
+            assert done.filter(rt.is_not_null() & (rs + pl.col(OFFSET) >= rt)).is_empty()
+    assert offsets > 0
+
+
+def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A partition whose person hashes collide is rerun on the ids, through the polars plan
+    (one offset column per transition) while the others keep the kernel's long rows: the
+    combined table holds both and phase 2 reads either (``before_landmark``)."""
+    import fivea.person.phase1 as phase1
+    from fivea.engines.local import LocalRunner
+
+    path = tmp_path / "log.parquet"
+    _graded_log(8).write_parquet(path)
+    config = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    monkeypatch.setenv("FIVEA_KERNEL", "compiled")
+    expected = fivea.diagnose(path, config, drivers="all", partitions=1).drivers
+    calls: list[bool] = []
+    collided = phase1._collided
+
+    def second_collides(frames: dict[str, pl.DataFrame]) -> bool:
+        calls.append(True)
+        return len(calls) == 2 or collided(frames)
+
+    planned = []
+    polars_plan = phase1.driver_frames
+
+    def recording(*args: object) -> dict[str, pl.LazyFrame]:
+        planned.append(True)
+        return polars_plan(*args)
+
+    monkeypatch.setattr(phase1, "_collided", second_collides)
+    monkeypatch.setattr(phase1, "driver_frames", recording)
+    # each partition read and computed on its own, as on Spark (the local engine's compiled
+    # partitions run in one pass, and a collision reruns them all)
+    monkeypatch.setattr(LocalRunner, "one_pass", False)
+    assert fivea.diagnose(path, config, drivers="all", partitions=3).drivers == expected
+    assert (len(calls), len(planned)) == (3, 1)  # the rerun does not test the ids again
+    assert expected
+
+
+def test_a_set_landmark_bounds_the_offsets_phase_1_keeps() -> None:
+    """A set drivers.landmark is every transition's: phase 1 keeps no offset beyond it, even
+    in person partitions; else the funnel window (no default landmark is longer)."""
+    from fivea.api import _loaded
+    from fivea.person.drivers import plan_drivers
+
+    hour, window = 3600 * 10**6, 30 * DAY * 10**6
+    default = {key: value for key, value in CONFIG.items() if key != "drivers"}
+    bounds = []
+    for config in (CONFIG, default):
+        plan = plan_drivers(_loaded(config, None).config, None, (), [])
+        assert plan is not None
+        bounds.append(plan.bound_us)
+    assert bounds == [hour, window]
+
+
 rows = st.lists(
     st.tuples(
         st.sampled_from(["a", "b", "c", "d", "e"]),
@@ -138,6 +261,27 @@ def test_blank_first_touches_move_on_to_the_next_value(
     assert values
 
 
+def _graded_log(seed: int) -> pl.DataFrame:
+    """A planted log whose every stage is measured (no second pass for the ordered path,
+    which asks for every transition), with properties."""
+    planted = planted_log(seed, persons=900)
+    later = [
+        (f"u{i}", START + timedelta(days=d), e)
+        for i in range(0, 300, 3)
+        for d, e in ((6, "question"), (7, "purchase"), (8, "review"))
+        if i % 2 or e != "review"
+    ]
+    extra = pl.DataFrame(
+        {
+            "user_id": [u for u, _, _ in later],
+            "event_time": [t for _, t, _ in later],
+            "event": [e for _, _, e in later],
+            "channel": ["email"] * len(later),
+        }
+    )
+    return _with_properties(pl.concat([planted, extra]).sort("event_time"), seed)
+
+
 def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -155,23 +299,7 @@ def test_phase_1_computes_the_drivers_of_the_analysed_transitions_only(
 
     monkeypatch.setattr(compiled_drivers, "driver_tables", recording)
     monkeypatch.setenv("FIVEA_KERNEL", "compiled")
-    # every stage measured: no second pass for the ordered path (which asks for all of them)
-    planted = planted_log(3, persons=900)
-    later = [
-        (f"u{i}", START + timedelta(days=d), e)
-        for i in range(0, 300, 3)
-        for d, e in ((6, "question"), (7, "purchase"), (8, "review"))
-        if i % 2 or e != "review"
-    ]
-    extra = pl.DataFrame(
-        {
-            "user_id": [u for u, _, _ in later],
-            "event_time": [t for _, t, _ in later],
-            "event": [e for _, _, e in later],
-            "channel": ["email"] * len(later),
-        }
-    )
-    log = _with_properties(pl.concat([planted, extra]).sort("event_time"), 3)
+    log = _graded_log(3)
     every = fivea.diagnose(log, CONFIG, drivers="all").drivers
     assert len(every) >= 2
     graded = tuple((s, s + 1) for s in (TRANSITION_NAMES.index(d.transition) for d in every))
@@ -269,29 +397,85 @@ def test_phase_2_finds_names_by_the_hash_phase_1_made(
     assert "read_reviews" in {f.name for f in other.features}
 
 
-def test_the_walk_trims_its_output_by_a_copy() -> None:
-    """The frames built on the walk's arrays would otherwise hold the room made for every
-    window row until phase 2 is done (one name done 1,000 times is one row)."""
+def _walk(
+    times: list[list[int]],
+    names: list[list[int]],
+    reach: list[list[int]],
+    pairs: list[tuple[int, int]],
+    excluded: dict[int, int] | None = None,
+    chunk_rows: int = 1 << 20,
+) -> list[tuple[list[int], list[int], list[list[int]]]]:
+    """``event_offsets`` over persons of these rows (times, name hashes; reach: by stage, a
+    time per person or None), bound 10,000, every row before until: its chunks."""
     import numpy as np
 
     from fivea.person import kernel_drivers
+    from fivea.person.kernel import NULL
     from fivea.person.kernel_grouping import PACKED, ROW_AND_HASH, TIME
 
-    rows = 1000
+    rows = sum(map(len, times))
     packed = np.zeros((rows, PACKED), np.int64)
-    packed[:, TIME] = np.arange(rows)
+    packed[:, TIME] = [t for person in times for t in person]
     packed[:, ROW_AND_HASH] = np.arange(rows)
-    starts = np.array([0, rows], np.int64)
-    reach = np.zeros((5, 1), np.int64)
-    persons, names, offsets = kernel_drivers.event_offsets(
+    starts = np.cumsum([0, *map(len, times)]).astype(np.int64)
+    hashes = np.array([h for person in names for h in person], np.int64)
+    at = np.array([[NULL if r is None else r for r in stage] for stage in reach], np.int64)
+    skipped = sorted((excluded or {}).items())
+    chunks = kernel_drivers.event_offsets(
         starts,
         packed,
-        np.full(rows, 7, np.int64),
-        np.zeros(1, np.int64),
-        reach,
-        np.zeros(1, np.int64),
+        hashes,
+        np.zeros(len(times), np.int64),
+        at,
+        np.array(pairs, np.int64).reshape(-1, 2),
         10_000,
         10**12,
+        (np.array([h for h, _ in skipped], np.int64), np.array([m for _, m in skipped], np.int64)),
+        chunk_rows,
     )
-    assert (persons.tolist(), names.tolist(), offsets.tolist()) == ([0], [7], [[0]])
-    assert [a.base for a in (persons, names, offsets)] == [None, None, None]
+    out = []
+    for persons, found, offsets in chunks:
+        for array in (persons, found, offsets):
+            # its own memory, not a slice of room for every window row
+            assert not isinstance(array.base, np.ndarray)
+        offsets = np.where(offsets == NULL, -1, offsets)
+        out.append((persons.tolist(), found.tolist(), offsets.tolist()))
+    return out
+
+
+def test_the_walk_gives_one_row_a_name_each_of_its_exact_size() -> None:
+    """One name done 1,000 times is one row; the arrays are their own (a frame on a slice of
+    room for every window row would hold that room until phase 2 is done)."""
+    assert _walk([list(range(1000))], [[7] * 1000], [[0], [None]], [(0, 1)]) == [([0], [7], [[0]])]
+
+
+def test_the_walk_goes_chunk_by_chunk_of_persons_and_gives_the_same_rows() -> None:
+    """The room of a walk is bounded by a chunk of persons' rows (docs/performance.md
+    "Drivers"), and the chunks together are the rows of one walk."""
+    times = [[10 * p + k for k in range(5)] for p in range(7)]
+    names = [[k % 3 for k in range(5)] for _ in range(7)]
+    reach = [[10 * p for p in range(7)], [None] * 7]
+    whole = _walk(times, names, reach, [(0, 1)])
+    chunked = _walk(times, names, reach, [(0, 1)], chunk_rows=12)
+    assert len(whole) == 1
+    assert [len(c[0]) for c in chunked] == [6, 6, 6, 3]  # two persons (10 rows) a chunk
+    merged = tuple([x for c in chunked for x in c[k]] for k in range(2))
+    assert merged == tuple(whole[0][:2])
+    assert [o for c in chunked for o in c[2][0]] == whole[0][2][0]
+
+
+def test_the_walk_keeps_no_offset_a_population_never_reads() -> None:
+    """A transition s -> t reads a person's offsets only if t did not come before s nor before
+    reach_s + L, as offset < L (docs/metrics.md "Drivers"): so none from reach_t on, none at all
+    for a person who reached t first, and none of a name the rules of s or t list."""
+    times = [[0, 5, 10, 20], [0, 5, 10, 20], [0, 5, 10, 20]]
+    names = [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]
+    reach = [[0, 0, 5], [10, None, 0]]  # reach_s, reach_t by person
+    assert _walk(times, names, reach, [(0, 1)]) == [
+        # person 0 converted at 10: rows before it only; person 1: every row; person 2:
+        # reached t first, no rows at all
+        ([0, 0, 1, 1, 1, 1], [1, 2, 1, 2, 3, 4], [[0, 5, 0, 5, 10, 20]])
+    ]
+    assert _walk(times, names, reach, [(0, 1)], excluded={2: 1, 4: 2}) == [
+        ([0, 1, 1, 1], [1, 1, 3, 4], [[0, 0, 10, 20]])  # name 2 listed by s's rules
+    ]
