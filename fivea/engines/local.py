@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import polars as pl
 
@@ -211,9 +210,6 @@ class LocalRunner:
     # the scan with its guessed epoch unit, made once: a second pass (docs/performance.md)
     # would read the first rows again for the same guess
     _guessed: EventScan | None = field(default=None, init=False, repr=False, compare=False)
-    # the compiled kernel's partitions in one pass over the events; False: each partition
-    # re-reads the sources, as Spark's partitions are computed (the tests use it)
-    one_pass: ClassVar[bool] = True
 
     def max_time(self) -> int | None:
         """The latest valid event time (reads the time column)."""
@@ -237,18 +233,13 @@ class LocalRunner:
         # the kernel holds a row's counted matches in 63 bits; more distinct ones: polars
         compiled = plan.rules.kernel_fits and use_kernel(self.scan)
         plan = dataclasses.replace(plan, compiled=compiled)
-        one = count == 1 or self.scan.layout is None or self.scan.stitching
-        compiled = compiled and self.one_pass
-        if (one or compiled) and self._guessed is None:
-            self._guessed = self.scan.with_guessed_unit()
-        if one:
+        if count == 1 or self.scan.layout is None or self.scan.stitching:
             # every person in one run: its grouped rows can wait for phase 2 to say which
             # transitions' drivers it analyses (docs/metrics.md "Drivers", cost)
-            return run_phase1(self._guessed, dataclasses.replace(plan, defer_drivers=True))
-        if compiled:
-            # one pass over the events, the partitions' rows on disk until each is grouped
-            # (docs/performance.md, "Person partitions in one pass")
-            return run_phase1(self._guessed, dataclasses.replace(plan, partitions=count))
+            plan = dataclasses.replace(plan, defer_drivers=True)
+            if self._guessed is None:
+                self._guessed = self.scan.with_guessed_unit()
+            return run_phase1(self._guessed, plan)
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
             parts = []

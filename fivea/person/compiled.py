@@ -12,7 +12,7 @@ be duplicates (same person, same instant), so the duplicate count compares just 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -23,14 +23,9 @@ from fivea.config.loader import STAGE_KEYS
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.coded_text import CodedText, raw_text
-from fivea.person.drivers import DriverPlan
+from fivea.person.drivers import NAME, DriverPlan
 from fivea.person.drivers_compiled import driver_inputs
 from fivea.person.quality import ROW_HASH
-from fivea.person.row_stream import CHECK as _CHECK
-from fivea.person.row_stream import COUNTED as _COUNTED
-from fivea.person.row_stream import KEY as _KEY
-from fivea.person.row_stream import SIMPLE as _SIMPLE
-from fivea.person.row_stream import RowStream, Streamed
 from fivea.person.table import (
     CHECK_SEED,
     ID_COLLISION,
@@ -41,7 +36,9 @@ from fivea.person.table import (
 )
 from fivea.rules.expressions import RuleSet
 
+_KEY, _CHECK, _SIMPLE, _COUNTED = "__key", "__check", "__simple", "__counted"
 _LOW, _HIGH = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+_ROWS_PER_PART = 100_000  # below this a thread costs more than it saves
 T = TypeVar("T")
 
 
@@ -116,6 +113,25 @@ def tiny_input(schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
+def _array(column: pl.Series) -> np.ndarray:
+    """A column as numpy (no copy for one chunk without nulls), always read-only.
+
+    numba compiles one variant per argument type and read-only is part of the type: always
+    read-only, the variant the loading thread loads is the one the run calls.
+    """
+    values = column.to_numpy()
+    values.setflags(write=False)
+    return values
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """A UInt64 bit or hash column as the kernel's int64 (the same bits, no copy).
+
+    A UInt32 mask stays as it is: the kernel widens each value to int64 (same bits).
+    """
+    return values.view(np.int64) if values.dtype == np.uint64 else values
+
+
 def _each_part(task: Callable[[int], T], parts: int) -> list[T]:
     if parts <= 1:
         return [task(0)] if parts else []
@@ -145,17 +161,121 @@ class Grouped:
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
-        """Group a collected kernel input (the run streams it instead: ``streamed``)."""
-        stream = RowStream(duplicates)
-        stream.take(frame)
-        return cls.streamed(stream)
+        """Group the kernel input; pass the only reference to ``frame`` (``of(d.pop(k))``).
 
-    @classmethod
-    def streamed(cls, stream: RowStream, threads: int | None = None) -> Grouped:
-        """Group the kernel input a ``RowStream`` took, for up to ``threads`` (default: polars'
-        pool); raises ``OutOfOrder``."""
-        done: Streamed = stream.finish(threads or pl.thread_pool_size())
-        return cls(done.rest, done.rows, done.parts, done.distinct, done.keys, done.names)
+        Each column is freed once it is a numpy array (a copy: collected columns come in
+        chunks), so the input is not held twice (10M events: peak RSS 2.0 -> 1.9 GB, 2.0 with
+        the copies on two threads). With ``duplicates`` the input's row hashes are real and
+        the duplicate rows are counted here (``distinct``); otherwise polars counts them.
+        """
+        rows = frame.height
+        names = (ORDER, _KEY, _CHECK, TIME, _SIMPLE, _COUNTED, ROW_HASH)
+        columns = {name: frame.get_column(name) for name in names}
+        frame = frame.drop(names)  # the only reference but ``columns``: freed one by one below
+        count = max(1, min(pl.thread_pool_size(), rows // _ROWS_PER_PART))
+        # two steps: the person keys and their check are freed before the packed rows are
+        # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
+        drivers = NAME in frame.columns  # the drivers need each person's key
+        # the drivers' event names: a 64-bit hash a row, read by input row only for the rows
+        # of the analysed windows (grouping them with the rows cost every run 0.4 s of CPU at
+        # 10M events, analysed or not; docs/performance.md "Drivers"); copied out of the frame
+        # first, so the frame's column is freed before the packed rows are allocated
+        names = None
+        if drivers:
+            column = frame.get_column(NAME)
+            frame = frame.drop(NAME)
+            names = _array(column).view(np.int64)
+            del column
+        sequence, coded, keys = _person_codes(columns, count, drivers)
+        parts, times, row_hash = _packed(columns, coded, sequence)
+        codes = [c for c, _, _ in coded]
+        distinct = _distinct_rows(parts, codes, rows, times, row_hash) if duplicates else None
+        return cls(frame, rows, parts, distinct, keys, names)
+
+
+def _person_codes(
+    columns: dict[str, pl.Series], count: int, with_keys: bool
+) -> tuple[np.ndarray, list[tuple[np.ndarray, int, np.ndarray]], list[np.ndarray] | None]:
+    """The input sequence and each part's ``(codes, persons, collided)``; keys freed after.
+
+    ``with_keys``: also each part's key of each person (by person code; the drivers' key, one
+    per person, not per row).
+    """
+    from fivea.person import kernel_grouping
+
+    arrays = _copies(columns, (ORDER, _KEY, _CHECK))
+    sequence = kernel_grouping.input_sequence(arrays[ORDER])
+    keys, check = arrays[_KEY], arrays[_CHECK]
+    coded = _each_part(lambda k: kernel_grouping.person_codes(keys, check, k, count), count)
+    if not with_keys:
+        return sequence, coded, None
+    person_keys = [kernel_grouping.person_keys(codes, persons, keys) for codes, persons, _ in coded]
+    return sequence, coded, person_keys
+
+
+def _packed(
+    columns: dict[str, pl.Series],
+    coded: list[tuple[np.ndarray, int, np.ndarray]],
+    sequence: np.ndarray,
+) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """Each part's ``(starts, packed, collided)``, and the times and row hashes (for
+    duplicates)."""
+    from fivea.person import kernel_grouping
+
+    arrays = _copies(columns, (TIME, _SIMPLE, _COUNTED, ROW_HASH))
+    times, row_hash = arrays[TIME], _bits(arrays[ROW_HASH])
+    simple, counted = _bits(arrays[_SIMPLE]), _bits(arrays[_COUNTED])
+
+    def pack(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        codes, persons, collided = coded[k]
+        starts, packed = kernel_grouping.pack_persons(
+            codes, persons, sequence, times, simple, counted, row_hash
+        )
+        return starts, packed, collided
+
+    return _each_part(pack, len(coded)), times, row_hash
+
+
+def _copies(columns: dict[str, pl.Series], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """numpy copies of the columns ``names``, each removed from ``columns`` once copied.
+
+    Copies of fresh memory are bound by page faults: on every thread (10M: 0.30 -> 0.17 s).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    with ThreadPoolExecutor(max(1, min(len(names), pl.thread_pool_size()))) as pool:
+        copies = {pool.submit(_array, columns[name]): name for name in names}
+        for copy in as_completed(copies):
+            name = copies[copy]
+            arrays[name] = copy.result()
+            del columns[name]
+    return arrays
+
+
+def _distinct_rows(
+    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    codes: Sequence[np.ndarray],
+    rows: int,
+    times: np.ndarray,
+    row_hash: np.ndarray,
+) -> pl.DataFrame:
+    """The ``distinct`` quality partial: the rows, less the repeats among shared instants.
+
+    Identical rows share person, time and row hash, so only rows sharing those with another
+    row (found while grouping, a few per cent at most) are compared: by person, time and
+    the full 64-bit row hash, one more independent 64 bits besides the two the person key and
+    time already match on. A person is its part and its code in the part (``codes``, by input
+    row), which tell person keys apart exactly as the keys do: the part is a function of the
+    key and the codes of a part are its distinct keys.
+    """
+    from fivea.person import kernel_grouping
+
+    found = [kernel_grouping.shared_instants(s, packed) for s, packed, _ in parts]
+    shared = np.concatenate(found)
+    persons = np.concatenate(
+        [codes[k][rows_k].astype(np.int64) * len(parts) + k for k, rows_k in enumerate(found)]
+    )
+    candidates = pl.DataFrame([persons, times[shared], row_hash[shared]])
+    return pl.DataFrame({"distinct": [rows - shared.shape[0] + candidates.n_unique()]})
 
 
 def person_table_compiled(

@@ -99,7 +99,7 @@ def person_facts(
 ) -> tuple[np.ndarray, ...]:
     """Every fact of the person table, one person at a time (times in µs, NULL if none).
 
-    Reads one part of ``fivea.person.row_stream``'s grouping.
+    Reads one part as ``group_persons`` returns it.
     ``since``/``until``: the window [since, until) (pass int64 min / max for no bound);
     counted rules: stage bit, ``min_count``, ``within`` (µs, < 0 for none), the bit of their
     match in the row's counted matches and ``gap`` (µs, < 0 for none); paths: step bits

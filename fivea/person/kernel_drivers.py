@@ -1,7 +1,6 @@
 """The compiled kernel's share of the drivers (docs/metrics.md "Drivers"): per person and event
-name, the first offset from each analysed reach_s, from the rows phase 1 already grouped and
-ordered by time (``fivea.person.row_stream``): no join of the events with the reach times, no
-group-by over (person, name).
+name, the first offset from each analysed reach_s, from the rows ``group_persons`` already
+ordered by time (no join of the events with the reach times, no group-by over (person, name)).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ column, and the clock used for "future" times.
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,6 @@ from fivea.errors import InputError
 from fivea.io.column_types import kind_of
 from fivea.io.epoch_units import OTHER_UNIT, first_other_unit
 from fivea.io.events import EVENT, TIME, EventScan
-from fivea.io.sources import ORDER
 from fivea.io.timeparse import epoch_unit_from_counts
 from fivea.person.drivers import (
     DRIVER_EVENTS,
@@ -42,7 +41,6 @@ from fivea.person.drivers import (
 )
 from fivea.person.drivers_deferred import DeferredDrivers
 from fivea.person.drivers_values import COLUMN, DRIVER_VALUES, HEAD_ROWS, many_valued
-from fivea.person.phase1_kernel import kernel_drivers, kernel_stream, load_kernel, streamed_persons
 from fivea.person.quality import ROW_HASH, quality_frames, row_hash
 from fivea.person.table import ID_COLLISION, PathSpec, Window, in_window, person_table
 from fivea.person.trend import trend_frame
@@ -51,6 +49,7 @@ from fivea.rules.where import numeric_casts
 
 if TYPE_CHECKING:
     from fivea.aggregate.measures import PersonTable
+    from fivea.person.compiled import Grouped
 
 HISTORY = "history_"  # the anomaly checks' trends: history_day, history_week, history_month
 # the data-quality partials and how each column combines across partitions
@@ -87,10 +86,6 @@ class Phase1Plan:
     # the compiled kernel's drivers tables left to phase 2's call, for the transitions it
     # analyses (one run of whole persons only: docs/metrics.md "Drivers", cost)
     defer_drivers: bool = False
-    # person partitions of the kernel input in this one pass (fivea.person.row_partitions)
-    partitions: int = 1
-    # the kernel input sorted by input order first (after rows arrived out of it: a join)
-    ordered_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +135,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             list(plan.segments),
             plan.hash_ids,
             kernel_duplicates,
-            kernel_drivers(plan, coded_text=not plan.defer_drivers),
+            _kernel_drivers(plan, coded_text=not plan.defer_drivers),
         )
     else:
         lazy["persons"] = person_table(
@@ -162,7 +157,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
                 plan.last_touch,
                 plan.hash_ids,
             )
-    if plan.drivers is not None and kernel_drivers(plan) is None:
+    if plan.drivers is not None and _kernel_drivers(plan) is None:
         lazy |= driver_frames(events, rules, plan.window, plan.drivers)
     if plan.trend:
         lazy["trend"] = trend_frame(events, rules, plan.window, plan.trend, plan.timezone)
@@ -178,6 +173,15 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     if unit_check is not None:
         lazy[UNIT_CHECK] = unit_check
     return lazy | quality
+
+
+def _kernel_drivers(plan: Phase1Plan, coded_text: bool = False) -> DriverPlan | None:
+    """The drivers the compiled kernel computes (fivea.person.drivers_compiled): all of them,
+    unless ids are not hashed (the per-partition dense codes would not join across parts).
+    ``coded_text``: its text properties read as codes (``DriverPlan.coded_text``)."""
+    if not (plan.compiled and plan.hash_ids) or plan.drivers is None:
+        return None
+    return dataclasses.replace(plan.drivers, coded_text=coded_text) if coded_text else plan.drivers
 
 
 def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
@@ -196,7 +200,7 @@ def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
     head = None
-    drivers = kernel_drivers(plan)
+    drivers = _kernel_drivers(plan)
     if drivers is not None and drivers.counted:
         # candidates with more than 50 values in the log's head are not read at all
         casts = numeric_casts(plan.rules.numeric_columns, scan.property_types)
@@ -217,55 +221,93 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
 def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) -> Phase1Tables:
     """``run_phase1`` after the head test (``head``: the values it found, kept to the end)."""
     lazy = phase1_frames(scan, plan)
-    loading, stream = None, None
-    if plan.compiled:
-        loading = load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan)
-        stream = kernel_stream(plan, not scan.deduplicated, loading)
-        kernel_input = lazy[KERNEL_INPUT]
-        if plan.ordered_input or scan.stitching:
-            # the stitching join does not keep input order, which ties in time need
-            kernel_input = kernel_input.sort(ORDER)
-        sinks = stream.sinks(kernel_input)
-        del lazy[KERNEL_INPUT]
-        lazy |= {f"{KERNEL_INPUT}{k}": sink for k, sink in enumerate(sinks)}
+    loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
     try:
         frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
-        if loading is not None:
-            loading.result()
-        if UNIT_CHECK in frames:
-            unit = epoch_unit_from_counts(frames.pop(UNIT_CHECK).row(0, named=True))
-            if unit is not None and unit != scan.build.unit:
-                # the first rows' epoch unit is not the column's (rare): redo with the column's
-                return _run_phase1(scan.with_unit(unit), plan, head)
-        deferred = None
-        if stream is not None:
-            from fivea.person.row_stream import OutOfOrder
-
-            for name in [n for n in frames if n.startswith(KERNEL_INPUT)]:
-                del frames[name]  # empty frames: the rows went to the stream
-            try:
-                computed, deferred = streamed_persons(stream, plan, head, frames.get("events"))
-            except OutOfOrder:
-                # the plan reordered the rows (a join): ties in time need input order
-                return _run_phase1(scan, dataclasses.replace(plan, ordered_input=True), head)
-            frames |= computed
     finally:
         if loading is not None:
             # also when the read fails: a first run may be writing numba's cache (the CLI
             # ends with os._exit, which would cut it off)
             wait([loading])
-        if stream is not None:
-            stream.close()
+    if loading is not None:
+        loading.result()
+    if UNIT_CHECK in frames:
+        unit = epoch_unit_from_counts(frames.pop(UNIT_CHECK).row(0, named=True))
+        if unit is not None and unit != scan.build.unit:
+            # the first rows' epoch unit is not the column's (rare): redo with the column's
+            return _run_phase1(scan.with_unit(unit), plan, head)
+    deferred = None
+    if KERNEL_INPUT in frames:
+        from fivea.person.compiled import Grouped
+
+        # popped into the call: Grouped.of frees each column as it takes it
+        grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
+        computed, deferred = _compiled_persons(grouped, plan, head, frames.get("events"))
+        frames |= computed
     if plan.hash_ids and _collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
         return _run_phase1(scan, dataclasses.replace(plan, hash_ids=False), head)
     for name in ("persons", "previous"):
         if name in frames:
             frames[name] = frames[name].drop(ID_COLLISION, strict=False)
-    if head is not None and DRIVER_VALUES in frames and kernel_drivers(plan) is None:
+    if head is not None and DRIVER_VALUES in frames and _kernel_drivers(plan) is None:
         frames[DRIVER_VALUES] = pl.concat([head, frames[DRIVER_VALUES]])
     tables = tables_from_frames(frames)
     return dataclasses.replace(tables, deferred_drivers=deferred)
+
+
+def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
+    """Import and load the compiled kernel on a thread while polars reads the events.
+
+    numba's import and the first call of each compiled function (loading it from the on-disk
+    cache) take about 0.5 s; running the kernel once on a two-row frame of the input's schema
+    loads exactly the variants the real run calls, while the scan holds the cores.
+    """
+
+    def load() -> object:
+        from fivea.person.compiled import Grouped, tiny_input
+
+        tables, deferred = _compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
+        if deferred is not None:  # loads the drivers' compiled functions too
+            tables |= deferred.tables(deferred.plan.transitions)
+        return tables
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="fivea-kernel")
+    try:
+        return pool.submit(load)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _compiled_persons(
+    grouped: Grouped,
+    plan: Phase1Plan,
+    head: pl.DataFrame | None = None,
+    events: pl.DataFrame | None = None,
+) -> tuple[dict[str, pl.DataFrame], DeferredDrivers | None]:
+    """The person tables (current and previous window) of the grouped kernel input, and the
+    drivers tables (or, with ``defer_drivers``, what computes them on request; ``events``:
+    the event counts, whose names the rules list get no offsets)."""
+    from fivea.person.compiled import person_table_compiled
+
+    paths = list(plan.paths)
+    out = {"distinct": grouped.distinct} if grouped.distinct is not None else {}
+    drivers, facts = _kernel_drivers(plan), []
+    out["persons"] = person_table_compiled(
+        grouped, plan.rules, plan.window, paths, list(plan.segments), plan.last_touch, facts
+    )
+    if plan.previous is not None:
+        out["previous"] = person_table_compiled(
+            grouped, plan.rules, plan.previous, paths, list(plan.segments), plan.last_touch
+        )
+    if drivers is None:
+        return out, None
+    deferred = DeferredDrivers(
+        grouped, drivers, plan.window, tuple(facts), plan.segments, head, events
+    )
+    if plan.defer_drivers:
+        return out, deferred
+    return out | deferred.tables(drivers.transitions), None
 
 
 def _collided(frames: dict[str, pl.DataFrame]) -> bool:

@@ -140,7 +140,6 @@ def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
     (one offset column per transition) while the others keep the kernel's long rows: the
     combined table holds both and phase 2 reads either (``before_landmark``)."""
     import fivea.person.phase1 as phase1
-    from fivea.engines.local import LocalRunner
 
     path = tmp_path / "log.parquet"
     _graded_log(8).write_parquet(path)
@@ -163,9 +162,6 @@ def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
 
     monkeypatch.setattr(phase1, "_collided", second_collides)
     monkeypatch.setattr(phase1, "driver_frames", recording)
-    # each partition read and computed on its own, as on Spark (the local engine's compiled
-    # partitions run in one pass, and a collision reruns them all)
-    monkeypatch.setattr(LocalRunner, "one_pass", False)
     assert fivea.diagnose(path, config, drivers="all", partitions=3).drivers == expected
     assert (len(calls), len(planned)) == (3, 1)  # the rerun does not test the ids again
     assert expected
