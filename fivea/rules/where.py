@@ -27,18 +27,21 @@ def _literal_is_numeric(node: dict) -> bool:
         return False
     if "Dyn" in literal:
         return any(k in literal["Dyn"] for k in ("Int", "Float"))
-    if "Scalar" in literal:
-        # an interval (``interval '30 seconds'``) is a duration, compared with durations
-        kinds = ("String", "Null", "Boolean", "Duration")
-        return not any(k in literal["Scalar"] for k in kinds)
-    if "Series" in literal:
+    # an ``IN (...)`` list: a Series literal, or (polars >= 2.2) a List scalar
+    if "Series" in literal or ("Scalar" in literal and "List" in literal["Scalar"]):
         try:
             dtype = pl.select(pl.Expr.deserialize(json.dumps(node).encode(), format="json")).dtypes[
                 0
             ]
         except Exception:
             return False
+        if isinstance(dtype, (pl.List, pl.Array)):
+            dtype = dtype.inner
         return dtype.is_numeric()
+    if "Scalar" in literal:
+        # an interval (``interval '30 seconds'``) is a duration, compared with durations
+        kinds = ("String", "Null", "Boolean", "Duration")
+        return not any(k in literal["Scalar"] for k in kinds)
     return False
 
 

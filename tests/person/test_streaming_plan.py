@@ -52,7 +52,9 @@ def test_phase_1_has_no_in_memory_fallback(monkeypatch: pytest.MonkeyPatch, name
 
 
 def test_the_check_sees_a_fallback() -> None:
-    frame = pl.LazyFrame({"e": ["a", "b"]}).select(
-        pl.col("e").replace_strict(["a"], [1], default=0)
+    """A Python function can never run in polars' streaming engine: one fallback node (its
+    label changes with polars' versions; ``replace_strict`` was one until polars 2.2)."""
+    frame = pl.LazyFrame({"x": [1, 2]}).select(
+        pl.col("x").map_batches(lambda s: s, return_dtype=pl.Int64)
     )
-    assert _fallbacks(frame) == ["columnar-function"]
+    assert len(_fallbacks(frame)) == 1

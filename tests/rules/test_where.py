@@ -68,3 +68,17 @@ def test_where_refuses_statements(text: str) -> None:
 
 def test_where_refuses_table_functions() -> None:
     assert "unsupported function 'read_csv'" in where_error("read_csv('/etc/passwd') > 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "numeric"),
+    [
+        ("revenue IN (10, 20.5)", {"revenue"}),
+        ("channel IN ('email', 'ads')", set()),
+        ("channel NOT IN ('email')", set()),
+    ],
+)
+def test_an_in_list_is_numeric_only_when_its_values_are(text: str, numeric: set[str]) -> None:
+    """polars 2.2 holds an ``IN`` list as one List literal, earlier versions as a Series: both
+    are read by their values' type (a list of texts once made its column numeric)."""
+    assert parse_where(text, "act", ["revenue", "channel"])[1] == numeric
