@@ -1,8 +1,9 @@
 """Text columns of the kernel input as categorical codes (docs/performance.md "Drivers").
 
 The segment columns and the drivers' text properties reach the compiled kernel as categorical
-codes of the raw text: 4 bytes a row instead of a string view. What a value means is decided
-once per distinct value, not per row: trimmed, and empty when blank (docs/metrics.md#segments).
+codes of the raw text, cast in the scan (no measurable cost with polars 2): 4 bytes a row
+instead of a string view. What a value means is decided once per distinct value, not per row:
+trimmed, and empty when blank (docs/metrics.md#segments).
 A person's value is then a lookup in a small table, not a gather from a chunked string column
 (10M events: about 0.1 s per column and part) or a white-space test on every row.
 """
@@ -15,7 +16,6 @@ import numpy as np
 import polars as pl
 
 VALUE = "value"
-_TEXT_SEED = 0x7E47
 
 
 def raw_text(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -41,12 +41,12 @@ class CodedText:
 
     @classmethod
     def of(cls, column: pl.Series) -> CodedText:
-        """From a categorical column (``raw_text``) or text: one pass over its codes, then one
-        string per distinct code."""
+        """From a categorical column (``raw_text``; text is cast first): one pass over its
+        codes, then one string per distinct code."""
         from fivea.person import kernel_drivers
 
-        if column.dtype == pl.String:  # a drivers' text property, coded when analysed
-            return cls._of_text(column)
+        if column.dtype != pl.Categorical:
+            column = column.fill_null("").cast(pl.Categorical)
         physical = column.to_physical()
         top = physical.max()
         size = (int(top) if top is not None else -1) + 2  # the last code: null, if any
@@ -60,28 +60,17 @@ class CodedText:
         table[occurring[nonblank]] = np.arange(int(nonblank.sum()), dtype=np.int32)
         return cls(codes, table, trimmed.filter(pl.Series(nonblank)).alias(VALUE))
 
-    @classmethod
-    def _of_text(cls, column: pl.Series) -> CodedText:
-        """From text: the values numbered by their 64-bit hash (2-3x cheaper than a
-        categorical cast after the scan; docs/performance.md "Drivers"). Two different
-        values with one hash would share a code: for the few values of a candidate column
-        the chance is below 1e-16 (docs/metrics.md "Drivers")."""
+    def flag_present(self, byte: np.ndarray, bit: int) -> None:
+        """Set ``bit`` of ``byte`` (uint8, by input row) on the rows holding a non-empty value."""
         from fivea.person import kernel_drivers
 
-        hashes = column.hash(_TEXT_SEED).to_numpy().view(np.int64)
-        codes, first = kernel_drivers.dense_codes(hashes)
-        del hashes
-        trimmed = column.gather(first).str.strip_chars().fill_null("")
-        nonblank = (trimmed.str.len_bytes() > 0).to_numpy()
-        table = np.full(first.shape[0], -1, np.int32)
-        table[nonblank] = np.arange(int(nonblank.sum()), dtype=np.int32)
-        return cls(codes, table, trimmed.filter(pl.Series(nonblank)).alias(VALUE))
+        kernel_drivers.flag_present(self.codes, self.table, byte, bit)
 
     def present(self) -> np.ndarray:
-        """Whether each input row holds a non-empty value (uint8)."""
-        from fivea.person import kernel_drivers
-
-        return kernel_drivers.present(self.codes, self.table)
+        """Whether each input row holds a non-empty value."""
+        byte = np.zeros(self.codes.shape[0], np.uint8)
+        self.flag_present(byte, 0)
+        return byte.view(np.bool_)
 
     def values(self, rows: np.ndarray) -> pl.Series:
         """The text of each of ``rows`` (input rows; -1 or an empty value: null)."""

@@ -70,9 +70,6 @@ class DriverPlan:
     # by stage: the event names and name patterns its rules list, never features of a
     # transition from or to it (``rule_names``); phase 1 keeps no offsets of those
     named: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    # text properties coded in the scan (``coded_text.raw_text``): when phase 1 computes the
-    # tables anyway (person partitions), 4 bytes a row instead of a string view
-    coded_text: bool = False
 
     @property
     def stages(self) -> tuple[int, ...]:

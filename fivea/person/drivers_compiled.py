@@ -4,7 +4,7 @@
 The polars plan of ``driver_frames`` takes one ``min_by`` over a 128-bit (time, input order)
 key per property column, a join of the events with the reach times and a group-by over
 (person, event name). Here the kernel input carries each row's event name (its 64-bit hash,
-``name_hash``) and the property values (text as read, coded per distinct value by
+``name_hash``) and the property values (text as categories, each distinct value read by
 ``fivea.person.coded_text`` when a transition is analysed); touch rows give the first-touch
 values (like the segments'), and one more pass over each person's rows, already ordered by
 time, gives the first offset per (person, name) from each analysed reach_s
@@ -65,14 +65,12 @@ def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
         if source != prop_column(column):
             continue
         dtype = schema[column]
-        if dtype == pl.String and plan.coded_text:  # every transition's tables: coded now
-            exprs.append(raw_text(column, dtype).alias(source))
-            continue
-        # text as read: coded (``CodedText``) only when a transition is analysed (a
-        # categorical cast in the scan costs about 0.1 s a column at 10M events, paid for
-        # nothing when there is no bottleneck)
+        # text as categories, 4 bytes a row, coded (``CodedText``) only when a transition is
+        # analysed (docs/performance.md "Drivers")
         exprs.append(
-            (pl.col(column) if dtype == pl.String else nonempty(column, dtype)).alias(source)
+            (raw_text(column, dtype) if dtype == pl.String else nonempty(column, dtype)).alias(
+                source
+            )
         )
     return exprs
 
@@ -128,8 +126,10 @@ def driver_tables(
     for columns in bytes_of:
         byte = np.zeros(grouped.rows, np.uint8)
         for b, source in enumerate(columns):
-            flag = coded[source].present() if source in coded else present(frame[source])
-            byte |= flag.astype(np.uint8) << b
+            if source in coded:
+                coded[source].flag_present(byte, b)
+            else:
+                byte |= present(frame[source]).astype(np.uint8) << b
         bits.append(byte)
 
     def touch_rows(k: int, kept: np.ndarray) -> dict[str, np.ndarray]:
@@ -260,9 +260,11 @@ def _counted_values(
         source = prop_column(column)
         if source in coded:
             text = coded[source]
-            seen = text.texts.filter(
-                pl.Series(kernel_drivers.used(text.codes, text.table, before, text.texts.len()))
-            )
+            seen = text.texts  # the values of every row
+            if before.shape[0]:
+                seen = seen.filter(
+                    pl.Series(kernel_drivers.used(text.codes, text.table, before, seen.len()))
+                )
             frames.append(pl.DataFrame({COLUMN: column, VALUE: seen.unique()}, schema=SCHEMA))
         else:
             rows = before if before.shape[0] else None

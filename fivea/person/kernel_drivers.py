@@ -291,12 +291,13 @@ def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def present(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Whether each row's code stands for a non-empty value (``table[code] >= 0``)."""
-    out = np.empty(codes.shape[0], np.uint8)
+def flag_present(codes: np.ndarray, table: np.ndarray, byte: np.ndarray, bit: int) -> None:
+    """Set ``bit`` of ``byte`` on each row whose code stands for a non-empty value
+    (``table[code] >= 0``): one pass a column, no array of flags to combine."""
+    mask = np.uint8(1 << bit)
     for i in range(codes.shape[0]):
-        out[i] = table[codes[i]] >= 0
-    return out
+        if table[codes[i]] >= 0:
+            byte[i] |= mask
 
 
 @njit(cache=True, nogil=True)
@@ -310,47 +311,3 @@ def used(codes: np.ndarray, table: np.ndarray, before: np.ndarray, size: int) ->
         if k >= 0 and (every or before[i]):
             out[k] = True
     return out
-
-
-@njit(cache=True, nogil=True)
-def dense_codes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's code, numbering the distinct ``hashes`` (int64: 64-bit hashes viewed as
-    signed, as numba mixes no unsigned types) by first occurrence, and each code's first row:
-    an open-addressing table that doubles when half full (a text column's values by their
-    hash, ``fivea.person.coded_text``)."""
-    size = 1024
-    slots = np.full(size, -1, np.int64)  # the code in each slot, -1: empty
-    keys = np.empty(size, np.int64)  # the hash in each slot
-    first = np.empty(64, np.int64)
-    codes = np.empty(hashes.shape[0], np.int32)
-    n = 0
-    for i in range(hashes.shape[0]):
-        h = hashes[i]
-        at = h & (size - 1)
-        while slots[at] >= 0 and keys[at] != h:
-            at = (at + 1) & (size - 1)
-        if slots[at] >= 0:
-            codes[i] = slots[at]
-            continue
-        if n == first.shape[0]:
-            grown = np.empty(2 * n, np.int64)
-            grown[:n] = first
-            first = grown
-        first[n] = i
-        slots[at] = n
-        keys[at] = h
-        codes[i] = n
-        n += 1
-        if 2 * n > size:  # rehash into a table twice the size
-            size *= 2
-            old_slots, old_keys = slots, keys
-            slots = np.full(size, -1, np.int64)
-            keys = np.empty(size, np.int64)
-            for s in range(old_slots.shape[0]):
-                if old_slots[s] >= 0:
-                    b = old_keys[s] & (size - 1)
-                    while slots[b] >= 0:
-                        b = (b + 1) & (size - 1)
-                    slots[b] = old_slots[s]
-                    keys[b] = old_keys[s]
-    return codes, first[:n].copy()

@@ -135,7 +135,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             list(plan.segments),
             plan.hash_ids,
             kernel_duplicates,
-            _kernel_drivers(plan, coded_text=not plan.defer_drivers),
+            _kernel_drivers(plan),
         )
     else:
         lazy["persons"] = person_table(
@@ -175,13 +175,12 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
     return lazy | quality
 
 
-def _kernel_drivers(plan: Phase1Plan, coded_text: bool = False) -> DriverPlan | None:
+def _kernel_drivers(plan: Phase1Plan) -> DriverPlan | None:
     """The drivers the compiled kernel computes (fivea.person.drivers_compiled): all of them,
-    unless ids are not hashed (the per-partition dense codes would not join across parts).
-    ``coded_text``: its text properties read as codes (``DriverPlan.coded_text``)."""
+    unless ids are not hashed (the per-partition dense codes would not join across parts)."""
     if not (plan.compiled and plan.hash_ids) or plan.drivers is None:
         return None
-    return dataclasses.replace(plan.drivers, coded_text=coded_text) if coded_text else plan.drivers
+    return plan.drivers
 
 
 def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:

@@ -1,5 +1,6 @@
-"""Text values numbered by their hash (fivea.person.coded_text, kernel_drivers.dense_codes) mean
-what the categorical codes of the same text mean (docs/performance.md "Drivers")."""
+"""Text columns as categorical codes (fivea.person.coded_text) mean their trimmed values, blank
+ones as none, whether cast in the scan (``raw_text``) or given as text (docs/performance.md
+"Drivers")."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fivea.person import kernel_drivers
-from fivea.person.coded_text import CodedText
+from fivea.person.coded_text import CodedText, raw_text
 
 
 def _meaning(coded: CodedText) -> list[str | None]:
@@ -19,28 +19,19 @@ def _meaning(coded: CodedText) -> list[str | None]:
     return coded.values(rows).to_list()
 
 
-@pytest.mark.parametrize("distinct", [3, 5000])  # 5000: the table grows past its first size
-def test_text_coded_by_hash_means_what_the_categorical_codes_mean(distinct: int) -> None:
+@pytest.mark.parametrize("distinct", [3, 5000])
+def test_coded_text_means_the_trimmed_non_blank_values(distinct: int) -> None:
     rng = random.Random(distinct)
     words = [f"v{i}" for i in range(distinct)] + [" v1 ", "", "   ", "\t", None]
     column = pl.Series("plan", [rng.choice(words) for _ in range(20_000)], pl.String)
-    by_hash = CodedText.of(column)
-    by_category = CodedText.of(column.fill_null("").cast(pl.Categorical))
-    assert _meaning(by_hash) == _meaning(by_category)
+    from_text = CodedText.of(column)
+    in_scan = CodedText.of(column.to_frame().select(raw_text("plan", pl.String)).to_series())
     expected = [None if v is None or not v.strip() else v.strip() for v in column.to_list()]
-    assert _meaning(by_hash) == expected
+    assert _meaning(from_text) == expected
+    assert _meaning(in_scan) == expected
     # two raw values may trim to one text
-    assert set(by_hash.texts.to_list()) == {v for v in expected if v is not None}
-    assert by_hash.present().tolist() == [v is not None for v in expected]
-
-
-def test_dense_codes_number_values_by_first_occurrence() -> None:
-    hashes = np.array([7, -3, 7, 2**62, -3, 5, 7], np.int64)
-    codes, first = kernel_drivers.dense_codes(hashes)
-    assert codes.tolist() == [0, 1, 0, 2, 1, 3, 0]
-    assert first.tolist() == [0, 1, 3, 5]
-    many = np.arange(10_000, dtype=np.int64) * 1024  # every hash in one slot of the first table
-    codes, first = kernel_drivers.dense_codes(np.concatenate([many, many[::-1]]))
-    assert codes[:10_000].tolist() == list(range(10_000))
-    assert codes[10_000:].tolist() == list(range(9_999, -1, -1))
-    assert first.tolist() == list(range(10_000))
+    assert set(from_text.texts.to_list()) == {v for v in expected if v is not None}
+    assert from_text.present().tolist() == [v is not None for v in expected]
+    byte = np.full(column.len(), 0b01, np.uint8)
+    in_scan.flag_present(byte, 3)
+    assert byte.tolist() == [0b1001 if v is not None else 0b01 for v in expected]
