@@ -72,7 +72,9 @@ class CodedText:
         self.flag_present(byte, 0)
         return byte.view(np.bool_)
 
-    def values(self, rows: np.ndarray) -> pl.Series:
-        """The text of each of ``rows`` (input rows; -1 or an empty value: null)."""
+    def values(self, rows: np.ndarray, categorical: bool = False) -> pl.Series:
+        """The text of each of ``rows`` (input rows; -1 or an empty value: null), as
+        categories with ``categorical`` (gathered as such: no text is hashed a row)."""
         at = pl.Series(np.where(rows >= 0, self.table[self.codes[rows]], -1))
-        return self.texts.gather(pl.select(pl.when(at >= 0).then(at)).to_series())
+        texts = self.texts.cast(pl.Categorical) if categorical else self.texts
+        return texts.gather(pl.select(pl.when(at >= 0).then(at)).to_series())

@@ -152,7 +152,7 @@ def driver_tables(
             # as categories: 4 bytes a person, not a string view (person partitions hold
             # their tables until phase 2; docs/performance.md "Person partitions and the
             # drivers")
-            return coded[source].values(at).cast(pl.Categorical)
+            return coded[source].values(at, categorical=True)
         return _first_values(frame.get_column(source), at)
 
     def part(k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
