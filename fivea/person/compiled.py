@@ -148,16 +148,42 @@ class Grouped:
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
     keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
-    names: np.ndarray | None = None  # each input row's event-name hash (int64), for the drivers
+    # each input row's event-name hash (int64), for the drivers: copied out of the polars
+    # column only when a transition is analysed (``drivers_inputs``)
+    _names: dict[str, np.ndarray | pl.Series] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _texts: dict[str, CodedText] = field(default_factory=dict, compare=False, repr=False)
 
     def texts(self, columns: Sequence[str]) -> list[CodedText]:
         """Categorical text columns of the input, each decoded once (segments, drivers), the
         new ones on parallel threads (numpy and polars release the GIL)."""
+        return self.drivers_inputs(columns, names=False)[1]
+
+    def drivers_inputs(
+        self, columns: Sequence[str], names: bool = True
+    ) -> tuple[np.ndarray | None, list[CodedText]]:
+        """The event-name hashes (with ``names``) and the text ``columns`` decoded
+        (``texts``), all on parallel threads. The names are copied out of their polars column
+        here, not while grouping: a run without an analysed transition never copies them
+        (docs/performance.md "Drivers")."""
         new = [c for c in dict.fromkeys(columns) if c not in self._texts]
-        decoded = _each_part(lambda k: CodedText.of(self.segments.get_column(new[k])), len(new))
-        self._texts.update(zip(new, decoded, strict=True))
-        return [self._texts[c] for c in columns]
+        column = self._names.get(NAME)
+        copy = names and isinstance(column, pl.Series)
+
+        def task(k: int) -> CodedText | np.ndarray:
+            if k == len(new):
+                assert isinstance(column, pl.Series)
+                return _array(column).view(np.int64)
+            return CodedText.of(self.segments.get_column(new[k]))
+
+        done = _each_part(task, len(new) + copy)
+        if copy:
+            self._names[NAME] = done.pop()
+        self._texts.update(zip(new, done, strict=True))  # type: ignore[arg-type]
+        hashes = self._names.get(NAME) if names else None
+        assert hashes is None or isinstance(hashes, np.ndarray)
+        return hashes, [self._texts[c] for c in columns]
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -178,14 +204,12 @@ class Grouped:
         drivers = NAME in frame.columns  # the drivers need each person's key
         # the drivers' event names: a 64-bit hash a row, read by input row only for the rows
         # of the analysed windows (grouping them with the rows cost every run 0.4 s of CPU at
-        # 10M events, analysed or not; docs/performance.md "Drivers"); copied out of the frame
-        # first, so the frame's column is freed before the packed rows are allocated
-        names = None
+        # 10M events, analysed or not; docs/performance.md "Drivers"); kept as polars read
+        # them until a transition is analysed (``drivers_inputs``)
+        names: dict[str, np.ndarray | pl.Series] = {}
         if drivers:
-            column = frame.get_column(NAME)
+            names[NAME] = frame.get_column(NAME)
             frame = frame.drop(NAME)
-            names = _array(column).view(np.int64)
-            del column
         sequence, coded, keys = _person_codes(columns, count, drivers)
         parts, times, row_hash = _packed(columns, coded, sequence)
         codes = [c for c, _, _ in coded]
@@ -209,7 +233,7 @@ def _person_codes(
     coded = _each_part(lambda k: kernel_grouping.person_codes(keys, check, k, count), count)
     if not with_keys:
         return sequence, coded, None
-    person_keys = [kernel_grouping.person_keys(codes, persons, keys) for codes, persons, _ in coded]
+    person_keys = _each_part(lambda k: kernel_grouping.person_keys(*coded[k][:2], keys), count)
     return sequence, coded, person_keys
 
 

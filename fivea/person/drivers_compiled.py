@@ -104,10 +104,8 @@ def driver_tables(
     from fivea.person.kernel import NULL
 
     frame = grouped.segments
-    keys, names = grouped.keys, grouped.names
-    # kept by Grouped.of for the drivers
-    assert keys is not None
-    assert names is not None
+    keys = grouped.keys
+    assert keys is not None  # kept by Grouped.of for the drivers
     pairs = np.array(plan.transitions, np.int64).reshape(-1, 2)
     bound = _HIGH if plan.bound_us is None else plan.bound_us
     until = _HIGH if window.until is None else window.until
@@ -117,7 +115,9 @@ def driver_tables(
     sources = touch_sources(plan, frame.columns)
     # which input rows may hold a value of each column the segments' touch rows do not serve
     textual = [s for s in sources if frame.schema[s] in (pl.Categorical, pl.String)]
-    coded = dict(zip(textual, grouped.texts(textual), strict=True))
+    names, texts = grouped.drivers_inputs(textual)
+    assert names is not None
+    coded = dict(zip(textual, texts, strict=True))
     # which input rows hold a value of each column the segments' touch rows do not serve: a
     # bit each, eight columns a byte, so one walk finds up to eight touch rows
     flagged = [s for s in sources if not s.startswith("seg_")]
