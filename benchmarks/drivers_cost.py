@@ -6,10 +6,11 @@ Usage (from the repository root)::
     python benchmarks/drivers_cost.py [--events 10M] [--runs 3] [--threads 2]
 
 The logs are ``fivea sample`` ones, cached in ``benchmarks/data``: the benchmark's ``funnel``
-archetype (no bottleneck, so no transition is analysed) and ``goldfish`` (the bottleneck is
-attraction: every aware person is in the drivers' population, the most expensive case).
-Issue #20's budget: at most +10% wall time with the drivers on, 0% when off (docs/metrics.md
-"Drivers", cost; docs/performance.md "Drivers (on by default)").
+archetype (no bottleneck, so no transition is analysed), ``door_knob`` (the bottleneck is
+affinity: the buyers, about a quarter of the persons, are the drivers' population) and
+``goldfish`` (the bottleneck is attraction: every aware person is in the population, the most
+expensive case). Issue #20's budget: at most +10% wall time with the drivers on, 0% when off
+(docs/metrics.md "Drivers", cost; docs/performance.md "Drivers (on by default)").
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (the benchmark's own measuring helpers)
 
-ARCHETYPES = ("funnel", "goldfish")
+ARCHETYPES = ("funnel", "door_knob", "goldfish")
+# events per person of each archetype's sample (about 10M events from each log)
+EVENTS_PER_PERSON = {"door_knob": 9.08}
 BUDGET = 0.10
 
 
@@ -32,7 +35,7 @@ def ensure_log(data_dir: Path, events: int, archetype: str) -> Path:
     """A ``fivea sample`` Parquet log of about ``events`` rows (generated once)."""
     path = data_dir / f"drivers-{archetype}-{run.size_label(events)}.parquet"
     if not path.exists():
-        people = round(events / run.EVENTS_PER_PERSON)
+        people = round(events / EVENTS_PER_PERSON.get(archetype, run.EVENTS_PER_PERSON))
         print(f"  generating {path} ({people:,} people) ...", flush=True)
         cmd = [*run.fivea_cmd(), "sample", "-o", str(path), "-n", str(people), "-a", archetype]
         subprocess.run([*cmd, "-q"], check=True, env=run.base_env())
@@ -51,7 +54,7 @@ def main() -> int:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     env = run.base_env(args.threads)
     events = run.parse_size(args.events)
-    over = False
+    missed = []
     for archetype in ARCHETYPES:
         log = ensure_log(args.data_dir, events, archetype)
         base = [*run.fivea_cmd(), "diagnose", str(log), "-f", "json", "-q", "--segment", "channel"]
@@ -60,14 +63,16 @@ def main() -> int:
             run.timed([*base, "--drivers", "none"], env, off)
             run.timed(base, env, on)
         extra = on.wall / off.wall - 1
-        over |= archetype == "funnel" and extra > BUDGET
+        if extra > BUDGET:
+            missed.append(archetype)
         print(
             f"{archetype:9} --drivers none {off.wall:5.2f} s, {off.cpu:5.2f} s CPU, "
             f"{off.median_rss_mb:6.0f} MiB | default {on.wall:5.2f} s, {on.cpu:5.2f} s CPU, "
             f"{on.median_rss_mb:6.0f} MiB | {extra:+.0%} wall, {on.cpu - off.cpu:+.2f} s CPU, "
             f"{on.median_rss_mb - off.median_rss_mb:+.0f} MiB (medians of {args.runs})"
         )
-    print(f"budget (+{BUDGET:.0%} wall on the benchmark's log): {'missed' if over else 'met'}")
+    verdict = f"missed on {', '.join(missed)}" if missed else "met on every log"
+    print(f"budget (+{BUDGET:.0%} wall with the drivers on): {verdict}")
     return 0
 
 
