@@ -25,6 +25,7 @@ from fivea.io.sources import ORDER
 from fivea.person.coded_text import CodedText, raw_text
 from fivea.person.drivers import NAME, DriverPlan
 from fivea.person.drivers_compiled import driver_inputs
+from fivea.person.name_hashes import NameHashes
 from fivea.person.quality import ROW_HASH
 from fivea.person.table import (
     CHECK_SEED,
@@ -148,33 +149,27 @@ class Grouped:
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (starts, packed, collided)
     distinct: pl.DataFrame | None  # the ``distinct`` quality partial, when the input hashes rows
     keys: Sequence[np.ndarray] | None = None  # per part, each person's key (for the drivers)
-    # each input row's event-name hash (int64), for the drivers: copied out of the polars
-    # column only when a transition is analysed (``drivers_inputs``)
-    _names: dict[str, np.ndarray | pl.Series] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # the drivers' event names, as read until a transition is analysed (``drivers_inputs``)
+    _names: dict[str, NameHashes | pl.Series] = field(default_factory=dict, compare=False)
     _texts: dict[str, CodedText] = field(default_factory=dict, compare=False, repr=False)
 
     def texts(self, columns: Sequence[str]) -> list[CodedText]:
-        """Categorical text columns of the input, each decoded once (segments, drivers), the
-        new ones on parallel threads (numpy and polars release the GIL)."""
+        """Categorical text columns of the input, each decoded once (segments, drivers)."""
         return self.drivers_inputs(columns, names=False)[1]
 
     def drivers_inputs(
         self, columns: Sequence[str], names: bool = True
-    ) -> tuple[np.ndarray | None, list[CodedText]]:
-        """The event-name hashes (with ``names``) and the text ``columns`` decoded
-        (``texts``), all on parallel threads. The names are copied out of their polars column
-        here, not while grouping: a run without an analysed transition never copies them
-        (docs/performance.md "Drivers")."""
+    ) -> tuple[NameHashes | None, list[CodedText]]:
+        """The event-name hashes (with ``names``: only when a transition is analysed,
+        docs/performance.md "Drivers") and the text ``columns`` decoded, on parallel threads."""
         new = [c for c in dict.fromkeys(columns) if c not in self._texts]
         column = self._names.get(NAME)
         copy = names and isinstance(column, pl.Series)
 
-        def task(k: int) -> CodedText | np.ndarray:
+        def task(k: int) -> CodedText | NameHashes:
             if k == len(new):
                 assert isinstance(column, pl.Series)
-                return _array(column).view(np.int64)
+                return NameHashes.of(column)
             return CodedText.of(self.segments.get_column(new[k]))
 
         done = _each_part(task, len(new) + copy)
@@ -182,8 +177,7 @@ class Grouped:
             self._names[NAME] = done.pop()
         self._texts.update(zip(new, done, strict=True))  # type: ignore[arg-type]
         hashes = self._names.get(NAME) if names else None
-        assert hashes is None or isinstance(hashes, np.ndarray)
-        return hashes, [self._texts[c] for c in columns]
+        return hashes, [self._texts[c] for c in columns]  # type: ignore[return-value]
 
     @classmethod
     def of(cls, frame: pl.DataFrame, duplicates: bool) -> Grouped:
@@ -202,11 +196,9 @@ class Grouped:
         # two steps: the person keys and their check are freed before the packed rows are
         # allocated, which is phase 1's peak (docs/performance.md, "Where the time and memory go")
         drivers = NAME in frame.columns  # the drivers need each person's key
-        # the drivers' event names: a 64-bit hash a row, read by input row only for the rows
-        # of the analysed windows (grouping them with the rows cost every run 0.4 s of CPU at
-        # 10M events, analysed or not; docs/performance.md "Drivers"); kept as polars read
-        # them until a transition is analysed (``drivers_inputs``)
-        names: dict[str, np.ndarray | pl.Series] = {}
+        # the drivers' event names, not grouped with the rows (0.4 s of CPU at 10M events,
+        # analysed or not; docs/performance.md "Drivers"): read by input row when analysed
+        names: dict[str, NameHashes | pl.Series] = {}
         if drivers:
             names[NAME] = frame.get_column(NAME)
             frame = frame.drop(NAME)

@@ -31,7 +31,6 @@ from fivea.person.drivers import (
     OFFSET,
     TRANSITION,
     DriverPlan,
-    name_hash,
     nonempty,
     prop_column,
     reach_column,
@@ -58,9 +57,10 @@ def touch_columns(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) 
 
 def driver_inputs(plan: DriverPlan, segments: Sequence[str], schema: pl.Schema) -> list[pl.Expr]:
     """The kernel input's extra columns: the event name and the property values."""
-    # a hash, not a categorical: half the cost in the scan, and only the rows of the analysed
-    # windows are ever looked at (docs/performance.md "Drivers")
-    exprs = [name_hash(pl.col(EVENT)).alias(NAME)]
+    # as categories: the cheapest column the scan can make of them (4 bytes a row, no hash of
+    # every row); each distinct name's hash is made when a transition is analysed
+    # (``Grouped.drivers_inputs``; docs/performance.md "Drivers")
+    exprs = [pl.col(EVENT).cast(pl.Categorical).alias(NAME)]
     for column, source in zip(plan.properties, touch_columns(plan, segments, schema), strict=True):
         if source != prop_column(column):
             continue

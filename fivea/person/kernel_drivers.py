@@ -6,6 +6,7 @@ ordered by time (no join of the events with the reach times, no group-by over (p
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 from numba import njit
@@ -170,10 +171,16 @@ def _scan(
     return rows, persons_out, names_out, offsets
 
 
+class RowNames(Protocol):
+    """Event-name hashes (int64) by input row: an array, or ``compiled.NameHashes``."""
+
+    def __getitem__(self, rows: np.ndarray, /) -> np.ndarray: ...
+
+
 def event_offsets(
     starts: np.ndarray,
     packed: np.ndarray,
-    names: np.ndarray,
+    names: RowNames,
     first: np.ndarray,
     reach: np.ndarray,
     pairs: np.ndarray,
@@ -185,7 +192,7 @@ def event_offsets(
     """Per (person, event name) done in [reach_s, reach_s + bound) before ``until`` for some
     analysed s -> t (``pairs``: (s, t) per transition) that may read it (``_scan``), the
     first offset from each reach_s (µs, NULL: none), chunk by chunk of persons. ``names``:
-    each input row's name hash (int64); ``excluded``: the hashes of the names the rules of
+    each input row's name hash (``RowNames``); ``excluded``: the hashes of the names the rules of
     each transition's stages name, sorted, and a bit per transition. Yields (person index,
     name hash, offsets: transitions x rows), each array of its exact size.
 

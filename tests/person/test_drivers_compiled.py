@@ -348,7 +348,7 @@ def test_many_event_names_and_property_columns_give_the_polars_drivers(
 def _hashing_names_with(monkeypatch: pytest.MonkeyPatch, hashing: object) -> None:
     """Phase 1's event-name hash (every module that hashes names) replaced by ``hashing``."""
     import fivea.person.drivers as drivers
-    import fivea.person.drivers_compiled as kernel_side
+    import fivea.person.name_hashes as kernel_side
     import fivea.person.quality as quality
 
     for module in (drivers, kernel_side, quality):
