@@ -60,17 +60,9 @@ class CodedText:
         table[occurring[nonblank]] = np.arange(int(nonblank.sum()), dtype=np.int32)
         return cls(codes, table, trimmed.filter(pl.Series(nonblank)).alias(VALUE))
 
-    def flag_present(self, byte: np.ndarray, bit: int) -> None:
-        """Set ``bit`` of ``byte`` (uint8, by input row) on the rows holding a non-empty value."""
-        from fivea.person import kernel_drivers
-
-        kernel_drivers.flag_present(self.codes, self.table, byte, bit)
-
     def present(self) -> np.ndarray:
         """Whether each input row holds a non-empty value."""
-        byte = np.zeros(self.codes.shape[0], np.uint8)
-        self.flag_present(byte, 0)
-        return byte.view(np.bool_)
+        return (self.table >= 0)[self.codes]
 
     def values(self, rows: np.ndarray, categorical: bool = False) -> pl.Series:
         """The text of each of ``rows`` (input rows; -1 or an empty value: null), as

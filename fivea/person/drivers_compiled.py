@@ -81,6 +81,38 @@ def present(column: pl.Series) -> np.ndarray:
     return column.is_not_null().to_numpy()
 
 
+_PRESENT = np.array([-1, 0], np.int32)  # code 0: no value, code 1: a value
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view: numba types a tuple of arrays by each one's flags."""
+    view = values.view()
+    view.setflags(write=False)
+    return view
+
+
+def _meaning(text: CodedText) -> tuple[np.ndarray, np.ndarray]:
+    return _read_only(text.codes.astype(np.uint32, copy=False)), _read_only(text.table)
+
+
+def _presence(column: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A property of numbers, dates or booleans as codes: 1 where the row holds a value."""
+    return _read_only(present(column).astype(np.uint32)), _read_only(_PRESENT)
+
+
+_NO_CODES = _read_only(np.zeros(0, np.uint32))
+_NO_TABLE = _read_only(np.zeros(0, np.int32))
+
+
+def _eight(
+    meanings: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Up to eight columns' codes and tables, each tuple padded to eight (one compiled walk)."""
+    pad = 8 - len(meanings)
+    codes = tuple(c for c, _ in meanings) + (_NO_CODES,) * pad
+    return codes, tuple(t for _, t in meanings) + (_NO_TABLE,) * pad
+
+
 def _first_values(column: pl.Series, rows: np.ndarray) -> pl.Series:
     """The value of each touch row (-1: none) as text, like a segment value."""
     picked = pl.Series(rows)
@@ -118,26 +150,21 @@ def driver_tables(
     names, texts = grouped.drivers_inputs(textual)
     assert names is not None
     coded = dict(zip(textual, texts, strict=True))
-    # which input rows hold a value of each column the segments' touch rows do not serve: a
-    # bit each, eight columns a byte, so one walk finds up to eight touch rows
+    # each column the segments' touch rows do not serve, as codes and what each code means
+    # (-1: empty): one walk reads eight columns and usually stops at a person's first row
     flagged = [s for s in sources if not s.startswith("seg_")]
-    bytes_of = [flagged[i : i + 8] for i in range(0, len(flagged), 8)]
-    bits = []
-    for columns in bytes_of:
-        byte = np.zeros(grouped.rows, np.uint8)
-        for b, source in enumerate(columns):
-            if source in coded:
-                coded[source].flag_present(byte, b)
-            else:
-                byte |= present(frame[source]).astype(np.uint8) << b
-        bits.append(byte)
+    meanings = {s: _meaning(coded[s]) if s in coded else _presence(frame[s]) for s in flagged}
+    groups = [flagged[i : i + 8] for i in range(0, len(flagged), 8)]
 
     def touch_rows(k: int, kept: np.ndarray) -> dict[str, np.ndarray]:
         """Each flagged column's first (last) row of each kept person, -1: none."""
         starts, packed, _ = grouped.parts[k]
         out: dict[str, np.ndarray] = {}
-        for columns, byte in zip(bytes_of, bits, strict=True):
-            rows = kernel_drivers.touch_rows(starts, packed, byte, len(columns), kept, until, last)
+        for columns in groups:
+            codes, tables = _eight([meanings[c] for c in columns])
+            rows = kernel_drivers.touch_rows(
+                starts, packed, codes, tables, len(columns), kept, until, last
+            )
             out.update(zip(columns, rows, strict=True))
         return out
 

@@ -241,16 +241,18 @@ _NONE = np.empty(0, np.int64)
 def touch_rows(
     starts: np.ndarray,
     packed: np.ndarray,
-    bits: np.ndarray,
+    codes: tuple[np.ndarray, ...],
+    tables: tuple[np.ndarray, ...],
     width: int,
     persons: np.ndarray,
     until: int,
     last_touch: bool,
 ) -> np.ndarray:
-    """For each of ``persons`` and each of ``width`` columns (bit b of ``bits[row]``: the row
-    holds a value of column b), its first (last) such input row before ``until``, -1 if none
-    (columns x persons): ``person_facts``'s touch rows, for a few persons again. One walk
-    serves up to eight columns and usually stops at a person's first row."""
+    """For each of ``persons`` and each of the first ``width`` columns (``codes[b][row]``, a
+    value when ``tables[b][code] >= 0``), its first (last) such input row before ``until``,
+    -1 if none (columns x persons): ``person_facts``'s touch rows, for a few persons again.
+    One walk serves eight columns (the tuples padded to eight) and usually stops at a
+    person's first row; no flag a row is built (docs/performance.md "Drivers")."""
     out = np.full((width, persons.shape[0]), -1, np.int64)
     every = (1 << width) - 1
     for k in range(persons.shape[0]):
@@ -267,12 +269,10 @@ def touch_rows(
             if last_touch and j > last_at:
                 break
             row = packed[j, ROW_AND_HASH] & LOW32
-            new = np.int64(bits[row]) & ~found
-            if new:
-                for b in range(width):
-                    if new & (1 << b):
-                        out[b, k] = row
-                found |= new
+            for b in range(width):
+                if not (found >> b) & 1 and tables[b][codes[b][row]] >= 0:
+                    out[b, k] = row
+                    found |= 1 << b
             j += -1 if last_touch else 1
     return out
 
@@ -295,16 +295,6 @@ def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
         if first[c] < 0:
             first[c] = i
     return first
-
-
-@njit(cache=True, nogil=True)
-def flag_present(codes: np.ndarray, table: np.ndarray, byte: np.ndarray, bit: int) -> None:
-    """Set ``bit`` of ``byte`` on each row whose code stands for a non-empty value
-    (``table[code] >= 0``): one pass a column, no array of flags to combine."""
-    mask = np.uint8(1 << bit)
-    for i in range(codes.shape[0]):
-        if table[codes[i]] >= 0:
-            byte[i] |= mask
 
 
 @njit(cache=True, nogil=True)

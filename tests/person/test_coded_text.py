@@ -32,6 +32,4 @@ def test_coded_text_means_the_trimmed_non_blank_values(distinct: int) -> None:
     # two raw values may trim to one text
     assert set(from_text.texts.to_list()) == {v for v in expected if v is not None}
     assert from_text.present().tolist() == [v is not None for v in expected]
-    byte = np.full(column.len(), 0b01, np.uint8)
-    in_scan.flag_present(byte, 3)
-    assert byte.tolist() == [0b1001 if v is not None else 0b01 for v in expected]
+    assert in_scan.present().tolist() == [v is not None for v in expected]
