@@ -84,24 +84,25 @@ def present(column: pl.Series) -> np.ndarray:
 _PRESENT = np.array([-1, 0], np.int32)  # code 0: no value, code 1: a value
 
 
-def _read_only(values: np.ndarray) -> np.ndarray:
-    """A read-only view: numba types a tuple of arrays by each one's flags."""
-    view = values.view()
+def _read_only(values: np.ndarray, dtype: type) -> np.ndarray:
+    """A contiguous read-only view (a copy only if needed): numba types a tuple of arrays by
+    each one's type, layout and flags, and one compiled walk takes one kind of tuple."""
+    view = np.ascontiguousarray(values, dtype=dtype).view()
     view.setflags(write=False)
     return view
 
 
 def _meaning(text: CodedText) -> tuple[np.ndarray, np.ndarray]:
-    return _read_only(text.codes.astype(np.uint32, copy=False)), _read_only(text.table)
+    return _read_only(text.codes, np.uint32), _read_only(text.table, np.int32)
 
 
 def _presence(column: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """A property of numbers, dates or booleans as codes: 1 where the row holds a value."""
-    return _read_only(present(column).astype(np.uint32)), _read_only(_PRESENT)
+    return _read_only(present(column), np.uint32), _read_only(_PRESENT, np.int32)
 
 
-_NO_CODES = _read_only(np.zeros(0, np.uint32))
-_NO_TABLE = _read_only(np.zeros(0, np.int32))
+_NO_CODES = _read_only(np.zeros(0), np.uint32)
+_NO_TABLE = _read_only(np.zeros(0), np.int32)
 
 
 def _eight(
