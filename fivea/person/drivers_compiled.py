@@ -3,12 +3,12 @@
 
 The polars plan of ``driver_frames`` takes one ``min_by`` over a 128-bit (time, input order)
 key per property column, a join of the events with the reach times and a group-by over
-(person, event name). Here the kernel input carries each row's event name (its 64-bit hash,
-``name_hash``) and the property values (text as categories, each distinct value read by
-``fivea.person.coded_text`` when a transition is analysed); touch rows give the first-touch
-values (like the segments'), and one more pass over each person's rows, already ordered by
-time, gives the first offset per (person, name) from each analysed reach_s
-(``fivea.person.kernel_drivers``).
+(person, event name). Here the kernel input carries each row's event name and the property
+values (text as categories; when a transition is analysed, each distinct name is hashed,
+``fivea.person.name_hashes``, and each distinct text read, ``fivea.person.coded_text``); touch
+rows give the first-touch values (like the segments'), and one more pass over each person's
+rows, already ordered by time, gives the first offset per (person, name) from each analysed
+reach_s (``fivea.person.kernel_drivers``).
 """
 
 from __future__ import annotations
@@ -146,7 +146,6 @@ def driver_tables(
     excluded = rule_named(plan, events)
     reach_at = [reach_column(s) for s in plan.stages]
     sources = touch_sources(plan, frame.columns)
-    # which input rows may hold a value of each column the segments' touch rows do not serve
     textual = [s for s in sources if frame.schema[s] in (pl.Categorical, pl.String)]
     names, texts = grouped.drivers_inputs(textual)
     assert names is not None
