@@ -81,13 +81,27 @@ class _Hypergeometric:
         self.total = t.total
         self.successes = t.with_feature  # row 1
         self.draws = t.a + t.c  # column 1
+        self.rest = self.total - self.successes
         self.low = max(0, self.draws - t.without_feature)
         self.high = min(self.draws, self.successes)
         self._norm = _log_comb(self.total, self.draws)
+        # the terms of ``_log_comb`` that do not depend on x, computed once: the same floats
+        # in the same order, so the same p-values (a tail takes thousands of terms)
+        self._successes_term = math.lgamma(self.successes + 1)
+        self._rest_term = math.lgamma(self.rest + 1)
 
     def log_pmf(self, x: int) -> float:
-        rest = self.total - self.successes
-        return _log_comb(self.successes, x) + _log_comb(rest, self.draws - x) - self._norm
+        # _log_comb(successes, x) + _log_comb(rest, draws - x) - norm
+        lgamma = math.lgamma
+        return (
+            (self._successes_term - lgamma(x + 1) - lgamma(self.successes - x + 1))
+            + (
+                self._rest_term
+                - lgamma(self.draws - x + 1)
+                - lgamma(self.rest - self.draws + x + 1)
+            )
+            - self._norm
+        )
 
     def mode(self) -> int:
         # scipy's formula, clipped to the support
@@ -96,10 +110,17 @@ class _Hypergeometric:
 
     def tail(self, start: int, step: int) -> list[float]:
         """Log probabilities from ``start`` outwards (``step`` ±1) until negligible."""
+        lgamma, successes, draws, rest = math.lgamma, self.successes, self.draws, self.rest
+        s_term, r_term, norm = self._successes_term, self._rest_term, self._norm
         logs: list[float] = []
         x = start
         while self.low <= x <= self.high:
-            value = self.log_pmf(x)
+            # log_pmf(x), inlined: the loop is most of a drivers report's statistics time
+            value = (
+                (s_term - lgamma(x + 1) - lgamma(successes - x + 1))
+                + (r_term - lgamma(draws - x + 1) - lgamma(rest - draws + x + 1))
+                - norm
+            )
             logs.append(value)
             if value - logs[0] < _NEGLIGIBLE:
                 break  # the pmf falls monotonically away from the mode
