@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -86,6 +86,9 @@ class Phase1Plan:
     # the compiled kernel's drivers tables left to phase 2's call, for the transitions it
     # analyses (one run of whole persons only: docs/metrics.md "Drivers", cost)
     defer_drivers: bool = False
+    # polars' engine for phase 1's collect: "in-memory" on a small log, whose queries it
+    # starts faster than the streaming engine (docs/performance.md "Start-up")
+    engine: Literal["auto", "in-memory"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,9 @@ def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) ->
     lazy = phase1_frames(scan, plan)
     loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
     try:
-        frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+        frames = dict(
+            zip(lazy, pl.collect_all(list(lazy.values()), engine=plan.engine), strict=True)
+        )
     finally:
         if loading is not None:
             # also when the read fails: a first run may be writing numba's cache (the CLI
