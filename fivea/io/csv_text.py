@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import mmap
 import os
 import re
 import tempfile
@@ -24,6 +23,7 @@ from fivea.io.sources import DECOMPRESS_ERRORS, SEPARATORS, Source, unreadable
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile("\r(?!\n)")
 _CHUNK = 1 << 20
+_SCAN_CHUNK = 1 << 23  # bytes read at a time by file_has_lone_cr
 _MAX_QUOTE_SCAN = 1 << 30  # bytes: a larger file gets the generic message, not a full read
 
 
@@ -35,17 +35,24 @@ def head_has_lone_cr(text: str, complete: bool) -> bool:
 
 
 def file_has_lone_cr(path: Path) -> bool:
-    """Whether an uncompressed file holds a lone ``\\r`` anywhere (memory-mapped, no copy).
+    """Whether an uncompressed file holds a ``\r`` that is not part of ``\r\n`` anywhere.
 
-    A file without any ``\\r`` costs one ``memchr`` pass (200 MB: 0.1 s); a CRLF file one
-    regex pass in C (200 MB: about 1 s on a loaded machine).
+    Read in chunks, not memory-mapped: every page of a mapped file counts in the process's
+    resident memory once touched (a 4.5 GB CSV held 4.4 GB of RSS for this check alone, the
+    run's peak; docs/performance.md "Memory"). A chunk without any ``\r`` costs one
+    ``memchr`` (4.5 GB: about 1 s), a CRLF file one regex pass in C over it.
     """
-    if path.stat().st_size == 0:
-        return False
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        if mm.find(b"\r") == -1:
-            return False
-        return _LONE_CR.search(mm) is not None  # type: ignore[call-overload]
+    buffer = bytearray(_SCAN_CHUNK)  # reused: no fresh memory per chunk
+    with path.open("rb", buffering=0) as handle:
+        pending = False  # the last chunk ended with a \r: is the next byte its \n?
+        while size := handle.readinto(buffer):
+            if pending and buffer[0] != ord("\n"):
+                return True
+            pending = buffer[size - 1] == ord("\r")
+            end = size - 1 if pending else size
+            if buffer.find(b"\r", 0, end) != -1 and _LONE_CR.search(buffer, 0, end) is not None:
+                return True
+        return pending  # the file ends with a lone \r
 
 
 def normalise_line_ends(source: Source, path: Path, compression: str | None) -> Path:
