@@ -42,7 +42,8 @@ def file_has_lone_cr(path: Path) -> bool:
     run's peak; docs/performance.md "Memory"). A chunk without any ``\r`` costs one
     ``memchr`` (4.5 GB: about 1 s), a CRLF file one regex pass in C over it.
     """
-    buffer = bytearray(_SCAN_CHUNK)  # reused: no fresh memory per chunk
+    # reused, no fresh memory per chunk; no larger than the file (8 MiB of zeros: 5 ms)
+    buffer = bytearray(max(1, min(_SCAN_CHUNK, path.stat().st_size)))
     with path.open("rb", buffering=0) as handle:
         pending = False  # the last chunk ended with a \r: is the next byte its \n?
         while size := handle.readinto(buffer):
