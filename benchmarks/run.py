@@ -375,13 +375,11 @@ def startup(data_dir: Path, env: dict[str, str]) -> dict[str, float]:
         "fivea --help": [*fivea_cmd(), "--help"],
         "fivea diagnose (1 row)": [*fivea_cmd(), "diagnose", one, "--format", "json"],
     }
-    out = {}
-    for name, cmd in commands.items():
-        m = Measurement()
-        for _ in range(STARTUP_RUNS):
-            timed(cmd, env, m, max_wait=min(IDLE_WAIT, 10.0))  # short runs: best of 5
-        out[name] = m.wall
-    return out
+    measured = {name: Measurement() for name in commands}
+    for _ in range(STARTUP_RUNS):  # interleaved: a drift in the machine's speed hits each alike
+        for name, cmd in commands.items():
+            timed(cmd, env, measured[name], max_wait=min(IDLE_WAIT, 10.0))  # short: best of 5
+    return {name: m.best_wall for name, m in measured.items()}
 
 
 # --------------------------------------------------------------------------------------------
