@@ -18,11 +18,11 @@ def _reference(data: bytes) -> bool:
     return re.search(rb"\r(?!\n)", data) is not None
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 1 << 23])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 1 << 24])
 def test_chunk_boundaries_never_change_the_answer(
     chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(csv_text, "_SCAN_CHUNK", chunk)
+    monkeypatch.setattr(csv_text, "_SCAN_WINDOW", chunk)
     rng = random.Random(chunk)
     path = tmp_path / "ends.csv"
     cases = [b"", b"a", b"\r", b"\r\n", b"a\r\nb\r\n", b"a\rb", b"a\r\n\r", b"\r\r\n", b"ab\r"]
@@ -32,10 +32,29 @@ def test_chunk_boundaries_never_change_the_answer(
         assert csv_text.file_has_lone_cr(path) == _reference(data), data
 
 
+@pytest.mark.parametrize("window", [4095, 4096, 5000])
+def test_windows_across_pages_give_their_pages_back_and_the_same_answer(
+    window: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows that do not end on a page: the pages searched are dropped from the mapping
+    (whole pages only), and a CRLF or a lone CR on a window's edge is still judged right."""
+    monkeypatch.setattr(csv_text, "_SCAN_WINDOW", window)
+    rng = random.Random(window)
+    path = tmp_path / "pages.csv"
+    for edge in (window - 1, window, 2 * window - 1, 4095, 4096):
+        for tail in (b"\r\n", b"\rx", b"\r"):
+            data = bytearray(b"a" * 20_000)
+            for at in rng.sample(range(20_000), 30):
+                data[at : at + 2] = b"\r\n"  # CRLF only: never lone
+            data[edge : edge + len(tail)] = tail
+            path.write_bytes(bytes(data[:20_000]))
+            assert csv_text.file_has_lone_cr(path) == _reference(bytes(data[:20_000]))
+
+
 def test_a_crlf_split_between_two_chunks_is_not_lone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(csv_text, "_SCAN_CHUNK", 4)
+    monkeypatch.setattr(csv_text, "_SCAN_WINDOW", 4)
     path = tmp_path / "crlf.csv"
     path.write_bytes(b"abc\r\nde\r\n")  # the first \r ends the first chunk
     assert not csv_text.file_has_lone_cr(path)
