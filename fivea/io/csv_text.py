@@ -38,7 +38,7 @@ def head_has_lone_cr(text: str, complete: bool) -> bool:
 def file_has_lone_cr(path: Path) -> bool:
     """Whether an uncompressed file holds a ``\\r`` that is not part of ``\\r\\n`` anywhere.
 
-    Memory-mapped (no copy: one ``memchr`` per window, 10M events' 0.9 GB in about 0.17 s) and
+    Memory-mapped (no copy: one ``memchr`` per window, 10M events' 0.9 GB in about 0.2 s) and
     read window by window, each window's pages dropped from the mapping once searched: every
     touched page of a mapping counts in the process's resident memory, and the whole 4.5 GB
     50M CSV held 4.4 GB of RSS for this check, the run's peak (docs/performance.md "Memory:
