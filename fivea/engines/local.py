@@ -12,9 +12,11 @@ set plus the person table, whatever the size of the log.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,9 +27,10 @@ import polars as pl
 from fivea.errors import UsageError
 from fivea.io.epoch_units import check_other_units
 from fivea.io.events import TIME, EventScan
-from fivea.io.scratch import scratch_file
+from fivea.io.scratch import scratch_file, scratch_folder
 from fivea.io.sources import Source, head_bytes
 from fivea.person.phase1 import Phase1Plan, Phase1Tables, combine, run_phase1
+from fivea.person.spilled import can_spill, run_phase1_spilled
 
 # measured peak RSS of phase 1 in one pass, per row: 185 B for the 10-column sample export
 # (78 B per row in memory), 168 B for a 3-column export (35 B), 191 B for the sample as CSV
@@ -45,8 +48,14 @@ MAX_PARTITIONS = 1024
 KERNEL_FROM_ROWS = 200_000  # below, loading the compiled kernel costs more than it saves
 SPOOL_FROM = 3  # partitions from which a text source is first copied to Parquet
 TEXT_SLACK = 1.5  # a text log up to this many budgets runs in one pass rather than two
+# kernel rows written per partition (fivea.person.spilled): one partition's rows in memory take
+# their bytes plus about this many (grouped copy, codes; measured 92 B a 68-byte row), and stay
+# within this share of the budget, the rest being the person tables built so far and phase 2
+SPILL_ROW_BYTES = 32
+SPILL_SHARE = 0.25
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+_SPILLS = itertools.count()  # the kernel rows' folders of this process's runs
 
 
 # the smallest budget (docs/performance.md, "Tuning"): one partition then still holds ~5,000
@@ -217,6 +226,10 @@ class LocalRunner:
     # would read the first rows again for the same guess
     _guessed: EventScan | None = field(default=None, init=False, repr=False, compare=False)
     _small: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _forced: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._forced = self.count is not None
 
     def max_time(self) -> int | None:
         """The latest valid event time (reads the time column)."""
@@ -253,6 +266,18 @@ class LocalRunner:
             if self._guessed is None:
                 self._guessed = self.scan.with_guessed_unit()
             return run_phase1(self._guessed, plan)
+        if can_spill(plan) and os.environ.get("FIVEA_SPILL", "1") == "1":
+            # one read of the log, its compact kernel rows written per partition
+            if self._guessed is None:
+                self._guessed = self.scan.with_guessed_unit()
+            folder = Path(scratch_folder()) / f"parts-{next(_SPILLS)}"
+            try:
+                tables, self.count = run_phase1_spilled(
+                    self._guessed, plan, self._spilled_count, folder, self.on_progress
+                )
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            return tables
         with _spooled(self.scan, count) as scan:
             unit = scan.epoch_unit()  # the column's unit, not one partition's
             parts = []
@@ -261,6 +286,21 @@ class LocalRunner:
                     self.on_progress(f"reading events… persons part {k + 1}/{count}")
                 parts.append(run_phase1(scan.partition(k, count, unit), plan))
             return combine(parts)
+
+    def _spilled_count(self, row_bytes: int) -> int:
+        """Partitions of kernel rows of ``row_bytes`` each: as many as the budget needs for
+        the rows read (``partitions``), or more, so that one partition's rows in memory (the
+        rows, then their grouped copy: ``row_bytes + SPILL_ROW_BYTES`` each) stay within
+        ``SPILL_SHARE`` of the budget. Given partitions (``count=``) are kept."""
+        count = self.partitions()
+        if self._forced:
+            return count
+        rows = _row_count(self.scan.sources)
+        if rows is None:
+            return count
+        budget = max(MIN_BUDGET, self.budget or default_budget())
+        need = rows * (row_bytes + SPILL_ROW_BYTES)
+        return min(MAX_PARTITIONS, max(count, math.ceil(need / (budget * SPILL_SHARE))))
 
     def info(self) -> dict[str, object]:
         """The local engine is plain polars."""

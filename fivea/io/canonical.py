@@ -39,6 +39,12 @@ _EPOCH_REASON = "__epoch_reason"  # why an epoch number is not a time (≤ 0, an
 PARTITION_SEED = 0x5A5A5  # hash seed of the person partitions of the local engine
 
 
+def person_partition(person: pl.Expr, count: int) -> pl.Expr:
+    """The person partition (0..count-1) of an id: the same in the filter of a partition's
+    read and in the kernel rows written per partition (docs/performance.md)."""
+    return person.hash(PARTITION_SEED) % count
+
+
 def _non_empty(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.String:
         text = expr.str.strip_chars()
@@ -159,7 +165,7 @@ class CanonicalLayout:
             # the filter reaches the reader (only that partition's rows are materialised)
             index, count = part
             person = _user_expr(columns, schema, nested)
-            raw = raw.filter(person.hash(PARTITION_SEED) % count == index)
+            raw = raw.filter(person_partition(person, count) == index)
         frame, naive = with_micros(
             raw,
             columns.time,

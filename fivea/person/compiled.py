@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from fivea.config.loader import STAGE_KEYS
+from fivea.io.canonical import person_partition
 from fivea.io.events import TIME, USER
 from fivea.io.sources import ORDER
 from fivea.person.coded_text import CodedText, raw_text
@@ -38,6 +39,7 @@ from fivea.person.table import (
 from fivea.rules.expressions import RuleSet
 
 _KEY, _CHECK, _SIMPLE, _COUNTED = "__key", "__check", "__simple", "__counted"
+PART = "__part"  # a row's person partition, in kernel rows written per partition
 _LOW, _HIGH = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 _ROWS_PER_PART = 100_000  # below this a thread costs more than it saves
 T = TypeVar("T")
@@ -50,11 +52,12 @@ def kernel_input(
     hash_ids: bool,
     duplicates: bool,
     drivers: DriverPlan | None = None,
+    partitions: int | None = None,
 ) -> pl.LazyFrame:
     """The columns the kernel reads, for every valid event.
 
     With ``duplicates`` the events carry ``ROW_HASH`` (a hash of every property) and the
-    kernel counts the duplicate rows; otherwise polars does.
+    kernel counts the duplicate rows; otherwise polars does. ``partitions``: and ``PART``.
     """
     if hash_ids:
         keys = [
@@ -85,6 +88,7 @@ def kernel_input(
         # codes of the raw text: trimmed and tested once per distinct value (CodedText)
         *[raw_text(c, schema[c]).alias(f"seg_{c}") for c in segments],
         *extra,
+        *([] if partitions is None else [person_partition(pl.col(USER), partitions).alias(PART)]),
     )
 
 

@@ -113,8 +113,11 @@ class Phase1Tables:
         return out | self.drivers
 
 
-def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
-    """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``)."""
+def phase1_frames(
+    scan: EventScan, plan: Phase1Plan, partitions: int | None = None
+) -> dict[str, pl.LazyFrame]:
+    """The lazy phase-1 frames of one scan (collect them together with ``pl.collect_all``);
+    with ``partitions`` the kernel rows carry their person partition (fivea.person.spilled)."""
     rules = plan.rules
     _check_segment_types(plan.segments, scan)
     # the kernel also counts duplicates, unless the valid rows are already deduplicated
@@ -139,6 +142,7 @@ def phase1_frames(scan: EventScan, plan: Phase1Plan) -> dict[str, pl.LazyFrame]:
             plan.hash_ids,
             kernel_duplicates,
             _kernel_drivers(plan),
+            partitions,
         )
     else:
         lazy["persons"] = person_table(
@@ -201,6 +205,13 @@ def _check_segment_types(segments: tuple[str, ...], scan: EventScan) -> None:
 
 def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
     """Phase 1 on the events of a set of whole persons, in one ``collect_all``."""
+    plan, head = drivers_head(scan, plan)
+    return _run_phase1(scan, plan, head)
+
+
+def drivers_head(scan: EventScan, plan: Phase1Plan) -> tuple[Phase1Plan, pl.DataFrame | None]:
+    """The plan without the drivers' candidate columns that show more than 50 values in the
+    log's head (not read at all), and those values (None: no such test)."""
     head = None
     drivers = _kernel_drivers(plan)
     if drivers is not None and drivers.counted:
@@ -217,13 +228,13 @@ def run_phase1(scan: EventScan, plan: Phase1Plan) -> Phase1Tables:
                 counted=tuple(c for c in drivers.counted if c not in many),
             )
             plan = dataclasses.replace(plan, drivers=fewer)
-    return _run_phase1(scan, plan, head)
+    return plan, head
 
 
 def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) -> Phase1Tables:
     """``run_phase1`` after the head test (``head``: the values it found, kept to the end)."""
     lazy = phase1_frames(scan, plan)
-    loading = _load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
+    loading = load_kernel(lazy[KERNEL_INPUT].collect_schema(), plan) if plan.compiled else None
     try:
         frames = dict(
             zip(lazy, pl.collect_all(list(lazy.values()), engine=plan.engine), strict=True)
@@ -246,9 +257,9 @@ def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) ->
 
         # popped into the call: Grouped.of frees each column as it takes it
         grouped = Grouped.of(frames.pop(KERNEL_INPUT), duplicates=not scan.deduplicated)
-        computed, deferred = _compiled_persons(grouped, plan, head, frames.get("events"))
+        computed, deferred = compiled_persons(grouped, plan, head, frames.get("events"))
         frames |= computed
-    if plan.hash_ids and _collided(frames):
+    if plan.hash_ids and collided(frames):
         # two ids shared a 64-bit hash (about 1 in 10^7 for a billion persons): redo on the ids
         return _run_phase1(scan, dataclasses.replace(plan, hash_ids=False), head)
     for name in ("persons", "previous"):
@@ -260,7 +271,7 @@ def _run_phase1(scan: EventScan, plan: Phase1Plan, head: pl.DataFrame | None) ->
     return dataclasses.replace(tables, deferred_drivers=deferred)
 
 
-def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
+def load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
     """Import and load the compiled kernel on a thread while polars reads the events.
 
     numba's import and the first call of each compiled function (loading it from the on-disk
@@ -271,7 +282,7 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
     def load() -> object:
         from fivea.person.compiled import Grouped, tiny_input
 
-        tables, deferred = _compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
+        tables, deferred = compiled_persons(Grouped.of(tiny_input(schema), duplicates=True), plan)
         if deferred is not None:  # loads the drivers' compiled functions too
             tables |= deferred.tables(deferred.plan.transitions)
         return tables
@@ -283,7 +294,7 @@ def _load_kernel(schema: pl.Schema, plan: Phase1Plan) -> Future[object]:
         pool.shutdown(wait=False)
 
 
-def _compiled_persons(
+def compiled_persons(
     grouped: Grouped,
     plan: Phase1Plan,
     head: pl.DataFrame | None = None,
@@ -314,7 +325,7 @@ def _compiled_persons(
     return out | deferred.tables(drivers.transitions), None
 
 
-def _collided(frames: dict[str, pl.DataFrame]) -> bool:
+def collided(frames: dict[str, pl.DataFrame]) -> bool:
     return any(
         ID_COLLISION in frames[name].columns and bool(frames[name][ID_COLLISION].any())
         for name in ("persons", "previous")

@@ -140,6 +140,7 @@ def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
     (one offset column per transition) while the others keep the kernel's long rows: the
     combined table holds both and phase 2 reads either (``before_landmark``)."""
     import fivea.person.phase1 as phase1
+    import fivea.person.spilled as spilled
 
     path = tmp_path / "log.parquet"
     _graded_log(8).write_parquet(path)
@@ -147,7 +148,7 @@ def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
     monkeypatch.setenv("FIVEA_KERNEL", "compiled")
     expected = fivea.diagnose(path, config, drivers="all", partitions=1).drivers
     calls: list[bool] = []
-    collided = phase1._collided
+    collided = phase1.collided
 
     def second_collides(frames: dict[str, pl.DataFrame]) -> bool:
         calls.append(True)
@@ -160,7 +161,8 @@ def test_a_partition_rerun_on_the_ids_mixes_both_layouts_of_the_events_table(
         planned.append(True)
         return polars_plan(*args)
 
-    monkeypatch.setattr(phase1, "_collided", second_collides)
+    monkeypatch.setattr(phase1, "collided", second_collides)
+    monkeypatch.setattr(spilled, "collided", second_collides)  # the partitions' check
     monkeypatch.setattr(phase1, "driver_frames", recording)
     assert fivea.diagnose(path, config, drivers="all", partitions=3).drivers == expected
     assert (len(calls), len(planned)) == (3, 1)  # the rerun does not test the ids again
