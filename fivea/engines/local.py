@@ -51,8 +51,9 @@ TEXT_SLACK = 1.5  # a text log up to this many budgets runs in one pass rather t
 # kernel rows written per partition (fivea.person.spilled): one partition's rows in memory take
 # their bytes plus about this many (grouped copy, codes; measured 92 B a 68-byte row), and stay
 # within this share of the budget, the rest being the person tables built so far and phase 2
+# (50M events, default budget: 14 partitions, peak 1.92 GB; a quarter, 7: 2.56 GB)
 SPILL_ROW_BYTES = 32
-SPILL_SHARE = 0.25
+SPILL_SHARE = 0.125
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 _SPILLS = itertools.count()  # the kernel rows' folders of this process's runs
