@@ -2,11 +2,13 @@
 
 Phase 1 holds a partition's events in memory (parsed once, then sorted and grouped). Below the
 memory budget that is the whole scan in one ``collect_all``; above it, the persons are split by
-a hash of their id into as many partitions as the budget needs, each partition is read and
-computed on its own (the filter reaches the reader, so only its rows are materialised) and the
-outputs are put together with ``fivea.person.phase1.combine`` — the same function and the same
-combination as the Spark engine (docs/architecture.md#the-seam). Peak memory is then about one partition's working
-set plus the person table, whatever the size of the log.
+a hash of their id into partitions. With the compiled kernel one pass over the log writes each
+partition's kernel rows to the run's temp folder and each partition is then computed from its
+rows (``fivea.person.spilled``); with the polars plan each partition reads the log (the filter
+reaches the reader, so only its rows are materialised). The outputs are put together with
+``fivea.person.phase1.combine_frames`` — the same function and the same combination as the
+Spark engine (docs/architecture.md#the-seam). Peak memory is then about one partition's working
+set plus the person table, whatever the size of the log (docs/performance.md).
 """
 
 from __future__ import annotations
