@@ -3,7 +3,6 @@ are written per partition in one pass, and the result is the one-pass result."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -14,19 +13,12 @@ import fivea
 from fivea.engines.local import SPILL_ROW_BYTES, SPILL_SHARE, LocalRunner
 from fivea.io.events import EventScan
 from fivea.person import spilled
-from fivea.render.json import render_json
 from tests.conftest import REAL_DATA, ROOT
+from tests.engines.test_partitions import _json
 from tests.io.test_epoch_unit import _log
 
 SAMPLE = ROOT / "sample_data" / "events.csv"
 REES46 = REAL_DATA / "rees46-oct2019-head"
-
-
-def _json(result: fivea.Result) -> tuple[dict, dict]:
-    data = json.loads(render_json(result))
-    run = data.pop("run")
-    data.pop("generated_at")
-    return data, run
 
 
 @pytest.fixture
