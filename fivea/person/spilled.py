@@ -5,8 +5,8 @@ A log above the memory budget is split into person partitions. Reading the log o
 partition parsed a text log again each time (or copied it to Parquet first) and hashed the id
 column of the whole log per partition. Here one streaming pass over the events computes every
 summable partial (data quality, trend counts) and writes the kernel's compact rows — person
-keys, time, input order, rule masks, row hash and the drivers' codes, about 50 bytes per event
-instead of the raw columns — to one folder of Arrow IPC files per partition; then each
+keys, time, input order, rule masks, row hash and the drivers' codes, 68 bytes an event on
+the benchmark export instead of its raw columns — to one folder of Arrow IPC files per partition; then each
 partition reads only its own rows and runs the compiled kernel, as ``run_phase1`` does on the
 whole log. The outputs combine with ``combine_frames``, the same function as the Spark engine's
 (docs/architecture.md#the-seam), so the result is the one-pass result.
@@ -18,8 +18,6 @@ plan), as in the partitioned reads.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import dataclasses
 import functools
 import shutil
@@ -157,6 +155,9 @@ def _read_part(path: Path, schema: pl.Schema) -> pl.DataFrame:
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim`` (None elsewhere: macOS, musl, Windows)."""
+    import ctypes  # only for a log in partitions: not at every command's start
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     return None if name is None else getattr(ctypes.CDLL(name), "malloc_trim", None)
 
